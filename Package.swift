@@ -1,0 +1,38 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "DMARCWatch",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "dmarcwatch", targets: ["dmarcwatch"]),
+    ],
+    targets: [
+        // System libraries from Debian; `make setup` installs the packages named in each provider.
+        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+        .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        .systemLibrary(name: "CGMime", pkgConfig: "gmime-3.0", providers: [.apt(["libgmime-3.0-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "CShims", dependencies: ["CGMime", "CZlib", "CSQLite"]),
+
+        .target(name: "DMARCCore"),
+        .target(name: "DMARCStore", dependencies: ["DMARCCore", "CSQLite", "CShims", "CZlib"]),
+        .target(
+            name: "DMARCIngest",
+            dependencies: ["DMARCCore", "DMARCStore", "CLibXML2", "CArchive", "CGMime", "CZlib", "CShims"]
+        ),
+        .executableTarget(name: "dmarcwatch", dependencies: ["DMARCCore", "DMARCStore", "DMARCIngest"]),
+        .executableTarget(name: "dmarcwatch-bench", dependencies: ["DMARCCore", "DMARCStore", "DMARCIngest"]),
+
+        .testTarget(name: "DMARCCoreTests", dependencies: ["DMARCCore"]),
+        .testTarget(
+            name: "DMARCIngestTests",
+            dependencies: ["DMARCIngest", "DMARCStore", "DMARCCore"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(name: "DMARCStoreTests", dependencies: ["DMARCStore", "DMARCCore"]),
+        .testTarget(name: "CLITests", dependencies: ["DMARCCore"], resources: [.copy("Fixtures")]),
+    ],
+    swiftLanguageModes: [.v6]
+)

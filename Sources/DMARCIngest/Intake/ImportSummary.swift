@@ -1,0 +1,26 @@
+/// One input that could not be imported, and why.
+public struct ImportFailure: Sendable, Equatable {
+    /// The file, message or entry, as the user named it.
+    public var source: String
+    public var error: String
+}
+
+/// The totals of one import run, in the shape of `import --json` (DESIGN §6).
+///
+/// A *document* is one input unit: a file, or one message of an mbox, a Maildir or stdin.
+public struct ImportSummary: Sendable, Equatable {
+    public var documents = 0
+    /// Documents that added at least one new report.
+    public var imported = 0
+    /// Documents already stored (same bytes), or whose reports were all stored before.
+    public var duplicates = 0
+    public var failed = 0
+    /// Failure (ruf) reports, TLS-RPT reports (kept for a later version) and mail without a report.
+    public var ignored = 0
+    public var reports = 0
+    public var records = 0
+    public var messages: Int64 = 0
+    public var failures: [ImportFailure] = []
+
+    public init() {}
+}

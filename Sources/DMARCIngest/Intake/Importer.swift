@@ -1,0 +1,529 @@
+import DMARCCore
+import DMARCStore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The import pipeline: every input's raw bytes are stored first, then its documents are found
+/// (MIME, gzip, zip), parsed and stored, one transaction per report. A bad input becomes a
+/// clear error on that input; the rest of the batch goes on.
+public final class Importer {
+    public let store: ReportStore
+    public let limits: IngestLimits
+    /// Called after each input and every 10,000 records with the running totals.
+    public var onProgress: ((ImportSummary) -> Void)?
+    public private(set) var summary = ImportSummary()
+
+    public init(store: ReportStore, limits: IngestLimits = IngestLimits()) {
+        self.store = store
+        self.limits = limits
+    }
+
+    // MARK: Inputs
+
+    /// Imports files, directories (recursively; Maildir folders read `cur/` and `new/`), mbox
+    /// files, and `-` for standard input.
+    @discardableResult
+    public func importPaths(_ paths: [String]) -> ImportSummary {
+        for path in paths {
+            if path == "-" {
+                importStandardInput()
+            } else {
+                importPath(path)
+            }
+        }
+        return summary
+    }
+
+    private func importPath(_ path: String) {
+        var st = stat()
+        guard stat(path, &st) == 0 else {
+            fail(source: path, "cannot read: \(String(cString: strerror(errno)))")
+            return
+        }
+        if st.st_mode & S_IFMT == S_IFDIR {
+            importDirectory(path)
+        } else {
+            importFile(path)
+        }
+    }
+
+    private func importDirectory(_ path: String) {
+        let entries = Self.listDirectory(path)
+        let isMaildir = ["cur", "new", "tmp"].allSatisfy { entries.contains($0) }
+        for name in entries {
+            let child = path.hasSuffix("/") ? path + name : path + "/" + name
+            if isMaildir {
+                // Maildir: messages in cur/ and new/; Maildir++ sub-folders start with a dot.
+                if name == "cur" || name == "new" {
+                    for message in Self.listDirectory(child) where !message.hasPrefix(".") {
+                        importFile(child + "/" + message)
+                    }
+                } else if name.hasPrefix("."), name != ".", name != "..", Self.isDirectory(child) {
+                    importDirectory(child)
+                }
+                continue
+            }
+            if name.hasPrefix(".") { continue }
+            importPath(child)
+        }
+    }
+
+    static func listDirectory(_ path: String) -> [String] {
+        guard let dir = opendir(path) else { return [] }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && st.st_mode & S_IFMT == S_IFDIR
+    }
+
+    private func importFile(_ path: String) {
+        do {
+            let head = try PeekStream(FileStream(path: path), peek: 5).head
+            if ContentKind.sniff(head) == .mbox {
+                try importMbox(path)
+            } else {
+                importUnit(name: path, origin: "file:\(path)") { try FileStream(path: path) }
+            }
+        } catch {
+            fail(source: path, "\(error)")
+        }
+    }
+
+    /// Splits an mbox at its `From ` separator lines; each message is its own document.
+    private func importMbox(_ path: String) throws {
+        let stream = try FileStream(path: path)
+        var message: [UInt8] = []
+        var index = 0
+        var oversized = false
+        var atLineStart = true
+        var previousBlank = true
+        func flush() {
+            defer {
+                message.removeAll(keepingCapacity: true)
+                oversized = false
+            }
+            guard !message.isEmpty || oversized else { return }
+            index += 1
+            let name = "\(path) message \(index)"
+            if oversized {
+                summary.documents += 1
+                fail(source: name, "message is larger than the limit of \(ByteCount.format(limits.messageBytes)); not imported")
+                return
+            }
+            let bytes = message
+            importUnit(name: name, origin: "mbox:\(path)#\(index)") { MemoryStream(bytes) }
+        }
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        var line: [UInt8] = []
+        func takeLine() {
+            let isSeparator = line.starts(with: Array("From ".utf8)) && previousBlank
+            if isSeparator {
+                flush()
+            } else if !oversized {
+                message.append(contentsOf: line)
+                if message.count > limits.messageBytes {
+                    oversized = true
+                    message.removeAll()
+                }
+            }
+            previousBlank = line == [0x0A] || line == [0x0D, 0x0A]
+            line.removeAll(keepingCapacity: true)
+        }
+        while true {
+            let n = try buffer.withUnsafeMutableBytes { try stream.read(into: $0) }
+            if n == 0 { break }
+            for b in buffer[0..<n] {
+                line.append(b)
+                if b == 0x0A { takeLine() }
+            }
+        }
+        if !line.isEmpty { takeLine() }
+        _ = atLineStart
+        atLineStart = false
+        flush()
+    }
+
+    /// Standard input is spooled to a temporary file so a large report never sits in memory.
+    private func importStandardInput() {
+        var template = Array("/tmp/dmarcwatch-stdin-XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else {
+            fail(source: "stdin", "cannot create a temporary file: \(String(cString: strerror(errno)))")
+            return
+        }
+        let path = String(cString: template)
+        defer {
+            close(fd)
+            unlink(path)
+        }
+        do {
+            let input = FileStream(descriptor: 0, name: "stdin")
+            var buffer = [UInt8](repeating: 0, count: 65_536)
+            var total = 0
+            while true {
+                let n = try buffer.withUnsafeMutableBytes { try input.read(into: $0) }
+                if n == 0 { break }
+                total += n
+                if total > limits.documentBytes {
+                    throw LimitExceeded(what: "standard input", limit: limits.documentBytes)
+                }
+                guard write(fd, buffer, n) == n else { throw IngestError("cannot spool standard input") }
+            }
+            importUnit(name: "stdin", origin: "stdin") { try FileStream(path: path) }
+        } catch {
+            summary.documents += 1
+            fail(source: "stdin", "\(error)")
+        }
+    }
+
+    // MARK: Units
+
+    /// Stores one input's raw bytes, then imports what it holds.
+    func importUnit(name: String, origin: String, open: @escaping () throws -> ByteStream) {
+        summary.documents += 1
+        do {
+            let hashing = HashingStream(try open())
+            let peek = try PeekStream(hashing, peek: 512)
+            let kind = ContentKind.sniff(peek.head)
+            switch try store.storeRaw(stream: peek, origin: origin, mediaType: kind.rawValue, digest: { hashing.hexDigest }) {
+            case .alreadyStored:
+                summary.duplicates += 1
+            case .stored(let id):
+                try process(rawID: id, name: name, open: open)
+            }
+        } catch {
+            fail(source: name, "\(error)")
+        }
+        onProgress?(summary)
+    }
+
+    /// Re-runs the parser over stored documents that failed or were interrupted.
+    @discardableResult
+    public func reparse() throws -> ImportSummary {
+        for doc in try store.rawDocuments(status: [.failed, .pending]) {
+            summary.documents += 1
+            let name = Self.displayName(origin: doc.origin)
+            do {
+                try process(rawID: doc.id, name: name) { [store] in try store.openRaw(id: doc.id) }
+            } catch {
+                fail(source: name, "\(error)")
+            }
+            onProgress?(summary)
+        }
+        return summary
+    }
+
+    static func displayName(origin: String) -> String {
+        for prefix in ["file:", "mbox:"] where origin.hasPrefix(prefix) {
+            return String(origin.dropFirst(prefix.count))
+        }
+        return origin
+    }
+
+    private func process(rawID: Int64, name: String, open: @escaping () throws -> ByteStream) throws {
+        var found: [Found] = []
+        do {
+            try examine(label: "", open: open, depth: 0, inMessage: false, into: &found)
+        } catch {
+            found.append(.problem(label: "", message: "\(error)"))
+        }
+        var problems: [String] = []
+        var warnings: [String] = []
+        var newReports = 0
+        var duplicateReports = 0
+        var tlsReports = 0
+        var isFailureReport = false
+        var noReport: String?
+        for item in found {
+            switch item {
+            case .aggregate(let label, let opener):
+                do {
+                    let outcome = try parseAggregate(rawID: rawID, label: label, open: opener)
+                    if outcome.duplicate {
+                        duplicateReports += 1
+                    } else {
+                        newReports += 1
+                        summary.reports += 1
+                        summary.records += outcome.records
+                        summary.messages += outcome.messages
+                    }
+                    warnings += outcome.header.warnings.map { Self.labelled(label, $0.description) }
+                } catch {
+                    problems.append(Self.labelled(label, "\(error)"))
+                }
+            case .tlsrpt:
+                tlsReports += 1
+            case .failureReport:
+                isFailureReport = true
+            case .noReport(let label, let message):
+                noReport = Self.labelled(label, message)
+            case .problem(let label, let message):
+                problems.append(Self.labelled(label, message))
+            }
+        }
+        let reportCount = newReports + duplicateReports
+        if isFailureReport {
+            // Failure reports carry personal data: recognised, counted, and their bytes dropped.
+            try store.dropRawBytes(id: rawID)
+            try store.markRaw(
+                id: rawID, status: .ignored, kind: "failure",
+                error: "failure (ruf) report: not stored (personal data)", warnings: [], reportCount: 0)
+            summary.ignored += 1
+        } else if !problems.isEmpty {
+            let error = problems.joined(separator: "; ")
+            try store.markRaw(id: rawID, status: .failed, kind: reportCount > 0 ? "aggregate" : nil, error: error,
+                warnings: warnings, reportCount: reportCount)
+            fail(source: name, error)
+        } else if newReports > 0 {
+            try store.markRaw(id: rawID, status: .parsed, kind: "aggregate", error: nil, warnings: warnings, reportCount: reportCount)
+            summary.imported += 1
+        } else if duplicateReports > 0 {
+            try store.markRaw(id: rawID, status: .duplicate, kind: "aggregate", error: nil, warnings: warnings, reportCount: reportCount)
+            summary.duplicates += 1
+        } else if tlsReports > 0 {
+            try store.markRaw(
+                id: rawID, status: .ignored, kind: "tlsrpt",
+                error: "TLS-RPT report: kept, not imported by this version", warnings: [], reportCount: 0)
+            summary.ignored += 1
+        } else {
+            try store.markRaw(
+                id: rawID, status: .ignored, kind: "none", error: noReport ?? "no report found", warnings: [], reportCount: 0)
+            summary.ignored += 1
+        }
+    }
+
+    static func labelled(_ label: String, _ message: String) -> String {
+        label.isEmpty ? message : "\(label): \(message)"
+    }
+
+    private func fail(source: String, _ error: String) {
+        summary.failed += 1
+        summary.failures.append(ImportFailure(source: source, error: error))
+    }
+
+    // MARK: Documents
+
+    enum Found {
+        case aggregate(label: String, open: () throws -> ByteStream)
+        case tlsrpt(label: String)
+        case failureReport(label: String)
+        case noReport(label: String, message: String)
+        case problem(label: String, message: String)
+    }
+
+    private static func join(_ label: String, _ part: String) -> String {
+        label.isEmpty ? part : "\(label) > \(part)"
+    }
+
+    /// Finds the documents in a run of bytes by sniffing: gzip, zip (every entry), XML, JSON, or a
+    /// mail message whose parts are examined in turn.
+    private func examine(
+        label: String, open: @escaping () throws -> ByteStream, depth: Int, inMessage: Bool, into found: inout [Found]
+    ) throws {
+        guard depth <= limits.mimeDepth else {
+            found.append(.problem(label: label, message: "nested more than \(limits.mimeDepth) levels deep"))
+            return
+        }
+        let head = try PeekStream(try open(), peek: 512).head
+        let kind = ContentKind.sniff(head)
+        switch kind {
+        case .gzip:
+            let limits = self.limits
+            let inflated: () throws -> ByteStream = {
+                let counted = BoundedStream(try open(), limit: Int.max, what: "")
+                let gunzip = try GzipInflateStream(source: counted)
+                return RatioBoundedStream(gunzip, compressed: counted, limits: limits)
+            }
+            try examine(label: label, open: inflated, depth: depth + 1, inMessage: inMessage, into: &found)
+        case .zip:
+            try examineZip(label: label, open: open, depth: depth, into: &found)
+        case .xml:
+            found.append(.aggregate(label: label, open: open))
+        case .json:
+            found.append(.tlsrpt(label: label))
+        case .message, .mbox:
+            if inMessage {
+                return
+            }
+            let bytes = try open().readAll(limit: limits.messageBytes, what: "the message")
+            let walk = try MIMEMessage.walk(bytes, maxDepth: limits.mimeDepth)
+            if walk.isFailureReport {
+                found.append(.failureReport(label: label))
+                return
+            }
+            let before = found.count
+            for leaf in walk.leaves {
+                let leafKind = ContentKind.sniff(Array(leaf.bytes.prefix(512)))
+                guard [.gzip, .zip, .xml, .json].contains(leafKind) else { continue }
+                let bytes = leaf.bytes
+                try examine(
+                    label: Self.join(label, leaf.label), open: { MemoryStream(bytes) }, depth: depth + 1, inMessage: true,
+                    into: &found)
+            }
+            if found.count == before && walk.looksLikeFailureReport {
+                found.append(.failureReport(label: label))
+            } else if found.count == before {
+                let subject = walk.subject.map { " (subject: \"\($0.prefix(80))\")" } ?? ""
+                found.append(.noReport(label: label, message: "mail message without a report attachment\(subject)"))
+            }
+        case .empty:
+            found.append(.problem(label: label, message: "empty file: no report in it"))
+        case .unknown:
+            if !inMessage {
+                found.append(
+                    .problem(label: label, message: "not a report: the content is not XML, JSON, gzip, zip or a mail message"))
+            }
+        }
+    }
+
+    private func examineZip(
+        label: String, open: @escaping () throws -> ByteStream, depth: Int, into found: inout [Found]
+    ) throws {
+        let reader = try ZipArchiveReader(stream: try open(), name: label, limits: limits)
+        var names: [String] = []
+        while let name = try reader.nextEntry() {
+            names.append(name)
+            if names.count > limits.zipEntries {
+                throw IngestError("the zip archive has more than \(limits.zipEntries) entries")
+            }
+        }
+        if names.isEmpty {
+            found.append(.problem(label: label, message: "the zip archive is empty"))
+        }
+        let limits = self.limits
+        for (index, name) in names.enumerated() {
+            let entry: () throws -> ByteStream = {
+                let reader = try ZipArchiveReader(stream: try open(), name: label, limits: limits)
+                for _ in 0...index { _ = try reader.nextEntry() }
+                return ZipEntryBoundedStream(reader: reader, limits: limits)
+            }
+            let before = found.count
+            try examine(label: Self.join(label, "zip entry \"\(name)\""), open: entry, depth: depth + 1, inMessage: true,
+                into: &found)
+            if found.count == before {
+                found.append(.problem(label: Self.join(label, "zip entry \"\(name)\""), message: "not a report; skipped"))
+            }
+        }
+    }
+
+    private func parseAggregate(rawID: Int64, label: String, open: () throws -> ByteStream) throws -> AggregateParseOutcome {
+        let writer = ProgressSink(store.reportWriter(rawDocumentID: rawID, sourceName: label.isEmpty ? nil : label)) {
+            [weak self] records in
+            guard let self else { return }
+            var running = self.summary
+            running.records += records
+            self.onProgress?(running)
+        }
+        let parser = AggregateXMLParser(limits: limits)
+        do {
+            return try parser.parse(stream: try open(), sink: writer)
+        } catch let original as XMLSyntaxError {
+            let bytes = try open().readAll(limit: limits.repairBytes, what: "a malformed document to be repaired")
+            let (fixed, repairs) = XMLRepair.repair(bytes)
+            do {
+                return try parser.parse(stream: MemoryStream(fixed), initialWarnings: repairs, sink: writer)
+            } catch is XMLSyntaxError {
+                let recovered = repairs + [
+                    ParseWarning(code: "xml-recovered", message: "\(original.message); read in recovery mode, data may be missing")
+                ]
+                do {
+                    return try parser.parse(stream: MemoryStream(fixed), recover: true, initialWarnings: recovered, sink: writer)
+                } catch is XMLSyntaxError {
+                    throw original
+                }
+            }
+        }
+    }
+}
+
+@available(*, unavailable)
+extension Importer: Sendable {}
+
+/// Bounds a decompressed stream by the document limit and the compression-ratio limit.
+final class RatioBoundedStream: ByteStream {
+    private let source: ByteStream
+    private let compressed: BoundedStream
+    private let limits: IngestLimits
+    private var total = 0
+
+    init(_ source: ByteStream, compressed: BoundedStream, limits: IngestLimits) {
+        self.source = source
+        self.compressed = compressed
+        self.limits = limits
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let n = try source.read(into: buffer)
+        total += n
+        if total > limits.documentBytes {
+            throw LimitExceeded(what: "the decompressed document", limit: limits.documentBytes)
+        }
+        if total > 1 << 20, total / max(compressed.total, 1) > limits.compressionRatio {
+            throw IngestError(
+                "the compressed data expands more than \(limits.compressionRatio):1 (a decompression bomb?); refused")
+        }
+        return n
+    }
+}
+
+/// A zip entry's data, bounded like `RatioBoundedStream`; it keeps its reader alive.
+final class ZipEntryBoundedStream: ByteStream {
+    private let reader: ZipArchiveReader
+    private let data: ByteStream
+    private let limits: IngestLimits
+    private var total = 0
+
+    init(reader: ZipArchiveReader, limits: IngestLimits) {
+        self.reader = reader
+        data = reader.entryStream()
+        self.limits = limits
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let n = try data.read(into: buffer)
+        total += n
+        if total > limits.documentBytes {
+            throw LimitExceeded(what: "the decompressed zip entry", limit: limits.documentBytes)
+        }
+        if total > 1 << 20, total / max(reader.compressedBytes, 1) > limits.compressionRatio {
+            throw IngestError(
+                "the zip entry expands more than \(limits.compressionRatio):1 (a decompression bomb?); refused")
+        }
+        return n
+    }
+}
+
+/// Forwards to a sink and reports the record count every 10,000 records.
+final class ProgressSink: AggregateReportSink {
+    private let inner: AggregateReportSink
+    private let progress: (Int) -> Void
+    private var records = 0
+
+    init(_ inner: AggregateReportSink, progress: @escaping (Int) -> Void) {
+        self.inner = inner
+        self.progress = progress
+    }
+
+    func begin(_ header: AggregateReportHeader) throws -> Bool { try inner.begin(header) }
+
+    func record(_ record: AggregateRecord) throws {
+        try inner.record(record)
+        records += 1
+        if records % 10_000 == 0 { progress(records) }
+    }
+
+    func finish(_ header: AggregateReportHeader) throws { try inner.finish(header) }
+    func abort() { inner.abort() }
+}

@@ -1,0 +1,481 @@
+import DMARCCore
+internal import CLibXML2
+
+/// A document that is not well-formed XML, with libxml2's message and position.
+struct XMLSyntaxError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}
+
+/// What one parse produced.
+public struct AggregateParseOutcome: Sendable {
+    public var header: AggregateReportHeader
+    public var records = 0
+    public var messages: Int64 = 0
+    /// The sink said it already had this report; the rest of the document was not read.
+    public var duplicate = false
+}
+
+/// Feeds libxml2 from a `ByteStream`, remembering the first stream error (libxml2 only sees -1)
+/// and the first XML error reported through the structured handler.
+final class XMLInputContext {
+    let stream: ByteStream
+    let limit: Int
+    var total = 0
+    var streamError: Error?
+    var xmlError: String?
+
+    init(stream: ByteStream, limit: Int) {
+        self.stream = stream
+        self.limit = limit
+    }
+}
+
+/// libxml2's read callback. `context` is an unretained `XMLInputContext` that the parser keeps
+/// alive until the reader is freed.
+func xmlInputRead(_ context: UnsafeMutableRawPointer?, _ buffer: UnsafeMutablePointer<CChar>?, _ length: Int32) -> Int32 {
+    guard let context, let buffer, length > 0 else { return -1 }
+    let input = Unmanaged<XMLInputContext>.fromOpaque(context).takeUnretainedValue()
+    do {
+        let n = try input.stream.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: Int(length)))
+        input.total += n
+        if input.total > input.limit {
+            throw LimitExceeded(what: "the decompressed document", limit: input.limit)
+        }
+        return Int32(n)
+    } catch {
+        input.streamError = error
+        return -1
+    }
+}
+
+func xmlInputClose(_ context: UnsafeMutableRawPointer?) -> Int32 { 0 }
+
+/// libxml2's structured error callback; keeps the first error's message and line.
+func xmlInputError(_ context: UnsafeMutableRawPointer?, _ error: xmlErrorPtr?) {
+    guard let context, let error else { return }
+    let input = Unmanaged<XMLInputContext>.fromOpaque(context).takeUnretainedValue()
+    guard input.xmlError == nil, error.pointee.level.rawValue >= XML_ERR_ERROR.rawValue else { return }
+    let text = error.pointee.message.map { String(cString: $0) } ?? "unknown XML error"
+    input.xmlError = "\(text.trimmedASCII) at line \(error.pointee.line)"
+}
+
+/// Streams an aggregate report through libxml2's `xmlTextReader` into a sink, normalising values
+/// (SPEC §6.3) and keeping a warning for every repair. Memory does not grow with the number of
+/// records. No DTD is loaded, no entity is expanded and nothing is fetched from the network.
+struct AggregateXMLParser {
+    let limits: IngestLimits
+
+    func parse(
+        stream: ByteStream, recover: Bool = false, initialWarnings: [ParseWarning] = [], sink: AggregateReportSink
+    ) throws -> AggregateParseOutcome {
+        LibXML.ensureInitialised()
+        let input = XMLInputContext(stream: stream, limit: limits.documentBytes)
+        let context = Unmanaged.passUnretained(input).toOpaque()
+        var options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue)
+        if recover { options |= Int32(XML_PARSE_RECOVER.rawValue) }
+        guard let reader = xmlReaderForIO(xmlInputRead, xmlInputClose, context, nil, nil, options) else {
+            throw IngestError("libxml2 could not start a reader")
+        }
+        defer { xmlFreeTextReader(reader) }
+        xmlTextReaderSetStructuredErrorHandler(reader, xmlInputError, context)
+        var state = ParserState(limits: limits, sink: sink)
+        for warning in initialWarnings { state.warnings.add(warning) }
+        do {
+            try withExtendedLifetime(input) {
+                try state.run(reader: reader, input: input)
+            }
+        } catch {
+            state.abortSink()
+            throw error
+        }
+        return state.outcome
+    }
+}
+
+/// The mutable state of one parse.
+private struct ParserState {
+    let limits: IngestLimits
+    let sink: AggregateReportSink
+    var header = AggregateReportHeader()
+    var warnings = WarningCollector()
+    var outcome: AggregateParseOutcome
+    var stack: [ReportTag] = []
+    var feedbackDepth = -1
+    var text: [UInt8] = []
+    var names: [UnsafeRawPointer: ReportTag] = [:]
+    var metadataDone = false
+    var policyDone = false
+    var begun = false
+    var accepting = true
+    var pending: [AggregateRecord] = []
+    var current = AggregateRecord()
+    var currentDKIM = DKIMAuthResult()
+    var currentSPF = SPFAuthResult()
+    var currentReason = PolicyOverrideReason(type: "")
+    var sawLegacyOverride = false
+    var unknownElements: Set<String> = []
+    var recordIndex = 0
+    var headerChecked = false
+
+    init(limits: IngestLimits, sink: AggregateReportSink) {
+        self.limits = limits
+        self.sink = sink
+        outcome = AggregateParseOutcome(header: AggregateReportHeader())
+    }
+
+    mutating func abortSink() {
+        if begun && accepting { sink.abort() }
+    }
+
+    mutating func run(reader: xmlTextReaderPtr, input: XMLInputContext) throws {
+        while true {
+            let rc = xmlTextReaderRead(reader)
+            if rc == 0 { break }
+            if rc < 0 {
+                if let error = input.streamError { throw error }
+                throw XMLSyntaxError(message: "not well-formed XML: \(input.xmlError ?? "parse error")")
+            }
+            let type = xmlTextReaderNodeType(reader)
+            switch type {
+            case Int32(XML_READER_TYPE_ELEMENT.rawValue):
+                let tag = tagFor(reader)
+                let empty = xmlTextReaderIsEmptyElement(reader) == 1
+                try startElement(tag, reader: reader)
+                if empty { try endElement() }
+            case Int32(XML_READER_TYPE_END_ELEMENT.rawValue):
+                try endElement()
+                if outcome.duplicate { return }
+            case Int32(XML_READER_TYPE_TEXT.rawValue), Int32(XML_READER_TYPE_CDATA.rawValue),
+                Int32(XML_READER_TYPE_SIGNIFICANT_WHITESPACE.rawValue):
+                if let value = xmlTextReaderConstValue(reader) {
+                    text.append(contentsOf: UnsafeBufferPointer(start: value, count: Int(xmlStrlen(value))))
+                }
+            case Int32(XML_READER_TYPE_DOCUMENT_TYPE.rawValue):
+                throw IngestError("the document has a DOCTYPE declaration, which reports never need; refused")
+            case Int32(XML_READER_TYPE_ENTITY_REFERENCE.rawValue):
+                throw IngestError("the document uses entity references, which are not expanded; refused")
+            default:
+                break
+            }
+        }
+        if let error = input.streamError { throw error }
+        guard feedbackDepth >= 0 else {
+            throw IngestError("not a DMARC aggregate report: no <feedback> element")
+        }
+        try finishDocument()
+    }
+
+    mutating func tagFor(_ reader: xmlTextReaderPtr) -> ReportTag {
+        guard let name = xmlTextReaderConstLocalName(reader) else { return .other }
+        let key = UnsafeRawPointer(name)
+        if let tag = names[key] { return tag }
+        let string = String(cString: name)
+        var tag = ReportTag.byName[string] ?? .other
+        // Extension elements from other namespaces are not report elements, even if a name matches.
+        if tag != .other, let ns = xmlTextReaderConstNamespaceUri(reader) {
+            let uri = String(cString: ns)
+            if uri != "urn:ietf:params:xml:ns:dmarc-2.0" && !uri.hasPrefix("http://dmarc.org/dmarc-xml/")
+                && feedbackDepth >= 0 && uri != header.namespace
+            {
+                tag = .other
+            }
+        }
+        if tag == .other, feedbackDepth >= 0, !stack.contains(.extensionElement), unknownElements.count < 20,
+            unknownElements.insert(string).inserted
+        {
+            warnings.add(code: "unknown-element", "element <\(string)> is not part of the report schema; ignored")
+        }
+        names[key] = tag
+        return tag
+    }
+
+    mutating func startElement(_ tag: ReportTag, reader: xmlTextReaderPtr) throws {
+        text.removeAll(keepingCapacity: true)
+        if feedbackDepth < 0 {
+            if tag == .feedback {
+                feedbackDepth = stack.count
+                if let ns = xmlTextReaderConstNamespaceUri(reader) {
+                    header.namespace = String(cString: ns)
+                }
+                switch header.namespace {
+                case "urn:ietf:params:xml:ns:dmarc-2.0": header.flavour = .rfc9990
+                case nil, "http://dmarc.org/dmarc-xml/0.1": header.flavour = .rfc7489
+                case let other?:
+                    warnings.add(code: "unknown-namespace", "unknown report namespace \(other); parsed by element names")
+                }
+            } else if stack.count >= 1 {
+                throw IngestError("not a DMARC aggregate report: the root element is not <feedback>")
+            }
+        }
+        stack.append(tag)
+        let rel = stack.count - feedbackDepth - 1
+        if feedbackDepth >= 0 && rel == 1 && tag == .record {
+            current = AggregateRecord()
+            recordIndex += 1
+        }
+        if feedbackDepth >= 0 && rel >= 1 && stack[feedbackDepth + 1] == .record {
+            switch (rel, tag) {
+            case (2, .identities): markDraft()
+            case (3, .dkim) where stack[feedbackDepth + 2] == .authResults: currentDKIM = DKIMAuthResult()
+            case (3, .spf) where stack[feedbackDepth + 2] == .authResults: currentSPF = SPFAuthResult()
+            case (4, .reason): currentReason = PolicyOverrideReason(type: "")
+            default: break
+            }
+        }
+    }
+
+    mutating func markDraft() {
+        if header.flavour == .rfc7489 { header.flavour = .draft }
+    }
+
+    mutating func mark9990() {
+        if header.flavour == .rfc7489 || header.flavour == .draft { header.flavour = .rfc9990NoNamespace }
+    }
+
+    /// The text of the element that just ended, or `nil` when it was empty.
+    var value: String? {
+        let s = String(decoding: text, as: UTF8.self).trimmedASCII
+        return s.isEmpty ? nil : s
+    }
+
+    var rawValue: String { String(decoding: text, as: UTF8.self) }
+
+    mutating func normalized(_ field: NormalizedField) -> String? {
+        let n = ValueNormalizer.normalize(rawValue, as: field)
+        warnings.add(n.warning)
+        return n.value
+    }
+
+    mutating func endElement() throws {
+        guard let tag = stack.popLast() else { return }
+        guard feedbackDepth >= 0, stack.count > feedbackDepth else {
+            return
+        }
+        let path = stack[(feedbackDepth + 1)...]
+        switch path.count {
+        case 0:
+            switch tag {
+            case .version: header.version = value
+            case .reportMetadata: metadataDone = true
+            case .policyPublished: policyDone = true
+            case .extensionElement: mark9990()
+            case .record: try finishRecord()
+            default: break
+            }
+        case 1:
+            switch path.first! {
+            case .reportMetadata: metadataElement(tag)
+            case .policyPublished: policyElement(tag)
+            default: break
+            }
+        default:
+            try nestedElement(tag, path: Array(path))
+        }
+        text.removeAll(keepingCapacity: true)
+    }
+
+    mutating func metadataElement(_ tag: ReportTag) {
+        switch tag {
+        case .orgName: header.metadata.orgName = value
+        case .email: header.metadata.email = value
+        case .extraContactInfo: header.metadata.extraContactInfo = value
+        case .reportID: header.metadata.reportID = value
+        case .error: if let v = value { header.metadata.errors.append(v) }
+        case .generator:
+            header.metadata.generator = value
+            mark9990()
+        default: break
+        }
+    }
+
+    mutating func policyElement(_ tag: ReportTag) {
+        switch tag {
+        case .domain: header.policy.domain = value?.lowercased()
+        case .p: header.policy.p = normalized(.policy)
+        case .sp: header.policy.sp = normalized(.policy)
+        case .np:
+            header.policy.np = normalized(.policy)
+        case .pct:
+            if let v = value {
+                if let n = Int(v), (0...100).contains(n) {
+                    header.policy.pct = n
+                } else {
+                    warnings.add(code: "invalid-value", "pct \"\(v)\" is not a number from 0 to 100; ignored")
+                }
+            }
+        case .adkim: header.policy.adkim = normalized(.alignment)
+        case .aspf: header.policy.aspf = normalized(.alignment)
+        case .fo: header.policy.fo = value
+        case .testing:
+            header.policy.testing = normalized(.testing)
+            mark9990()
+        case .discoveryMethod:
+            header.policy.discoveryMethod = normalized(.discoveryMethod)
+            mark9990()
+        case .psd: header.policy.psd = normalized(.psd)
+        default: break
+        }
+    }
+
+    mutating func nestedElement(_ tag: ReportTag, path: [ReportTag]) throws {
+        switch (path[0], path.count) {
+        case (.reportMetadata, 2) where path[1] == .dateRange:
+            switch tag {
+            case .begin: header.metadata.begin = epoch(value, "begin")
+            case .end: header.metadata.end = epoch(value, "end")
+            default: break
+            }
+        case (.record, 2):
+            switch (path[1], tag) {
+            case (.row, .sourceIP): current.sourceIP = value ?? ""
+            case (.row, .count): current.count = Int64(value ?? "") ?? -1
+            case (.identifiers, .headerFrom), (.identities, .headerFrom): current.headerFrom = value?.lowercased()
+            case (.identifiers, .envelopeFrom), (.identities, .envelopeFrom):
+                current.envelopeFrom = value?.lowercased() ?? ""
+            case (.identifiers, .envelopeTo), (.identities, .envelopeTo): current.envelopeTo = value?.lowercased()
+            case (.authResults, .dkim): current.dkimResults.append(currentDKIM)
+            case (.authResults, .spf):
+                if currentSPF.humanResult != nil { mark9990() }
+                current.spfResults.append(currentSPF)
+            default: break
+            }
+        case (.record, 3):
+            switch (path[1], path[2], tag) {
+            case (.row, .policyEvaluated, .disposition):
+                current.disposition = normalized(.disposition)
+                if current.disposition == "pass" { mark9990() }
+            case (.row, .policyEvaluated, .dkim): current.dkim = normalized(.evaluatedResult)
+            case (.row, .policyEvaluated, .spf): current.spf = normalized(.evaluatedResult)
+            case (.row, .policyEvaluated, .reason):
+                if currentReason.type.isEmpty { currentReason.type = "other" }
+                current.reasons.append(currentReason)
+            case (.authResults, .dkim, .domain): currentDKIM.domain = value?.lowercased()
+            case (.authResults, .dkim, .selector): currentDKIM.selector = value
+            case (.authResults, .dkim, .result): currentDKIM.result = normalized(.dkimResult)
+            case (.authResults, .dkim, .humanResult): currentDKIM.humanResult = value
+            case (.authResults, .spf, .domain): currentSPF.domain = value?.lowercased()
+            case (.authResults, .spf, .scope): currentSPF.scope = normalized(.spfScope)
+            case (.authResults, .spf, .result): currentSPF.result = normalized(.spfResult)
+            case (.authResults, .spf, .humanResult): currentSPF.humanResult = value
+            default: break
+            }
+        case (.record, 4) where path[1] == .row && path[2] == .policyEvaluated && path[3] == .reason:
+            switch tag {
+            case .type:
+                currentReason.type = normalized(.overrideType) ?? "other"
+                if currentReason.type == "policy_test_mode" { mark9990() }
+                if currentReason.type == "forwarded" || currentReason.type == "sampled_out" { sawLegacyOverride = true }
+            case .comment: currentReason.comment = value
+            default: break
+            }
+        default:
+            break
+        }
+    }
+
+    mutating func epoch(_ text: String?, _ name: String) -> Int64? {
+        guard let text else {
+            warnings.add(code: "missing-value", "date_range \(name) is empty")
+            return nil
+        }
+        let whole = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? text
+        if let n = Int64(whole) {
+            if whole != text { warnings.add(code: "value-mapped", "date_range \(name) \"\(text)\" read as \(n)") }
+            return n
+        }
+        warnings.add(code: "invalid-value", "date_range \(name) \"\(text)\" is not a Unix time")
+        return nil
+    }
+
+    mutating func finishRecord() throws {
+        var r = current
+        let where_ = "record \(recordIndex)"
+        if r.count < 0 {
+            warnings.add(code: "record-skipped", "\(where_) has no valid <count>; skipped")
+            return
+        }
+        if r.sourceIP.isEmpty {
+            if r.count == 0 {
+                warnings.add(code: "null-record", "an empty record (no source_ip, count 0) was skipped")
+            } else {
+                warnings.add(code: "record-skipped", "\(where_) has no <source_ip>; skipped")
+            }
+            return
+        }
+        guard let ip = IPAddress(r.sourceIP) else {
+            warnings.add(code: "record-skipped", "\(where_) has an invalid source_ip \"\(r.sourceIP.prefix(64))\"; skipped")
+            return
+        }
+        r.sourceIP = ip.description
+        if r.headerFrom == nil {
+            warnings.add(code: "missing-value", "a record has no header_from")
+        }
+        outcome.records += 1
+        outcome.messages += r.count
+        if outcome.records > limits.recordsPerReport {
+            throw LimitExceeded(what: "the number of records (\(outcome.records))", limit: limits.recordsPerReport)
+        }
+        if begun {
+            if accepting { try sink.record(r) }
+        } else if metadataDone && policyDone {
+            try beginSink()
+            if accepting { try sink.record(r) }
+        } else {
+            pending.append(r)
+            if pending.count > 100_000 {
+                throw IngestError("more than 100,000 records come before <report_metadata> and <policy_published>")
+            }
+        }
+    }
+
+    mutating func validatedHeader() throws -> AggregateReportHeader {
+        var h = header
+        guard let domain = h.policy.domain, !domain.isEmpty else {
+            throw IngestError("the report has no <policy_published><domain>")
+        }
+        _ = domain
+        guard h.metadata.begin != nil, h.metadata.end != nil else {
+            throw IngestError("the report has no valid <date_range> (begin and end)")
+        }
+        if !headerChecked {
+            headerChecked = true
+            checkHeader(h)
+            h.warnings = warnings.warnings
+        }
+        h.warnings = warnings.warnings
+        return h
+    }
+
+    mutating func checkHeader(_ h: AggregateReportHeader) {
+        if h.metadata.reportID == nil {
+            warnings.add(code: "missing-value", "the report has no report_id")
+        }
+        if h.metadata.orgName == nil {
+            warnings.add(code: "missing-value", "the report has no org_name; the contact address's domain stands in")
+        }
+        if h.policy.p == nil {
+            warnings.add(code: "missing-value", "policy_published has no p")
+        }
+        if sawLegacyOverride && (h.flavour == .rfc9990 || h.flavour == .rfc9990NoNamespace) {
+            warnings.add(code: "legacy-value", "override types forwarded/sampled_out are RFC 7489 only")
+        }
+    }
+
+    mutating func beginSink() throws {
+        let h = try validatedHeader()
+        begun = true
+        outcome.header = h
+        accepting = try sink.begin(h)
+        if !accepting { outcome.duplicate = true }
+        for r in pending where accepting { try sink.record(r) }
+        pending.removeAll()
+    }
+
+    mutating func finishDocument() throws {
+        if !begun { try beginSink() }
+        let h = try validatedHeader()
+        outcome.header = h
+        if accepting { try sink.finish(h) }
+    }
+}

@@ -1,0 +1,103 @@
+/// The numbered schema migrations. Each runs once, in order, inside a transaction; the number of
+/// the last one applied is kept in `PRAGMA user_version`. Never edit a published migration: add
+/// a new one.
+enum Migrations {
+    static let all: [String] = [
+        // 1: raw documents, reports, records, auth results, daily rollup.
+        """
+        CREATE TABLE raw_documents (
+            id INTEGER PRIMARY KEY,
+            sha256 TEXT NOT NULL UNIQUE,
+            received_at INTEGER NOT NULL,
+            origin TEXT NOT NULL,
+            media_type TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            stored_size INTEGER NOT NULL DEFAULT 0,
+            status TEXT NOT NULL CHECK (status IN ('pending', 'parsed', 'duplicate', 'failed', 'ignored')),
+            kind TEXT,
+            error TEXT,
+            warnings TEXT,
+            report_count INTEGER NOT NULL DEFAULT 0,
+            parsed_at INTEGER
+        );
+        CREATE INDEX raw_documents_status ON raw_documents(status);
+        -- Raw bytes in chunks, each an independent gzip member, so writing and reading stream.
+        CREATE TABLE raw_chunks (
+            document_id INTEGER NOT NULL REFERENCES raw_documents(id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            data BLOB NOT NULL,
+            PRIMARY KEY (document_id, seq)
+        ) WITHOUT ROWID;
+        CREATE TABLE reports (
+            id INTEGER PRIMARY KEY,
+            report_key TEXT NOT NULL UNIQUE,
+            raw_document_id INTEGER REFERENCES raw_documents(id),
+            source_name TEXT,
+            reporter TEXT NOT NULL,
+            org_name TEXT,
+            email TEXT,
+            extra_contact_info TEXT,
+            report_id TEXT NOT NULL,
+            begin_ts INTEGER NOT NULL,
+            end_ts INTEGER NOT NULL,
+            day INTEGER NOT NULL,
+            flavour TEXT NOT NULL,
+            namespace TEXT,
+            version TEXT,
+            generator TEXT,
+            errors TEXT,
+            domain TEXT NOT NULL,
+            p TEXT, sp TEXT, np TEXT, pct INTEGER, adkim TEXT, aspf TEXT, fo TEXT,
+            testing TEXT, discovery_method TEXT, psd TEXT,
+            warnings TEXT,
+            record_count INTEGER NOT NULL DEFAULT 0,
+            message_count INTEGER NOT NULL DEFAULT 0,
+            imported_at INTEGER NOT NULL
+        );
+        CREATE INDEX reports_domain_day ON reports(domain, day);
+        CREATE INDEX reports_raw ON reports(raw_document_id);
+        CREATE TABLE records (
+            id INTEGER PRIMARY KEY,
+            report_id INTEGER NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+            source_ip TEXT NOT NULL,
+            source_ip_bytes BLOB NOT NULL,
+            count INTEGER NOT NULL,
+            disposition TEXT,
+            dkim TEXT,
+            spf TEXT,
+            reasons TEXT,
+            header_from TEXT,
+            envelope_from TEXT,
+            envelope_to TEXT,
+            dmarc_pass INTEGER NOT NULL,
+            dkim_aligned INTEGER NOT NULL,
+            spf_aligned INTEGER NOT NULL
+        );
+        CREATE INDEX records_report ON records(report_id);
+        CREATE TABLE dkim_results (
+            record_id INTEGER NOT NULL REFERENCES records(id) ON DELETE CASCADE,
+            domain TEXT, selector TEXT, result TEXT, human_result TEXT
+        );
+        CREATE INDEX dkim_results_record ON dkim_results(record_id);
+        CREATE TABLE spf_results (
+            record_id INTEGER NOT NULL REFERENCES records(id) ON DELETE CASCADE,
+            domain TEXT, scope TEXT, result TEXT, human_result TEXT
+        );
+        CREATE INDEX spf_results_record ON spf_results(record_id);
+        -- Messages per UTC day and outcome; dashboards and summaries read this, not records.
+        CREATE TABLE daily_rollup (
+            day INTEGER NOT NULL,
+            domain TEXT NOT NULL,
+            source_ip TEXT NOT NULL,
+            header_from TEXT NOT NULL,
+            disposition TEXT NOT NULL,
+            dkim TEXT NOT NULL,
+            spf TEXT NOT NULL,
+            dmarc_pass INTEGER NOT NULL,
+            messages INTEGER NOT NULL,
+            PRIMARY KEY (domain, day, source_ip, header_from, disposition, dkim, spf)
+        ) WITHOUT ROWID;
+        CREATE INDEX daily_rollup_day ON daily_rollup(day);
+        """,
+    ]
+}

@@ -1,0 +1,222 @@
+import DMARCCore
+internal import CSQLite
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What the store knows about one raw document.
+public struct RawDocumentInfo: Sendable, Equatable {
+    public var id: Int64
+    public var sha256: String
+    public var origin: String
+    public var mediaType: String
+    public var size: Int64
+    public var status: RawDocumentStatus
+    public var error: String?
+    public var reportCount: Int
+}
+
+/// Where a raw document stands.
+public enum RawDocumentStatus: String, Sendable {
+    /// Stored, not parsed yet (or the import was interrupted).
+    case pending
+    /// Parsed; its reports are stored.
+    case parsed
+    /// Parsed, but every report in it was already stored from another document.
+    case duplicate
+    /// Parsing failed; the bytes are kept for `reparse`.
+    case failed
+    /// Not an aggregate report (failure report, unrelated mail, not yet supported kind).
+    case ignored
+}
+
+/// The outcome of storing a raw document.
+public enum RawStoreResult: Sendable, Equatable {
+    case stored(id: Int64)
+    case alreadyStored(RawDocumentInfo)
+}
+
+/// The SQLite store of DESIGN §5: raw documents first, then reports, records, auth results and
+/// the daily rollup, one transaction per report.
+///
+/// One instance is one writer connection; use it from one thread at a time.
+public final class ReportStore {
+    let db: SQLiteConnection
+    public let path: String
+    /// Raw bytes are cut into chunks of this size before compression.
+    static let rawChunkSize = 1 << 20
+
+    public init(path: String) throws {
+        self.path = path
+        db = try SQLiteConnection(path: path)
+        try db.execute("PRAGMA journal_mode=WAL")
+        try db.execute("PRAGMA synchronous=NORMAL")
+        try db.execute("PRAGMA foreign_keys=ON")
+        // Bounded page cache (16 MiB) so a million-record report does not grow memory.
+        try db.execute("PRAGMA cache_size=-16000")
+        try migrate()
+    }
+
+    /// The schema version this binary writes.
+    public static var schemaVersion: Int { Migrations.all.count }
+
+    private func migrate() throws {
+        let current = Int(try db.prepare("PRAGMA user_version").scalar() ?? 0)
+        guard current < Migrations.all.count else { return }
+        for number in current..<Migrations.all.count {
+            try db.transaction {
+                try db.execute(Migrations.all[number])
+                try db.execute("PRAGMA user_version = \(number + 1)")
+            }
+        }
+    }
+
+    static func now() -> Int64 { Int64(time(nil)) }
+
+    // MARK: Raw documents
+
+    /// Stores the bytes of `stream` compressed, keyed by the SHA-256 that `digest` returns once
+    /// the stream is exhausted. When a document with that digest exists, nothing is written.
+    public func storeRaw(
+        stream: ByteStream, origin: String, mediaType: String, digest: () -> String
+    ) throws -> RawStoreResult {
+        try db.execute("BEGIN IMMEDIATE")
+        do {
+            let placeholder = "pending-\(UInt64.random(in: 0...UInt64.max))"
+            try db.prepare(
+                "INSERT INTO raw_documents (sha256, received_at, origin, media_type, size, status) VALUES (?, ?, ?, ?, 0, 'pending')"
+            ).run([.text(placeholder), .integer(Self.now()), .text(origin), .text(mediaType)])
+            let id = db.lastInsertRowID
+            let insertChunk = try db.prepare("INSERT INTO raw_chunks (document_id, seq, data) VALUES (?, ?, ?)")
+            var buffer = [UInt8](repeating: 0, count: Self.rawChunkSize)
+            var size: Int64 = 0
+            var stored: Int64 = 0
+            var seq: Int64 = 0
+            while true {
+                var filled = 0
+                while filled < buffer.count {
+                    let n = try buffer.withUnsafeMutableBytes {
+                        try stream.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[filled...]))
+                    }
+                    if n == 0 { break }
+                    filled += n
+                }
+                if filled == 0 { break }
+                let member = try buffer.withUnsafeBytes { try gzipMember(UnsafeRawBufferPointer(rebasing: $0[0..<filled])) }
+                try insertChunk.run([.integer(id), .integer(seq), .blob(member)])
+                seq += 1
+                size += Int64(filled)
+                stored += Int64(member.count)
+                if filled < buffer.count { break }
+            }
+            let sha = digest()
+            if let existing = try rawDocument(sha256: sha) {
+                try db.execute("ROLLBACK")
+                return .alreadyStored(existing)
+            }
+            try db.prepare("UPDATE raw_documents SET sha256 = ?, size = ?, stored_size = ? WHERE id = ?")
+                .run([.text(sha), .integer(size), .integer(stored), .integer(id)])
+            try db.execute("COMMIT")
+            return .stored(id: id)
+        } catch {
+            try? db.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    public func rawDocument(sha256: String) throws -> RawDocumentInfo? {
+        try rawDocuments(where: "sha256 = ?", [.text(sha256)]).first
+    }
+
+    public func rawDocument(id: Int64) throws -> RawDocumentInfo? {
+        try rawDocuments(where: "id = ?", [.integer(id)]).first
+    }
+
+    /// Raw documents with the given statuses, oldest first.
+    public func rawDocuments(status: [RawDocumentStatus]) throws -> [RawDocumentInfo] {
+        let list = status.map { "'\($0.rawValue)'" }.joined(separator: ",")
+        return try rawDocuments(where: "status IN (\(list))", [])
+    }
+
+    private func rawDocuments(where condition: String, _ values: [SQLiteValue?]) throws -> [RawDocumentInfo] {
+        var out: [RawDocumentInfo] = []
+        try db.prepare(
+            "SELECT id, sha256, origin, media_type, size, status, error, report_count FROM raw_documents WHERE \(condition) ORDER BY id"
+        ).query(values) { row in
+            out.append(
+                RawDocumentInfo(
+                    id: row.int64(0), sha256: row.text(1) ?? "", origin: row.text(2) ?? "",
+                    mediaType: row.text(3) ?? "", size: row.int64(4),
+                    status: RawDocumentStatus(rawValue: row.text(5) ?? "") ?? .pending,
+                    error: row.text(6), reportCount: row.int(7)))
+        }
+        return out
+    }
+
+    /// Records the outcome of parsing a raw document.
+    public func markRaw(
+        id: Int64, status: RawDocumentStatus, kind: String?, error: String?, warnings: [String], reportCount: Int
+    ) throws {
+        try db.prepare(
+            "UPDATE raw_documents SET status = ?, kind = ?, error = ?, warnings = ?, report_count = ?, parsed_at = ? WHERE id = ?"
+        ).run([
+            .text(status.rawValue), .optText(kind), .optText(error),
+            warnings.isEmpty ? nil : .text(JSONText.array(warnings)), .int(reportCount), .integer(Self.now()), .integer(id),
+        ])
+    }
+
+    /// Deletes the stored bytes of a document but keeps its row (failure reports: personal data).
+    public func dropRawBytes(id: Int64) throws {
+        try db.prepare("DELETE FROM raw_chunks WHERE document_id = ?").run([.integer(id)])
+        try db.prepare("UPDATE raw_documents SET stored_size = 0 WHERE id = ?").run([.integer(id)])
+    }
+
+    /// The stored bytes of a document, decompressed as they are read.
+    public func openRaw(id: Int64) throws -> ByteStream {
+        var members: [[UInt8]] = []
+        try db.prepare("SELECT data FROM raw_chunks WHERE document_id = ? ORDER BY seq").query([.integer(id)]) { row in
+            members.append(row.blob(0))
+        }
+        return try RawChunkStream(members: members)
+    }
+
+    // MARK: Reports
+
+    /// A sink that stores one aggregate report from document `rawDocumentID`.
+    public func reportWriter(rawDocumentID: Int64?, sourceName: String?) -> ReportWriter {
+        ReportWriter(store: self, rawDocumentID: rawDocumentID, sourceName: sourceName)
+    }
+}
+
+@available(*, unavailable)
+extension ReportStore: Sendable {}
+
+/// Decompresses stored chunks one at a time.
+final class RawChunkStream: ByteStream {
+    private var members: [[UInt8]]
+    private var current: GzipInflateStream?
+
+    init(members: [[UInt8]]) throws {
+        self.members = members.reversed()
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        while true {
+            if let current {
+                let n = try current.read(into: buffer)
+                if n > 0 { return n }
+                self.current = nil
+            }
+            guard let next = members.popLast() else { return 0 }
+            current = try GzipInflateStream(source: MemoryStream(next))
+        }
+    }
+}
+
+/// JSON text for small lists stored in TEXT columns.
+enum JSONText {
+    static func string(_ s: String) -> String { JSONValue.string(s).serialized() }
+
+    static func array(_ items: [String]) -> String { JSONValue.array(items.map { .string($0) }).serialized() }
+}

@@ -1,0 +1,94 @@
+import DMARCCore
+import DMARCStore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+enum ExportCommand {
+    static let command = Command(
+        name: "export",
+        summary: "Export reports as CSV or JSON with parsedmarc's field names",
+        usage: """
+            Usage: dmarcwatch export --format csv|json [--domain D]... [--from DAY] [--to DAY] [--output FILE]
+
+            Writes every stored record (CSV: one row per record) or every report (JSON: an array of
+            report objects) in parsedmarc's aggregate format, so tools built for parsedmarc read it.
+            Dates are UTC, "YYYY-MM-DD HH:MM:SS". Enrichment fields (country, reverse DNS) are empty.
+
+            Options:
+              --format F   csv or json (required)
+              --domain D   only this domain (repeatable)
+              --from DAY   first UTC day (YYYY-MM-DD), inclusive
+              --to DAY     last UTC day, inclusive
+              --output F   write to file F instead of standard output
+
+            """,
+        options: ["--format", "--domain", "--from", "--to", "--output"],
+        flags: [],
+        run: run
+    )
+
+    static func run(_ args: Arguments, _ context: Context) throws -> Int32 {
+        guard args.positionals.isEmpty else { throw UsageError(message: "unexpected argument \(args.positionals[0])") }
+        guard let format = args.value("--format"), format == "csv" || format == "json" else {
+            throw UsageError(message: "--format csv or --format json is required")
+        }
+        let filter = try CommandLineTool.filter(args)
+        let store = try context.openStore()
+        var fd: Int32 = 1
+        if let path = args.value("--output") {
+            fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw UsageError(message: "cannot write \(path): \(String(cString: strerror(errno)))") }
+        }
+        defer { if fd != 1 { close(fd) } }
+        let out = BufferedOutput(fd: fd)
+        if format == "csv" {
+            out.write(ParsedmarcFormat.csvHeader())
+            var current: StoredReport?
+            try store.exportReports(filter, report: { current = $0 }, record: { r in
+                out.write(ParsedmarcFormat.csvRow(report: current!, record: r))
+            }, reportEnd: {})
+        } else {
+            out.write("[")
+            var firstReport = true
+            var firstRecord = true
+            var current: StoredReport?
+            try store.exportReports(
+                filter,
+                report: { report in
+                    current = report
+                    let fields = JSONValue.object(ParsedmarcFormat.jsonReportFields(report)).serialized()
+                    out.write((firstReport ? "\n" : ",\n") + fields.dropLast() + ",\"records\":[")
+                    firstReport = false
+                    firstRecord = true
+                },
+                record: { r in
+                    out.write((firstRecord ? "\n" : ",\n") + ParsedmarcFormat.jsonRecord(report: current!, record: r).serialized())
+                    firstRecord = false
+                },
+                reportEnd: { out.write("]}") })
+            out.write("\n]\n")
+        }
+        out.flush()
+        return ExitCode.success
+    }
+}
+
+/// Collects output and writes it in large pieces.
+final class BufferedOutput {
+    private let fd: Int32
+    private var buffer = ""
+
+    init(fd: Int32) { self.fd = fd }
+
+    func write(_ s: String) {
+        buffer += s
+        if buffer.utf8.count > 1 << 16 { flush() }
+    }
+
+    func flush() {
+        Console.write(fd, buffer)
+        buffer = ""
+    }
+}

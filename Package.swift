@@ -29,10 +29,10 @@ let package = Package(
         .testTarget(
             name: "DMARCIngestTests",
             dependencies: ["DMARCIngest", "DMARCStore", "DMARCCore"],
-            resources: [.copy("Fixtures")]
+            exclude: ["Fixtures"]
         ),
         .testTarget(name: "DMARCStoreTests", dependencies: ["DMARCStore", "DMARCCore"]),
-        .testTarget(name: "CLITests", dependencies: ["DMARCCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CLITests", dependencies: ["DMARCCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -233,9 +233,9 @@ public final class Importer {
     }
 
     private func process(rawID: Int64, name: String, open: @escaping () throws -> ByteStream) throws {
-        var found: [Found] = []
+        var found: [FoundDocument] = []
         do {
-            try examine(label: "", open: open, depth: 0, inMessage: false, into: &found)
+            try DocumentExtractor(limits: limits).examine(label: "", open: open, depth: 0, inMessage: false, into: &found)
         } catch {
             found.append(.problem(label: "", message: "\(error)"))
         }
@@ -271,6 +271,8 @@ public final class Importer {
                 noReport = Self.labelled(label, message)
             case .problem(let label, let message):
                 problems.append(Self.labelled(label, message))
+            case .note(let label, let message):
+                warnings.append(Self.labelled(label, message))
             }
         }
         let reportCount = newReports + duplicateReports
@@ -315,109 +317,6 @@ public final class Importer {
 
     // MARK: Documents
 
-    enum Found {
-        case aggregate(label: String, open: () throws -> ByteStream)
-        case tlsrpt(label: String)
-        case failureReport(label: String)
-        case noReport(label: String, message: String)
-        case problem(label: String, message: String)
-    }
-
-    private static func join(_ label: String, _ part: String) -> String {
-        label.isEmpty ? part : "\(label) > \(part)"
-    }
-
-    /// Finds the documents in a run of bytes by sniffing: gzip, zip (every entry), XML, JSON, or a
-    /// mail message whose parts are examined in turn.
-    private func examine(
-        label: String, open: @escaping () throws -> ByteStream, depth: Int, inMessage: Bool, into found: inout [Found]
-    ) throws {
-        guard depth <= limits.mimeDepth else {
-            found.append(.problem(label: label, message: "nested more than \(limits.mimeDepth) levels deep"))
-            return
-        }
-        let head = try PeekStream(try open(), peek: 512).head
-        let kind = ContentKind.sniff(head)
-        switch kind {
-        case .gzip:
-            let limits = self.limits
-            let inflated: () throws -> ByteStream = {
-                let counted = BoundedStream(try open(), limit: Int.max, what: "")
-                let gunzip = try GzipInflateStream(source: counted)
-                return RatioBoundedStream(gunzip, compressed: counted, limits: limits)
-            }
-            try examine(label: label, open: inflated, depth: depth + 1, inMessage: inMessage, into: &found)
-        case .zip:
-            try examineZip(label: label, open: open, depth: depth, into: &found)
-        case .xml:
-            found.append(.aggregate(label: label, open: open))
-        case .json:
-            found.append(.tlsrpt(label: label))
-        case .message, .mbox:
-            if inMessage {
-                return
-            }
-            let bytes = try open().readAll(limit: limits.messageBytes, what: "the message")
-            let walk = try MIMEMessage.walk(bytes, maxDepth: limits.mimeDepth)
-            if walk.isFailureReport {
-                found.append(.failureReport(label: label))
-                return
-            }
-            let before = found.count
-            for leaf in walk.leaves {
-                let leafKind = ContentKind.sniff(Array(leaf.bytes.prefix(512)))
-                guard [.gzip, .zip, .xml, .json].contains(leafKind) else { continue }
-                let bytes = leaf.bytes
-                try examine(
-                    label: Self.join(label, leaf.label), open: { MemoryStream(bytes) }, depth: depth + 1, inMessage: true,
-                    into: &found)
-            }
-            if found.count == before && walk.looksLikeFailureReport {
-                found.append(.failureReport(label: label))
-            } else if found.count == before {
-                let subject = walk.subject.map { " (subject: \"\($0.prefix(80))\")" } ?? ""
-                found.append(.noReport(label: label, message: "mail message without a report attachment\(subject)"))
-            }
-        case .empty:
-            found.append(.problem(label: label, message: "empty file: no report in it"))
-        case .unknown:
-            if !inMessage {
-                found.append(
-                    .problem(label: label, message: "not a report: the content is not XML, JSON, gzip, zip or a mail message"))
-            }
-        }
-    }
-
-    private func examineZip(
-        label: String, open: @escaping () throws -> ByteStream, depth: Int, into found: inout [Found]
-    ) throws {
-        let reader = try ZipArchiveReader(stream: try open(), name: label, limits: limits)
-        var names: [String] = []
-        while let name = try reader.nextEntry() {
-            names.append(name)
-            if names.count > limits.zipEntries {
-                throw IngestError("the zip archive has more than \(limits.zipEntries) entries")
-            }
-        }
-        if names.isEmpty {
-            found.append(.problem(label: label, message: "the zip archive is empty"))
-        }
-        let limits = self.limits
-        for (index, name) in names.enumerated() {
-            let entry: () throws -> ByteStream = {
-                let reader = try ZipArchiveReader(stream: try open(), name: label, limits: limits)
-                for _ in 0...index { _ = try reader.nextEntry() }
-                return ZipEntryBoundedStream(reader: reader, limits: limits)
-            }
-            let before = found.count
-            try examine(label: Self.join(label, "zip entry \"\(name)\""), open: entry, depth: depth + 1, inMessage: true,
-                into: &found)
-            if found.count == before {
-                found.append(.problem(label: Self.join(label, "zip entry \"\(name)\""), message: "not a report; skipped"))
-            }
-        }
-    }
-
     private func parseAggregate(rawID: Int64, label: String, open: () throws -> ByteStream) throws -> AggregateParseOutcome {
         let writer = ProgressSink(store.reportWriter(rawDocumentID: rawID, sourceName: label.isEmpty ? nil : label)) {
             [weak self] records in
@@ -426,25 +325,7 @@ public final class Importer {
             running.records += records
             self.onProgress?(running)
         }
-        let parser = AggregateXMLParser(limits: limits)
-        do {
-            return try parser.parse(stream: try open(), sink: writer)
-        } catch let original as XMLSyntaxError {
-            let bytes = try open().readAll(limit: limits.repairBytes, what: "a malformed document to be repaired")
-            let (fixed, repairs) = XMLRepair.repair(bytes)
-            do {
-                return try parser.parse(stream: MemoryStream(fixed), initialWarnings: repairs, sink: writer)
-            } catch is XMLSyntaxError {
-                let recovered = repairs + [
-                    ParseWarning(code: "xml-recovered", message: "\(original.message); read in recovery mode, data may be missing")
-                ]
-                do {
-                    return try parser.parse(stream: MemoryStream(fixed), recover: true, initialWarnings: recovered, sink: writer)
-                } catch is XMLSyntaxError {
-                    throw original
-                }
-            }
-        }
+        return try AggregateReportReader(limits: limits).read(open: open, sink: writer)
     }
 }
 

@@ -1,0 +1,222 @@
+import DMARCCore
+import Testing
+
+@testable import DMARCIngest
+
+@Suite("Malformed reports: repaired with a warning, or refused with a reason")
+struct MalformedInputTests {
+    func parse(_ xml: String, limits: IngestLimits = IngestLimits()) throws -> (ReportTotals?, [AggregateRecord], String?) {
+        let sink = TotalsSink(keepRecords: true)
+        do {
+            _ = try AggregateReportReader(limits: limits).read(open: { MemoryStream(Array(xml.utf8)) }, sink: sink)
+            return (sink.reports.first, sink.records, nil)
+        } catch {
+            return (nil, [], "\(error)")
+        }
+    }
+
+    static let record = """
+        <record><row><source_ip>192.0.2.1</source_ip><count>3</count>
+        <policy_evaluated><disposition>none</disposition><dkim>pass</dkim><spf>fail</spf></policy_evaluated></row>
+        <identifiers><header_from>example.com</header_from></identifiers>
+        <auth_results><dkim><domain>example.com</domain><selector>s1</selector><result>pass</result></dkim>
+        <spf><domain>example.com</domain><result>fail</result></spf></auth_results></record>
+        """
+
+    static func report(metadata: String = "", policy: String = "", records: String = record, prolog: String = "") -> String {
+        """
+        <?xml version="1.0" encoding="UTF-8"?>\(prolog)
+        <feedback><report_metadata><org_name>Reporter</org_name><email>dmarc@reporter.example</email>
+        <report_id>r1</report_id><date_range><begin>1700000000</begin><end>1700086399</end></date_range>\(metadata)
+        </report_metadata><policy_published><domain>example.com</domain><p>none</p>\(policy)</policy_published>
+        \(records)</feedback>
+        """
+    }
+
+    @Test("A clean report parses without warnings")
+    func clean() throws {
+        let (totals, records, error) = try parse(Self.report())
+        #expect(error == nil)
+        #expect(totals?.header.warnings == [])
+        #expect(records.first?.dkimResults == [DKIMAuthResult(domain: "example.com", selector: "s1", result: "pass")])
+        #expect(records.first?.spfResults.first?.result == "fail")
+    }
+
+    @Test("An unescaped < in a value is escaped, with a warning")
+    func unescapedMarkup() throws {
+        let xml = Self.report(records: Self.record.replacingOccurrences("<header_from>example.com", "<header_from><evil>example.com"))
+        let (totals, records, error) = try parse(xml)
+        #expect(error == nil)
+        #expect(records.first?.headerFrom == "<evil>example.com")
+        #expect(totals?.header.warnings.contains { $0.code == "xml-repaired" } == true)
+    }
+
+    @Test("An unescaped & in the organisation name is repaired")
+    func bareAmpersand() throws {
+        let xml = Self.report().replacingOccurrences("<org_name>Reporter", "<org_name>AT&T Reporter")
+        let (totals, _, error) = try parse(xml)
+        #expect(error == nil)
+        #expect(totals?.header.metadata.orgName == "AT&T Reporter")
+    }
+
+    @Test("Invalid UTF-8 is read as windows-1252, with a warning")
+    func invalidUTF8() throws {
+        var bytes = Array(Self.report().utf8)
+        let marker = Array("Reporter<".utf8)
+        let at = bytes.firstRange(of: marker)!.lowerBound + 8
+        bytes.insert(0x91, at: at)
+        let sink = TotalsSink()
+        _ = try AggregateReportReader(limits: IngestLimits()).read(open: { MemoryStream(bytes) }, sink: sink)
+        #expect(sink.reports.first?.header.metadata.orgName == "Reporter\u{2018}")
+        #expect(sink.reports.first?.header.warnings.contains { $0.message.contains("windows-1252") } == true)
+    }
+
+    @Test("A declared windows-1252 encoding is honoured")
+    func windows1252() throws {
+        var bytes = Array(Self.report().replacingOccurrences("UTF-8", "windows-1252").utf8)
+        let at = bytes.firstRange(of: Array("Reporter<".utf8))!.lowerBound + 8
+        bytes.insert(0xE9, at: at)  // é
+        let sink = TotalsSink()
+        _ = try AggregateReportReader(limits: IngestLimits()).read(open: { MemoryStream(bytes) }, sink: sink)
+        #expect(sink.reports.first?.header.metadata.orgName == "Reporteré")
+    }
+
+    @Test("Control characters are removed")
+    func controlCharacters() throws {
+        let xml = Self.report(records: Self.record.replacingOccurrences("<disposition>none", "<disposition>\u{07}none"))
+        let (totals, records, error) = try parse(xml)
+        #expect(error == nil)
+        #expect(records.first?.disposition == "none")
+        #expect(totals?.header.warnings.contains { $0.message.contains("control character") } == true)
+    }
+
+    @Test("Upper-case and non-standard values are normalised with warnings")
+    func normalisation() throws {
+        let record = Self.record.replacingOccurrences("<dkim>pass</dkim><spf>fail</spf>", "<dkim>Pass</dkim><spf>FAIL</spf>")
+            .replacingOccurrences("<result>fail</result></spf>", "<result>hardfail</result><scope>MFrom</scope></spf>")
+        let (totals, records, error) = try parse(Self.report(records: record))
+        #expect(error == nil)
+        let r = try #require(records.first)
+        #expect(r.dkim == "pass")
+        #expect(r.spf == "fail")
+        #expect(r.spfResults.first?.result == "fail")
+        #expect(r.spfResults.first?.scope == "mfrom")
+        #expect(totals?.header.warnings.contains { $0.message.contains("hardfail") } == true)
+    }
+
+    @Test("Unknown values are kept raw with a warning")
+    func unknownValue() throws {
+        let record = Self.record.replacingOccurrences("<disposition>none", "<disposition>bounced")
+        let (totals, records, _) = try parse(Self.report(records: record))
+        #expect(records.first?.disposition == "bounced")
+        #expect(totals?.header.warnings.contains { $0.code == "unknown-value" } == true)
+    }
+
+    @Test("Elements in any order, with the RFC 9990 namespace")
+    func anyOrderNamespaced() throws {
+        let xml = """
+            <feedback xmlns="urn:ietf:params:xml:ns:dmarc-2.0">
+            <policy_published><p>reject</p><domain>Example.COM</domain><np>quarantine</np></policy_published>
+            <report_metadata><date_range><end>1700086399</end><begin>1700000000</begin></date_range>
+            <report_id>x</report_id><email>a@b.example</email><org_name>B</org_name><generator>gen 1</generator></report_metadata>
+            \(Self.record)</feedback>
+            """
+        let (totals, _, error) = try parse(xml)
+        #expect(error == nil)
+        #expect(totals?.header.flavour == .rfc9990)
+        #expect(totals?.header.policy.domain == "example.com")
+        #expect(totals?.header.policy.np == "quarantine")
+        #expect(totals?.header.metadata.generator == "gen 1")
+        #expect(totals?.messages == 3)
+    }
+
+    @Test("Records before the metadata are held back, then stored")
+    func recordsFirst() throws {
+        let xml = """
+            <feedback>\(Self.record)<report_metadata><org_name>R</org_name><email>r@r.example</email><report_id>1</report_id>
+            <date_range><begin>1</begin><end>2</end></date_range></report_metadata>
+            <policy_published><domain>example.com</domain><p>none</p></policy_published></feedback>
+            """
+        let (totals, _, error) = try parse(xml)
+        #expect(error == nil)
+        #expect(totals?.records == 1)
+    }
+
+    @Test("A bad row is skipped, not the report")
+    func badRowSkipped() throws {
+        let bad = Self.record.replacingOccurrences("192.0.2.1", "X.X.X.X")
+        let nullRow = "<record><row><source_ip></source_ip><count>0</count></row></record>"
+        let (totals, records, error) = try parse(Self.report(records: Self.record + bad + nullRow))
+        #expect(error == nil)
+        #expect(records.count == 1)
+        #expect(totals?.header.warnings.contains { $0.code == "record-skipped" } == true)
+        #expect(totals?.header.warnings.contains { $0.code == "null-record" } == true)
+    }
+
+    @Test("IPv6 sources are stored in canonical form")
+    func ipv6() throws {
+        let record = Self.record.replacingOccurrences("192.0.2.1", "2001:0DB8:0000:0000:0000:0000:0000:0001")
+        let (_, records, _) = try parse(Self.report(records: record))
+        #expect(records.first?.sourceIP == "2001:db8::1")
+    }
+
+    @Test("A DOCTYPE is refused: no DTD, no entities")
+    func doctypeRefused() throws {
+        let xml = """
+            <?xml version="1.0"?><!DOCTYPE feedback [<!ENTITY x "boom">]>
+            <feedback><report_metadata><org_name>&x;</org_name></report_metadata></feedback>
+            """
+        let (_, _, error) = try parse(xml)
+        #expect(error?.contains("DOCTYPE") == true)
+    }
+
+    @Test("An external entity is never fetched")
+    func externalEntity() throws {
+        let xml = """
+            <?xml version="1.0"?><!DOCTYPE feedback [<!ENTITY x SYSTEM "file:///etc/passwd">]>
+            <feedback><report_metadata><org_name>&x;</org_name></report_metadata></feedback>
+            """
+        let (totals, _, error) = try parse(xml)
+        #expect(totals == nil)
+        #expect(error != nil)
+    }
+
+    @Test("A document that is not a report says so")
+    func notAReport() throws {
+        let (_, _, error) = try parse("<html><body>hello</body></html>")
+        #expect(error?.contains("not a DMARC aggregate report") == true)
+    }
+
+    @Test("A report without a policy domain is refused with the reason")
+    func missingDomain() throws {
+        let (_, _, error) = try parse(Self.report().replacingOccurrences("<domain>example.com</domain><p>", "<p>"))
+        #expect(error?.contains("policy_published") == true)
+    }
+
+    @Test("Truncated XML that cannot be repaired gives the XML error")
+    func truncated() throws {
+        let xml = String(Self.report().prefix(300))
+        let (_, _, error) = try parse(xml)
+        #expect(error != nil)
+    }
+
+    @Test("The record limit is enforced")
+    func recordLimit() throws {
+        var limits = IngestLimits()
+        limits.recordsPerReport = 2
+        let (_, _, error) = try parse(Self.report(records: Self.record + Self.record + Self.record), limits: limits)
+        #expect(error?.contains("limit") == true)
+    }
+}
+
+extension String {
+    func replacingOccurrences(_ target: String, _ replacement: String) -> String {
+        var out = ""
+        var rest = self[...]
+        while let r = rest.firstRange(of: target) {
+            out += rest[..<r.lowerBound] + replacement
+            rest = rest[r.upperBound...]
+        }
+        return out + rest
+    }
+}

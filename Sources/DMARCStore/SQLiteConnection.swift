@@ -199,6 +199,7 @@ extension SQLiteValue {
 struct SQLiteRow {
     let handle: OpaquePointer
 
+    var columnCount: Int32 { sqlite3_column_count(handle) }
     func isNull(_ i: Int32) -> Bool { sqlite3_column_type(handle, i) == SQLITE_NULL }
     func int64(_ i: Int32) -> Int64 { sqlite3_column_int64(handle, i) }
     func int64Optional(_ i: Int32) -> Int64? { isNull(i) ? nil : int64(i) }

@@ -107,8 +107,6 @@ public final class Importer {
         var message: [UInt8] = []
         var index = 0
         var oversized = false
-        var atLineStart = true
-        var previousBlank = true
         func flush() {
             defer {
                 message.removeAll(keepingCapacity: true)
@@ -128,7 +126,7 @@ public final class Importer {
         var buffer = [UInt8](repeating: 0, count: 65_536)
         var line: [UInt8] = []
         func takeLine() {
-            let isSeparator = line.starts(with: Array("From ".utf8)) && previousBlank
+            let isSeparator = Self.isMboxSeparator(line)
             if isSeparator {
                 flush()
             } else if !oversized {
@@ -138,7 +136,6 @@ public final class Importer {
                     message.removeAll()
                 }
             }
-            previousBlank = line == [0x0A] || line == [0x0D, 0x0A]
             line.removeAll(keepingCapacity: true)
         }
         while true {
@@ -150,9 +147,17 @@ public final class Importer {
             }
         }
         if !line.isEmpty { takeLine() }
-        _ = atLineStart
-        atLineStart = false
         flush()
+    }
+
+    /// `From sender date…`: "From ", an address token, then text with a digit (the date). Body
+    /// lines starting "From " are quoted as ">From " by mbox writers; this check also keeps a
+    /// stray unquoted "From here on…" from splitting a message.
+    static func isMboxSeparator(_ line: [UInt8]) -> Bool {
+        guard line.starts(with: Array("From ".utf8)) else { return false }
+        let rest = line.dropFirst(5)
+        guard let space = rest.firstIndex(of: 0x20), space > rest.startIndex else { return false }
+        return rest[space...].contains { $0 >= 0x30 && $0 <= 0x39 }
     }
 
     /// Standard input is spooled to a temporary file so a large report never sits in memory.

@@ -1,0 +1,175 @@
+import DMARCCore
+import DMARCStore
+import Testing
+
+@testable import DMARCIngest
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Import runs against a real SQLite file in a temporary directory.
+@Suite("Import pipeline with a real SQLite store")
+struct ImportPipelineTests {
+    /// A folder of the corpus's aggregate reports plus the bad, failure and TLS-RPT files.
+    static let mixedInputs = [
+        "corpus/parsedmarc-samples/aggregate", "corpus/parsedmarc-samples/aggregate_invalid",
+        "corpus/parsedmarc-samples/empty.xml", "corpus/parsedmarc-samples/failure", "corpus/parsedmarc-samples/smtp_tls",
+    ]
+
+    func withStore<T>(_ body: (ReportStore, String) throws -> T) throws -> T {
+        let dir = makeTemporaryDirectory()
+        defer { removeTree(dir) }
+        let store = try ReportStore(path: "\(dir)/test.sqlite3")
+        return try body(store, dir)
+    }
+
+    /// Every table's rows, as text, to compare database states.
+    func snapshot(_ path: String) throws -> [String] {
+        let check = try ReportStore(path: path)
+        return try check.debugSnapshot()
+    }
+
+    @Test("A batch with bad files still imports every good one, and names each bad file")
+    func batchWithBadFiles() throws {
+        try withStore { store, _ in
+            let summary = Importer(store: store).importPaths(Self.mixedInputs.map(Fixtures.path))
+            #expect(summary.imported == 18)
+            #expect(summary.failed == 1)
+            #expect(summary.failures.map(\.source) == [Fixtures.path("corpus/parsedmarc-samples/empty.xml")])
+            #expect(summary.failures.first?.error.contains("empty") == true)
+            // Five failure reports and four TLS-RPT documents are recognised and set aside.
+            #expect(summary.ignored == 9)
+            let totals = try store.summary(ReportFilter()).reduce(Int64(0)) { $0 + $1.messages }
+            #expect(totals == summary.messages)
+        }
+    }
+
+    @Test("Importing a folder twice: every document is a duplicate and the database is unchanged")
+    func importTwice() throws {
+        try withStore { store, dir in
+            let first = Importer(store: store).importPaths(Self.mixedInputs.map(Fixtures.path))
+            let before = try snapshot("\(dir)/test.sqlite3")
+            let second = Importer(store: store).importPaths(Self.mixedInputs.map(Fixtures.path))
+            let after = try snapshot("\(dir)/test.sqlite3")
+            #expect(second.documents == first.documents)
+            #expect(second.duplicates == second.documents)
+            #expect(second.imported == 0 && second.failed == 0 && second.records == 0)
+            #expect(before == after)
+        }
+    }
+
+    @Test("The same report in another wrapper is a duplicate by report key")
+    func sameReportOtherWrapper() throws {
+        try withStore { store, _ in
+            let importer = Importer(store: store)
+            importer.importPaths([Fixtures.path("corpus/parsedmarc-samples/extract_report/nice-input.xml")])
+            let again = Importer(store: store).importPaths([
+                Fixtures.path("corpus/parsedmarc-samples/extract_report/nice-input.xml.gz"),
+                Fixtures.path("corpus/parsedmarc-samples/extract_report/nice-input.xml.zip"),
+            ])
+            #expect(again.duplicates == 2)
+            let stored = try store.reports(ReportFilter()).count
+            #expect(stored == 1)
+        }
+    }
+
+    @Test("A failed document keeps its raw bytes and error, and reparse retries it")
+    func failedKeepsBytes() throws {
+        try withStore { store, dir in
+            let bad = "\(dir)/broken.xml"
+            let good = try Fixtures.bytes("corpus/parsedmarc-samples/aggregate/empty_reason.xml")
+            writeFile(bad, Array(good.prefix(400)))
+            let summary = Importer(store: store).importPaths([bad])
+            #expect(summary.failed == 1)
+            #expect(summary.failures.first?.source == bad)
+            let failed = try store.rawDocuments(status: [.failed])
+            #expect(failed.count == 1)
+            #expect(failed.first?.error?.isEmpty == false)
+            let kept = try store.openRaw(id: failed[0].id).readAll(limit: 1 << 20, what: "raw")
+            #expect(kept == Array(good.prefix(400)))
+            // Still broken: reparse keeps it failed.
+            let retry = try Importer(store: store).reparse()
+            #expect(retry.failed == 1)
+            let stillFailed = try store.rawDocuments(status: [.failed]).count
+            #expect(stillFailed == 1)
+        }
+    }
+
+    @Test("Failure reports are counted as ignored and their bytes are not kept")
+    func failureReportsDropped() throws {
+        try withStore { store, _ in
+            let summary = Importer(store: store).importPaths([Fixtures.path("corpus/parsedmarc-samples/failure")])
+            #expect(summary.ignored == 5)
+            #expect(summary.imported == 0)
+            for doc in try store.rawDocuments(status: [.ignored]) {
+                let bytes = try store.openRaw(id: doc.id).readAll(limit: 1 << 20, what: "raw")
+                #expect(bytes.isEmpty)
+            }
+        }
+    }
+
+    @Test("Raw bytes round-trip through compressed chunks")
+    func rawRoundTrip() throws {
+        try withStore { store, _ in
+            let path = Fixtures.path("corpus/parsedmarc-samples/aggregate/!large-example.com!1711897200!1711983600.xml")
+            Importer(store: store).importPaths([path])
+            let doc = try #require(try store.rawDocuments(status: [.parsed]).first)
+            let stored = try store.openRaw(id: doc.id).readAll(limit: 1 << 24, what: "raw")
+            let original = try Fixtures.bytes(String(path.dropFirst(Fixtures.root.count + 1)))
+            #expect(stored == original)
+        }
+    }
+
+    @Test("A zip with several reports imports every entry; a non-report entry is a warning")
+    func zipEntries() throws {
+        try withStore { store, _ in
+            let summary = Importer(store: store).importPaths([Fixtures.path("generated/two-reports-and-a-note.zip")])
+            #expect(summary.reports == 2)
+            #expect(summary.failed == 0)
+        }
+    }
+
+    @Test("An mbox is split into messages, each its own document")
+    func mbox() throws {
+        try withStore { store, dir in
+            var mbox: [UInt8] = []
+            for name in ["twilight.eml", "mimecast-weird-gzip.eml"] {
+                var message = try Fixtures.bytes("corpus/parsedmarc-samples/aggregate/\(name)")
+                if message.starts(with: Array("From ".utf8)) {
+                    message = Array(message.drop { $0 != 0x0A }.dropFirst())
+                }
+                mbox += Array("From MAILER-DAEMON Thu Dec  3 10:00:00 2026\n".utf8) + message + [0x0A]
+            }
+            writeFile("\(dir)/reports.mbox", mbox)
+            let summary = Importer(store: store).importPaths(["\(dir)/reports.mbox"])
+            #expect(summary.documents == 2)
+            #expect(summary.imported == 2)
+        }
+    }
+
+    @Test("A Maildir's cur and new messages are imported; its index files are not")
+    func maildir() throws {
+        try withStore { store, dir in
+            let md = "\(dir)/Maildir"
+            for sub in ["", "/cur", "/new", "/tmp"] { mkdir(md + sub, 0o755) }
+            try copyFile(Fixtures.path("corpus/parsedmarc-samples/aggregate/twilight.eml"), "\(md)/cur/1.host:2,S")
+            try copyFile(Fixtures.path("corpus/parsedmarc-samples/aggregate/mimecast-weird-gzip.eml"), "\(md)/new/2.host")
+            writeFile("\(md)/dovecot-uidlist", Array("3 V1 N3\n".utf8))
+            let summary = Importer(store: store).importPaths([md])
+            #expect(summary.documents == 2)
+            #expect(summary.imported == 2)
+            #expect(summary.failed == 0)
+        }
+    }
+
+    @Test("Daily rollup totals equal the records' totals, also for reports spanning days")
+    func rollupExact() throws {
+        try withStore { store, _ in
+            Importer(store: store).importPaths(Self.mixedInputs.map(Fixtures.path))
+            let (records, rollup) = try store.debugTotals()
+            #expect(records == rollup)
+            #expect(records > 0)
+        }
+    }
+}

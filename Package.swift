@@ -14,16 +14,19 @@ let package = Package(
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
         .systemLibrary(name: "CGMime", pkgConfig: "gmime-3.0", providers: [.apt(["libgmime-3.0-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(name: "CShims", dependencies: ["CGMime", "CZlib", "CSQLite"]),
 
         .target(name: "DMARCCore"),
         .target(name: "DMARCStore", dependencies: ["DMARCCore", "CSQLite", "CShims", "CZlib"]),
         .target(
             name: "DMARCIngest",
-            dependencies: ["DMARCCore", "DMARCStore", "CLibXML2", "CArchive", "CGMime", "CZlib", "CShims"]
+            dependencies: ["DMARCCore", "DMARCStore", "CLibXML2", "CArchive", "CGMime", "CZlib", "CShims", "CCrypto"]
         ),
         .executableTarget(name: "dmarcwatch", dependencies: ["DMARCCore", "DMARCStore", "DMARCIngest"]),
-        .executableTarget(name: "dmarcwatch-bench", dependencies: ["DMARCCore", "DMARCStore", "DMARCIngest"]),
+        .executableTarget(
+            name: "dmarcwatch-bench", dependencies: ["DMARCCore", "DMARCIngest", "CArchive", "CZlib"]
+        ),
 
         .testTarget(name: "DMARCCoreTests", dependencies: ["DMARCCore"]),
         .testTarget(

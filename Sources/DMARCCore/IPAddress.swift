@@ -13,8 +13,17 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
     /// Parses dotted-quad IPv4 or any RFC 4291 IPv6 text form. Surrounding white space and
     /// IPv6 brackets are ignored. Returns `nil` for anything else (including redacted `X.X.X.X`).
     public init?(_ text: String) {
+        if let parsed = IPAddress(exact: text) {
+            self = parsed
+            return
+        }
         var t = text.trimmedASCII
         if t.hasPrefix("["), t.hasSuffix("]") { t = String(t.dropFirst().dropLast()) }
+        guard t != text, let parsed = IPAddress(exact: t) else { return nil }
+        self = parsed
+    }
+
+    private init?(exact t: String) {
         var v4 = in_addr()
         if inet_pton(AF_INET, t, &v4) == 1 {
             let b = withUnsafeBytes(of: v4) { Array($0) }
@@ -36,7 +45,15 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
 
     /// Canonical text: dotted quad for IPv4, RFC 5952 (as `inet_ntop` writes it) for IPv6.
     public var description: String {
-        if isIPv4 { return bytes[12...].map(String.init).joined(separator: ".") }
+        if isIPv4 {
+            var out = ""
+            out.reserveCapacity(15)
+            for i in 12..<16 {
+                if i > 12 { out.append(".") }
+                out += String(bytes[i])
+            }
+            return out
+        }
         var addr = in6_addr()
         withUnsafeMutableBytes(of: &addr) { $0.copyBytes(from: bytes) }
         var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))

@@ -1,5 +1,5 @@
 /// The fields whose values SPEC §6.3 normalises.
-public enum NormalizedField: String, Sendable {
+public enum NormalizedField: String, Sendable, CaseIterable {
     case policy = "policy"
     case disposition = "disposition"
     case evaluatedResult = "policy_evaluated result"
@@ -11,6 +11,25 @@ public enum NormalizedField: String, Sendable {
     case testing = "testing"
     case discoveryMethod = "discovery_method"
     case psd = "psd"
+}
+
+extension NormalizedField {
+    /// The position in `allCases`.
+    var index: Int {
+        switch self {
+        case .policy: 0
+        case .disposition: 1
+        case .evaluatedResult: 2
+        case .dkimResult: 3
+        case .spfResult: 4
+        case .spfScope: 5
+        case .overrideType: 6
+        case .alignment: 7
+        case .testing: 8
+        case .discoveryMethod: 9
+        case .psd: 10
+        }
+    }
 }
 
 /// The outcome of normalising one reported value.
@@ -55,6 +74,29 @@ public enum ValueNormalizer {
 
     /// Values an empty element stands for, where the table gives one.
     static let emptyMeans: [NormalizedField: String] = [.overrideType: "other", .alignment: "r"]
+
+    /// The canonical values of each field as UTF-8 bytes, for the parser's allocation-free path.
+    /// Indexed by the field's position in `allCases`: a dictionary keyed by a raw-value enum
+    /// would hash the raw string on every lookup.
+    static let canonicalBytes: [[([UInt8], String)]] = NormalizedField.allCases.map { field in
+        (canonical[field] ?? []).sorted().map { (Array($0.utf8), $0) }
+    }
+
+    /// The canonical value whose bytes equal `bytes` exactly (already trimmed, any case), without
+    /// building a string; `nil` when the value needs the full `normalize`.
+    public static func canonicalValue(_ bytes: ArraySlice<UInt8>, as field: NormalizedField) -> String? {
+        for (candidate, value) in canonicalBytes[field.index] where candidate.count == bytes.count {
+            var equal = true
+            var i = bytes.startIndex
+            for c in candidate {
+                let b = bytes[i]
+                if b != c && (b | 0x20) != c { equal = false; break }
+                i += 1
+            }
+            if equal { return value }
+        }
+        return nil
+    }
 
     /// Normalises `raw` for `field`. `nil` input (element absent) stays `nil` without a warning.
     public static func normalize(_ raw: String?, as field: NormalizedField) -> NormalizedValue {

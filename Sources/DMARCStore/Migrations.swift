@@ -74,16 +74,19 @@ enum Migrations {
             spf_aligned INTEGER NOT NULL
         );
         CREATE INDEX records_report ON records(report_id);
+        -- Keyed by (record, position): rows are appended in key order, with no second index.
         CREATE TABLE dkim_results (
             record_id INTEGER NOT NULL REFERENCES records(id) ON DELETE CASCADE,
-            domain TEXT, selector TEXT, result TEXT, human_result TEXT
-        );
-        CREATE INDEX dkim_results_record ON dkim_results(record_id);
+            seq INTEGER NOT NULL,
+            domain TEXT, selector TEXT, result TEXT, human_result TEXT,
+            PRIMARY KEY (record_id, seq)
+        ) WITHOUT ROWID;
         CREATE TABLE spf_results (
             record_id INTEGER NOT NULL REFERENCES records(id) ON DELETE CASCADE,
-            domain TEXT, scope TEXT, result TEXT, human_result TEXT
-        );
-        CREATE INDEX spf_results_record ON spf_results(record_id);
+            seq INTEGER NOT NULL,
+            domain TEXT, scope TEXT, result TEXT, human_result TEXT,
+            PRIMARY KEY (record_id, seq)
+        ) WITHOUT ROWID;
         -- Messages per UTC day and outcome; dashboards and summaries read this, not records.
         CREATE TABLE daily_rollup (
             day INTEGER NOT NULL,
@@ -97,7 +100,6 @@ enum Migrations {
             messages INTEGER NOT NULL,
             PRIMARY KEY (domain, day, source_ip, header_from, disposition, dkim, spf)
         ) WITHOUT ROWID;
-        CREATE INDEX daily_rollup_day ON daily_rollup(day);
         """,
     ]
 }

@@ -67,9 +67,9 @@ public final class ReportWriter: AggregateReportSink {
                 VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)
                 """)
             insertDKIM = try db.prepare(
-                "INSERT INTO dkim_results (record_id, domain, selector, result, human_result) VALUES (?,?,?,?,?)")
+                "INSERT INTO dkim_results (record_id, seq, domain, selector, result, human_result) VALUES (?,?,?,?,?,?)")
             insertSPF = try db.prepare(
-                "INSERT INTO spf_results (record_id, domain, scope, result, human_result) VALUES (?,?,?,?,?)")
+                "INSERT INTO spf_results (record_id, seq, domain, scope, result, human_result) VALUES (?,?,?,?,?,?)")
         } catch {
             abort()
             throw error
@@ -91,11 +91,15 @@ public final class ReportWriter: AggregateReportSink {
             .optText(r.envelopeTo), .bool(r.dmarcPass), .bool(r.dkimAligned), .bool(r.spfAligned),
         ])
         let recordID = db.lastInsertRowID
-        for d in r.dkimResults {
-            try insertDKIM.run([.integer(recordID), .optText(d.domain), .optText(d.selector), .optText(d.result), .optText(d.humanResult)])
+        for (i, d) in r.dkimResults.enumerated() {
+            try insertDKIM.run([
+                .integer(recordID), .int(i), .optText(d.domain), .optText(d.selector), .optText(d.result), .optText(d.humanResult),
+            ])
         }
-        for s in r.spfResults {
-            try insertSPF.run([.integer(recordID), .optText(s.domain), .optText(s.scope), .optText(s.result), .optText(s.humanResult)])
+        for (i, s) in r.spfResults.enumerated() {
+            try insertSPF.run([
+                .integer(recordID), .int(i), .optText(s.domain), .optText(s.scope), .optText(s.result), .optText(s.humanResult),
+            ])
         }
         recordCount += 1
         messageCount += r.count
@@ -120,7 +124,12 @@ public final class ReportWriter: AggregateReportSink {
             ON CONFLICT (domain, day, source_ip, header_from, disposition, dkim, spf)
             DO UPDATE SET messages = messages + excluded.messages
             """)
-        for (k, messages) in rollup {
+        // Sorted in primary-key order, so the B-tree is written front to back.
+        let keys = rollup.keys.sorted {
+            ($0.domain, $0.day, $0.sourceIP, $0.headerFrom) < ($1.domain, $1.day, $1.sourceIP, $1.headerFrom)
+        }
+        for k in keys {
+            let messages = rollup[k]!
             try upsert.run([
                 .integer(k.day), .text(k.domain), .text(k.sourceIP), .text(k.headerFrom), .text(k.disposition),
                 .text(k.dkim), .text(k.spf), .bool(k.dmarcPass), .integer(messages),

@@ -14,6 +14,8 @@ public final class Importer {
     /// Called after each input and every 10,000 records with the running totals.
     public var onProgress: ((ImportSummary) -> Void)?
     public private(set) var summary = ImportSummary()
+    /// Seconds spent storing raw bytes (hash + compress + write) and parsing + storing reports.
+    public private(set) var timing = (raw: 0.0, parse: 0.0)
 
     public init(store: ReportStore, limits: IngestLimits = IngestLimits()) {
         self.store = store
@@ -202,11 +204,16 @@ public final class Importer {
             let hashing = HashingStream(try open())
             let peek = try PeekStream(hashing, peek: 512)
             let kind = ContentKind.sniff(peek.head)
-            switch try store.storeRaw(stream: peek, origin: origin, mediaType: kind.rawValue, digest: { hashing.hexDigest }) {
+            let started = Self.monotonic()
+            let stored = try store.storeRaw(stream: peek, origin: origin, mediaType: kind.rawValue, digest: { hashing.hexDigest })
+            let rawDone = Self.monotonic()
+            timing.raw += rawDone - started
+            switch stored {
             case .alreadyStored:
                 summary.duplicates += 1
             case .stored(let id):
                 try process(rawID: id, name: name, open: open)
+                timing.parse += Self.monotonic() - rawDone
             }
         } catch {
             fail(source: name, "\(error)")
@@ -228,6 +235,12 @@ public final class Importer {
             onProgress?(summary)
         }
         return summary
+    }
+
+    static func monotonic() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
     static func displayName(origin: String) -> String {

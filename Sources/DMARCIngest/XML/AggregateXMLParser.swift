@@ -72,7 +72,9 @@ struct AggregateXMLParser {
         LibXML.ensureInitialised()
         let input = XMLInputContext(stream: stream, limit: limits.documentBytes)
         let context = Unmanaged.passUnretained(input).toOpaque()
-        var options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue)
+        // NOBLANKS drops the white space between elements, which is most text nodes of a report.
+        var options = Int32(
+            XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue | XML_PARSE_NOBLANKS.rawValue)
         if recover { options |= Int32(XML_PARSE_RECOVER.rawValue) }
         guard let reader = xmlReaderForIO(xmlInputRead, xmlInputClose, context, nil, nil, options) else {
             throw IngestError("libxml2 could not start a reader")
@@ -103,7 +105,7 @@ private struct ParserState {
     var stack: [ReportTag] = []
     var feedbackDepth = -1
     var text: [UInt8] = []
-    var names: [UnsafeRawPointer: ReportTag] = [:]
+    var names = NameCache()
     var metadataDone = false
     var policyDone = false
     var begun = false
@@ -169,7 +171,7 @@ private struct ParserState {
     mutating func tagFor(_ reader: xmlTextReaderPtr) -> ReportTag {
         guard let name = xmlTextReaderConstLocalName(reader) else { return .other }
         let key = UnsafeRawPointer(name)
-        if let tag = names[key] { return tag }
+        if let tag = names.lookup(key) { return tag }
         let string = String(cString: name)
         var tag = ReportTag.byName[string] ?? .other
         // Extension elements from other namespaces are not report elements, even if a name matches.
@@ -186,12 +188,12 @@ private struct ParserState {
         {
             warnings.add(code: "unknown-element", "element <\(string)> is not part of the report schema; ignored")
         }
-        names[key] = tag
+        names.insert(key, tag)
         return tag
     }
 
     mutating func startElement(_ tag: ReportTag, reader: xmlTextReaderPtr) throws {
-        text.removeAll(keepingCapacity: true)
+        if !text.isEmpty { text.removeAll(keepingCapacity: true) }
         if feedbackDepth < 0 {
             if tag == .feedback {
                 feedbackDepth = stack.count
@@ -233,16 +235,52 @@ private struct ParserState {
         if header.flavour == .rfc7489 || header.flavour == .draft { header.flavour = .rfc9990NoNamespace }
     }
 
-    /// The text of the element that just ended, or `nil` when it was empty.
-    var value: String? {
-        let s = String(decoding: text, as: UTF8.self).trimmedASCII
-        return s.isEmpty ? nil : s
+    /// The trimmed text of the element that just ended.
+    var trimmed: ArraySlice<UInt8> {
+        var lo = text.startIndex
+        var hi = text.endIndex
+        while lo < hi, Self.isSpace(text[lo]) { lo += 1 }
+        while hi > lo, Self.isSpace(text[hi - 1]) { hi -= 1 }
+        return text[lo..<hi]
     }
 
-    var rawValue: String { String(decoding: text, as: UTF8.self) }
+    static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
+
+    /// The text of the element that just ended, trimmed, or `nil` when it was empty.
+    var value: String? {
+        let t = trimmed
+        return t.isEmpty ? nil : String(decoding: t, as: UTF8.self)
+    }
+
+    /// Like `value`, lower-cased (domains and addresses are compared case-insensitively).
+    var lowercasedValue: String? {
+        let t = trimmed
+        if t.isEmpty { return nil }
+        if !t.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) { return String(decoding: t, as: UTF8.self) }
+        return String(decoding: t.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
+    }
+
+    /// A non-negative integer read straight from the bytes, or `nil`.
+    var integerValue: Int64? {
+        let t = trimmed
+        guard !t.isEmpty, t.count <= 18 else { return t.isEmpty ? nil : Int64(String(decoding: t, as: UTF8.self)) }
+        var n: Int64 = 0
+        for b in t {
+            guard b >= 0x30 && b <= 0x39 else { return nil }
+            n = n * 10 + Int64(b - 0x30)
+        }
+        return n
+    }
 
     mutating func normalized(_ field: NormalizedField) -> String? {
-        let n = ValueNormalizer.normalize(rawValue, as: field)
+        let t = trimmed
+        if let canonical = ValueNormalizer.canonicalValue(t, as: field) {
+            if t.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) {
+                warnings.add(code: "value-mapped", "\(field.rawValue) \"\(String(decoding: t, as: UTF8.self))\" read as \"\(canonical)\"")
+            }
+            return canonical
+        }
+        let n = ValueNormalizer.normalize(String(decoding: text, as: UTF8.self), as: field)
         warnings.add(n.warning)
         return n.value
     }
@@ -270,9 +308,9 @@ private struct ParserState {
             default: break
             }
         default:
-            try nestedElement(tag, path: Array(path))
+            try nestedElement(tag, path: path)
         }
-        text.removeAll(keepingCapacity: true)
+        if !text.isEmpty { text.removeAll(keepingCapacity: true) }
     }
 
     mutating func metadataElement(_ tag: ReportTag) {
@@ -291,7 +329,7 @@ private struct ParserState {
 
     mutating func policyElement(_ tag: ReportTag) {
         switch tag {
-        case .domain: header.policy.domain = value?.lowercased()
+        case .domain: header.policy.domain = lowercasedValue
         case .p: header.policy.p = normalized(.policy)
         case .sp: header.policy.sp = normalized(.policy)
         case .np:
@@ -318,22 +356,23 @@ private struct ParserState {
         }
     }
 
-    mutating func nestedElement(_ tag: ReportTag, path: [ReportTag]) throws {
-        switch (path[0], path.count) {
-        case (.reportMetadata, 2) where path[1] == .dateRange:
+    mutating func nestedElement(_ tag: ReportTag, path: ArraySlice<ReportTag>) throws {
+        let path0 = path.startIndex
+        switch (path[path0], path.count) {
+        case (.reportMetadata, 2) where path[path0 + 1] == .dateRange:
             switch tag {
             case .begin: header.metadata.begin = epoch(value, "begin")
             case .end: header.metadata.end = epoch(value, "end")
             default: break
             }
         case (.record, 2):
-            switch (path[1], tag) {
+            switch (path[path0 + 1], tag) {
             case (.row, .sourceIP): current.sourceIP = value ?? ""
-            case (.row, .count): current.count = Int64(value ?? "") ?? -1
-            case (.identifiers, .headerFrom), (.identities, .headerFrom): current.headerFrom = value?.lowercased()
+            case (.row, .count): current.count = integerValue ?? -1
+            case (.identifiers, .headerFrom), (.identities, .headerFrom): current.headerFrom = lowercasedValue
             case (.identifiers, .envelopeFrom), (.identities, .envelopeFrom):
-                current.envelopeFrom = value?.lowercased() ?? ""
-            case (.identifiers, .envelopeTo), (.identities, .envelopeTo): current.envelopeTo = value?.lowercased()
+                current.envelopeFrom = lowercasedValue ?? ""
+            case (.identifiers, .envelopeTo), (.identities, .envelopeTo): current.envelopeTo = lowercasedValue
             case (.authResults, .dkim): current.dkimResults.append(currentDKIM)
             case (.authResults, .spf):
                 if currentSPF.humanResult != nil { mark9990() }
@@ -341,7 +380,7 @@ private struct ParserState {
             default: break
             }
         case (.record, 3):
-            switch (path[1], path[2], tag) {
+            switch (path[path0 + 1], path[path0 + 2], tag) {
             case (.row, .policyEvaluated, .disposition):
                 current.disposition = normalized(.disposition)
                 if current.disposition == "pass" { mark9990() }
@@ -350,17 +389,17 @@ private struct ParserState {
             case (.row, .policyEvaluated, .reason):
                 if currentReason.type.isEmpty { currentReason.type = "other" }
                 current.reasons.append(currentReason)
-            case (.authResults, .dkim, .domain): currentDKIM.domain = value?.lowercased()
+            case (.authResults, .dkim, .domain): currentDKIM.domain = lowercasedValue
             case (.authResults, .dkim, .selector): currentDKIM.selector = value
             case (.authResults, .dkim, .result): currentDKIM.result = normalized(.dkimResult)
             case (.authResults, .dkim, .humanResult): currentDKIM.humanResult = value
-            case (.authResults, .spf, .domain): currentSPF.domain = value?.lowercased()
+            case (.authResults, .spf, .domain): currentSPF.domain = lowercasedValue
             case (.authResults, .spf, .scope): currentSPF.scope = normalized(.spfScope)
             case (.authResults, .spf, .result): currentSPF.result = normalized(.spfResult)
             case (.authResults, .spf, .humanResult): currentSPF.humanResult = value
             default: break
             }
-        case (.record, 4) where path[1] == .row && path[2] == .policyEvaluated && path[3] == .reason:
+        case (.record, 4) where path[path0 + 1] == .row && path[path0 + 2] == .policyEvaluated && path[path0 + 3] == .reason:
             switch tag {
             case .type:
                 currentReason.type = normalized(.overrideType) ?? "other"
@@ -375,6 +414,7 @@ private struct ParserState {
     }
 
     mutating func epoch(_ text: String?, _ name: String) -> Int64? {
+        if let n = integerValue { return n }
         guard let text else {
             warnings.add(code: "missing-value", "date_range \(name) is empty")
             return nil
@@ -407,7 +447,8 @@ private struct ParserState {
             warnings.add(code: "record-skipped", "\(where_) has an invalid source_ip \"\(r.sourceIP.prefix(64))\"; skipped")
             return
         }
-        r.sourceIP = ip.description
+        // inet_pton accepts only canonical dotted quads, so IPv4 text is kept as it is.
+        if !ip.isIPv4 || r.sourceIP.utf8.contains(0x3A) { r.sourceIP = ip.description }
         if r.headerFrom == nil {
             warnings.add(code: "missing-value", "a record has no header_from")
         }
@@ -477,5 +518,34 @@ private struct ParserState {
         let h = try validatedHeader()
         outcome.header = h
         if accepting { try sink.finish(h) }
+    }
+}
+
+/// Element names by the address libxml2 interns them at (one dictionary per reader), so each
+/// element costs a pointer comparison instead of a string comparison. Open addressing, fixed size;
+/// when full, lookups simply miss and the caller resolves the name again.
+private struct NameCache {
+    private var keys = [UnsafeRawPointer?](repeating: nil, count: 256)
+    private var tags = [ReportTag](repeating: .other, count: 256)
+    private var count = 0
+
+    private static func slot(_ p: UnsafeRawPointer) -> Int { Int(truncatingIfNeeded: UInt(bitPattern: p) >> 3) & 255 }
+
+    func lookup(_ p: UnsafeRawPointer) -> ReportTag? {
+        var i = Self.slot(p)
+        while let k = keys[i] {
+            if k == p { return tags[i] }
+            i = (i + 1) & 255
+        }
+        return nil
+    }
+
+    mutating func insert(_ p: UnsafeRawPointer, _ tag: ReportTag) {
+        guard count < 192 else { return }
+        var i = Self.slot(p)
+        while keys[i] != nil { i = (i + 1) & 255 }
+        keys[i] = p
+        tags[i] = tag
+        count += 1
     }
 }

@@ -35,6 +35,9 @@ enum ImportCommand {
         importer.onProgress = { progress.show($0) }
         let summary = importer.importPaths(args.positionals)
         progress.finish()
+        if Console.environment("DMARCWATCH_TIMING") != nil {
+            Console.err("timing: raw store \(importer.timing.raw) s, parse+store \(importer.timing.parse) s\n")
+        }
         if args.flag("--json") {
             Console.out(json(summary).serialized(pretty: true) + "\n")
         } else {

@@ -52,6 +52,7 @@ enum Migrations {
             warnings TEXT,
             record_count INTEGER NOT NULL DEFAULT 0,
             message_count INTEGER NOT NULL DEFAULT 0,
+            first_record_id INTEGER,
             imported_at INTEGER NOT NULL
         );
         CREATE INDEX reports_domain_day ON reports(domain, day);
@@ -73,7 +74,8 @@ enum Migrations {
             dkim_aligned INTEGER NOT NULL,
             spf_aligned INTEGER NOT NULL
         );
-        CREATE INDEX records_report ON records(report_id);
+        -- No index on report_id: a report's records are inserted in one transaction, so they are
+        -- the contiguous id range reports.first_record_id .. + record_count - 1.
         -- Keyed by (record, position): rows are appended in key order, with no second index.
         CREATE TABLE dkim_results (
             record_id INTEGER NOT NULL REFERENCES records(id) ON DELETE CASCADE,

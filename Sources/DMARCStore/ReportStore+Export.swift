@@ -21,6 +21,9 @@ public struct StoredReport: Sendable {
     public var errors: [String]
     public var generator: String?
     public var policy: PolicyPublished
+    /// Records are the id range `firstRecordID ..< firstRecordID + recordCount`.
+    var firstRecordID: Int64
+    var recordCount: Int64
 }
 
 /// A stored record with its authentication results.
@@ -48,13 +51,14 @@ extension ReportStore {
         let recordQuery = try db.prepare(
             """
             SELECT id, source_ip, count, disposition, dkim, spf, reasons, header_from, envelope_from, envelope_to
-            FROM records WHERE report_id = ? ORDER BY id
+            FROM records WHERE id >= ? AND id < ? ORDER BY id
             """)
         var headers: [StoredReport] = []
         try db.prepare(
             """
             SELECT id, version, namespace, flavour, reporter, email, extra_contact_info, report_id, begin_ts, end_ts,
-                   errors, generator, domain, p, sp, np, pct, adkim, aspf, fo, testing, discovery_method, psd
+                   errors, generator, domain, p, sp, np, pct, adkim, aspf, fo, testing, discovery_method, psd,
+                   COALESCE(first_record_id, 0), record_count
             FROM reports WHERE \(cond) ORDER BY begin_ts, id
             """
         ).query(values) { row in
@@ -75,11 +79,12 @@ extension ReportStore {
                     id: row.int64(0), version: row.text(1), namespace: row.text(2), flavour: row.text(3) ?? "",
                     orgName: row.text(4) ?? "", email: row.text(5), extraContactInfo: row.text(6),
                     reportID: row.text(7) ?? "", begin: row.int64(8), end: row.int64(9),
-                    errors: Self.decodeList(row.text(10)), generator: row.text(11), policy: policy))
+                    errors: Self.decodeList(row.text(10)), generator: row.text(11), policy: policy,
+                    firstRecordID: row.int64(23), recordCount: row.int64(24)))
         }
         for header in headers {
             try report(header)
-            try recordQuery.query([.integer(header.id)]) { row in
+            try recordQuery.query([.integer(header.firstRecordID), .integer(header.firstRecordID + header.recordCount)]) { row in
                 let recordID = row.int64(0)
                 var r = AggregateRecord()
                 r.sourceIP = row.text(1) ?? ""

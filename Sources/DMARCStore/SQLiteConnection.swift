@@ -144,6 +144,42 @@ final class SQLiteStatement {
         try connection.check(rc, sql)
     }
 
+    // Direct binding for hot paths: no array of values per row.
+
+    func reset() {
+        sqlite3_reset(handle)
+    }
+
+    func bind(_ v: Int64, at index: Int32) throws {
+        try connection.check(sqlite3_bind_int64(handle, index, v), sql)
+    }
+
+    func bind(_ s: String?, at index: Int32) throws {
+        guard var s else {
+            try connection.check(sqlite3_bind_null(handle, index), sql)
+            return
+        }
+        let rc = s.withUTF8 { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { chars in
+                sqlite3_bind_text(handle, index, chars.baseAddress ?? emptyCString, Int32(chars.count), SQLITE_TRANSIENT)
+            }
+        }
+        try connection.check(rc, sql)
+    }
+
+    func bind(bytes: [UInt8], at index: Int32) throws {
+        let rc = bytes.withUnsafeBytes { buffer in
+            sqlite3_bind_blob64(handle, index, buffer.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, UInt64(buffer.count), SQLITE_TRANSIENT)
+        }
+        try connection.check(rc, sql)
+    }
+
+    /// Runs a statement whose parameters were bound one by one, then resets it.
+    func execute() throws {
+        defer { sqlite3_reset(handle) }
+        while try step() {}
+    }
+
     /// Steps once; returns `true` when a row is available.
     func step() throws -> Bool {
         let rc = sqlite3_step(handle)

@@ -1,4 +1,6 @@
 import DMARCCore
+import Dispatch
+import Synchronization
 internal import CSQLite
 
 #if canImport(Glibc)
@@ -92,26 +94,27 @@ public final class ReportStore {
             ).run([.text(placeholder), .integer(Self.now()), .text(origin), .text(mediaType)])
             let id = db.lastInsertRowID
             let insertChunk = try db.prepare("INSERT INTO raw_chunks (document_id, seq, data) VALUES (?, ?, ?)")
-            var buffer = [UInt8](repeating: 0, count: Self.rawChunkSize)
             var size: Int64 = 0
             var stored: Int64 = 0
             var seq: Int64 = 0
-            while true {
-                var filled = 0
-                while filled < buffer.count {
-                    let n = try buffer.withUnsafeMutableBytes {
-                        try stream.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[filled...]))
+            var finished = false
+            while !finished {
+                // Read a few chunks, compress them on all cores at once, write them in order.
+                var chunks: [[UInt8]] = []
+                while chunks.count < Self.parallelChunks {
+                    let chunk = try Self.readChunk(stream)
+                    if !chunk.isEmpty { chunks.append(chunk) }
+                    if chunk.count < Self.rawChunkSize {
+                        finished = true
+                        break
                     }
-                    if n == 0 { break }
-                    filled += n
                 }
-                if filled == 0 { break }
-                let member = try buffer.withUnsafeBytes { try gzipMember(UnsafeRawBufferPointer(rebasing: $0[0..<filled])) }
-                try insertChunk.run([.integer(id), .integer(seq), .blob(member)])
-                seq += 1
-                size += Int64(filled)
-                stored += Int64(member.count)
-                if filled < buffer.count { break }
+                for member in try Self.compressAll(chunks) {
+                    try insertChunk.run([.integer(id), .integer(seq), .blob(member)])
+                    seq += 1
+                    stored += Int64(member.count)
+                }
+                size += chunks.reduce(Int64(0)) { $0 + Int64($1.count) }
             }
             let sha = digest()
             if let existing = try rawDocument(sha256: sha) {
@@ -126,6 +129,37 @@ public final class ReportStore {
             try? db.execute("ROLLBACK")
             throw error
         }
+    }
+
+    static let parallelChunks = 4
+
+    /// Up to `rawChunkSize` bytes; fewer only at the end of the stream.
+    static func readChunk(_ stream: ByteStream) throws -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: rawChunkSize)
+        var filled = 0
+        while filled < buffer.count {
+            let n = try buffer.withUnsafeMutableBytes {
+                try stream.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[filled...]))
+            }
+            if n == 0 { break }
+            filled += n
+        }
+        buffer.removeSubrange(filled...)
+        return buffer
+    }
+
+    /// Compresses each chunk into a gzip member, in parallel.
+    static func compressAll(_ chunks: [[UInt8]]) throws -> [[UInt8]] {
+        if chunks.count <= 1 {
+            return try chunks.map { chunk in try chunk.withUnsafeBytes { try gzipMember($0) } }
+        }
+        let results = CompressionResults(count: chunks.count)
+        let input = SendableChunks(chunks: chunks)
+        DispatchQueue.concurrentPerform(iterations: chunks.count) { i in
+            let outcome = Result { try input.chunks[i].withUnsafeBytes { try gzipMember($0) } }
+            results.slots.withLock { $0[i] = outcome }
+        }
+        return try results.slots.withLock { slots in try slots.map { try $0!.get() } }
     }
 
     public func rawDocument(sha256: String) throws -> RawDocumentInfo? {
@@ -194,6 +228,16 @@ public final class ReportStore {
 
 @available(*, unavailable)
 extension ReportStore: Sendable {}
+
+/// Read-only input of `compressAll`; arrays of bytes are values, safe to read from many threads.
+private struct SendableChunks: Sendable {
+    let chunks: [[UInt8]]
+}
+
+private final class CompressionResults: Sendable {
+    let slots: Mutex<[Result<[UInt8], Error>?]>
+    init(count: Int) { slots = Mutex(Array(repeating: nil, count: count)) }
+}
 
 /// Decompresses stored chunks one at a time.
 final class RawChunkStream: ByteStream {

@@ -174,7 +174,7 @@ final class RecordInserter {
     var rollup: [RollupKey: Int64] = [:]
     /// The id of the report's first record; the rest follow without gaps.
     var firstRecordID: Int64?
-    static let rollupBatch = 50_000
+    static let rollupBatch = 8_192
 
     init(db: SQLiteConnection, reportRowID: Int64, domain: String, begin: Int64, end: Int64) throws {
         self.db = db

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# make bench: generates deterministic synthetic aggregate reports (100k and 1M records; plain XML,
+# gzip and zip), then measures for each file
+#   - parse only (dmarcwatch-bench parse: content sniffing, decompression, XML, normalisation),
+#   - parse + store (dmarcwatch import into a fresh SQLite file: raw bytes, records, rollup),
+#   - peak resident memory of each (GNU time %M),
+# with `xmllint --stream` (libxml2 alone) on the plain XML as the floor. Each timing is the best of
+# RUNS runs (default 3). Figures go to stdout and to bench-data/results.txt.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RUNS=${RUNS:-3}
+SIZES=${SIZES:-"100000 1000000"}
+BENCH=.build/release/dmarcwatch-bench
+CLI=.build/release/dmarcwatch
+DATA=bench-data
+mkdir -p "$DATA"
+out="$DATA/results.txt"
+: > "$out"
+
+say() { echo "$*" | tee -a "$out"; }
+
+# best_of CMD...: prints "seconds peak_kib" of the fastest of $RUNS runs.
+best_of() {
+    local best="" best_mem=""
+    for _ in $(seq "$RUNS"); do
+        local line
+        /usr/bin/time -o "$DATA/.time" -f "%e %M" "$@" >/dev/null 2>&1 || true
+        line=$(tail -1 "$DATA/.time")
+        local t=${line% *} m=${line#* }
+        if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t; best_mem=$m; fi
+    done
+    echo "$best $best_mem"
+}
+
+rate() { awk -v n="$1" -v t="$2" 'BEGIN{ if (t > 0) printf "%d", n / t; else print "n/a" }'; }
+
+say "DMARCWatch benchmark — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, best of $RUNS runs"
+say "$(swift --version 2>/dev/null | head -1); $(xmllint --version 2>&1 | head -1)"
+say ""
+printf "%-22s %10s %9s %12s %9s %12s %9s %12s %7s\n" file records "xmllint s" "parse s" "parse/xl" "parse rec/s" "store s" "store rec/s" "RSS MiB" | tee -a "$out"
+
+for n in $SIZES; do
+    for fmt in xml gz zip; do
+        f="$DATA/synthetic-$n.$fmt"
+        [ -f "$f" ] || "$BENCH" generate --records "$n" --format "$fmt" --out "$f"
+    done
+    read -r xl _ < <(best_of xmllint --stream --noout "$DATA/synthetic-$n.xml")
+    for fmt in xml gz zip; do
+        f="$DATA/synthetic-$n.$fmt"
+        read -r parse parse_mem < <(best_of "$BENCH" parse "$f")
+        db="$DATA/bench.sqlite3"
+        store_best="" store_mem=""
+        for _ in $(seq "$RUNS"); do
+            rm -f "$db" "$db-wal" "$db-shm"
+            /usr/bin/time -o "$DATA/.time" -f "%e %M" "$CLI" --db "$db" import "$f" >/dev/null 2>&1 || true
+            line=$(tail -1 "$DATA/.time")
+            t=${line% *}; m=${line#* }
+            if [ -z "$store_best" ] || awk "BEGIN{exit !($t < $store_best)}"; then store_best=$t; store_mem=$m; fi
+        done
+        rm -f "$db" "$db-wal" "$db-shm"
+        mem=$(( (parse_mem > store_mem ? parse_mem : store_mem) / 1024 ))
+        ratio=$(awk -v p="$parse" -v x="$xl" 'BEGIN{printf "%.2f", p / x}')
+        printf "%-22s %10s %9s %12s %9s %12s %9s %12s %7s\n" "$(basename "$f")" "$n" "$xl" "$parse" "$ratio" \
+            "$(rate "$n" "$parse")" "$store_best" "$(rate "$n" "$store_best")" "$mem" | tee -a "$out"
+    done
+done
+say ""
+say "xmllint s: xmllint --stream --noout on the plain XML (the floor). parse/xl: parse time over that floor."
+say "store: dmarcwatch import into a new database (raw bytes + reports + records + auth results + rollup)."
+say "RSS: the larger peak resident set of the parse and the import runs."
+say "Targets: parse within 1.5x of xmllint; parse+store >= 100,000 records/s; < 100 MiB for 1M records."

@@ -1,0 +1,148 @@
+import Foundation
+import Testing
+
+@Suite("The dmarcwatch command line", .serialized)
+struct CLITests {
+    let dir: String
+    var db: String { "\(dir)/cli.sqlite3" }
+
+    init() throws {
+        dir = try CLI.temporaryDirectory()
+    }
+
+    func fixture(_ path: String) -> String { "\(CLI.fixtures)/corpus/\(path)" }
+
+    @Test("--help works for the tool and every command", arguments: ["", "import", "summary", "reports", "export", "reparse"])
+    func help(_ command: String) throws {
+        let r = try CLI.run(command.isEmpty ? ["--help"] : [command, "--help"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("Usage: dmarcwatch"))
+    }
+
+    @Test("Bad usage exits 64 with a message", arguments: [
+        ["frobnicate"], ["import"], ["summary", "--from", "yesterday"], ["export"], ["export", "--format", "xml"],
+        ["reports", "--limit", "0"], ["summary", "--bogus"], ["--bogus"],
+    ])
+    func usage(_ args: [String]) throws {
+        let r = try CLI.run(["--db", db] + args)
+        #expect(r.status == 64)
+        #expect(!r.stderr.isEmpty)
+    }
+
+    @Test("import --json: totals, exit 1 for a bad file, every document a duplicate the second time")
+    func importJSON() throws {
+        let inputs = [fixture("parsedmarc-samples/aggregate"), fixture("parsedmarc-samples/empty.xml")]
+        let first = try CLI.run(["--db", db, "import", "--json"] + inputs)
+        #expect(first.status == 1)
+        let json = try #require(first.json as? [String: Any])
+        for key in ["documents", "imported", "duplicates", "failed", "ignored", "records", "messages", "failures"] {
+            #expect(json[key] != nil, "missing \(key)")
+        }
+        #expect(json["failed"] as? Int == 1)
+        #expect(json["imported"] as? Int == 17)
+        let failures = try #require(json["failures"] as? [[String: String]])
+        #expect(failures.first?["source"]?.hasSuffix("empty.xml") == true)
+
+        let second = try CLI.run(["--db", db, "import", "--json", fixture("parsedmarc-samples/aggregate")])
+        #expect(second.status == 0)
+        let again = try #require(second.json as? [String: Any])
+        #expect(again["duplicates"] as? Int == again["documents"] as? Int)
+        #expect(again["records"] as? Int == 0)
+    }
+
+    @Test("summary --json matches the snapshot for a known set of reports")
+    func summarySnapshot() throws {
+        let inputs = [
+            "parsedmarc-samples/aggregate/fastmail.com!example.com!1516060800!1516147199!102675056.xml.gz",
+            "parsedmarc-samples/aggregate/twilight.eml",
+            "parsedmarc-samples/aggregate/rfc9990-sample.xml",
+            "standards/aggregate/rfc7489-era/crinc-google.xml",
+            "standards/aggregate/rfc7489-era/crinc-outlook.xml",
+        ].map(fixture)
+        #expect(try CLI.run(["--db", db, "import"] + inputs).status == 0)
+        let r = try CLI.run(["--db", db, "summary", "--json"])
+        #expect(r.status == 0)
+        let expected = try String(contentsOfFile: "\(CLI.snapshots)/summary.json", encoding: .utf8)
+        #expect(r.stdout == expected)
+        let filtered = try CLI.run(["--db", db, "summary", "--json", "--domain", "indemed.com", "--from", "2018-01-16", "--to", "2018-01-16"])
+        let domains = try #require((filtered.json as? [String: Any])?["domains"] as? [[String: Any]])
+        #expect(domains.map { $0["domain"] as? String } == ["indemed.com"])
+        #expect(domains.first?["messages"] as? Int == 1)
+        let later = try CLI.run(["--db", db, "summary", "--json", "--from", "2018-01-17", "--to", "2019-01-01"])
+        let none = try #require((later.json as? [String: Any])?["domains"] as? [[String: Any]])
+        #expect(none.isEmpty)
+    }
+
+    @Test("export --format csv uses parsedmarc's columns, one row per record")
+    func exportCSV() throws {
+        #expect(try CLI.run(["--db", db, "import", fixture("parsedmarc-samples/aggregate/empty_reason.xml"),
+            fixture("standards/aggregate/rfc7489-era/crinc-outlook.xml")]).status == 0)
+        let r = try CLI.run(["--db", db, "export", "--format", "csv"])
+        #expect(r.status == 0)
+        let lines = r.stdout.split(separator: "\r\n")
+        #expect(lines.first?.hasPrefix("xml_schema,org_name,org_email,org_extra_contact_info,report_id,begin_date") == true)
+        #expect(lines.first?.split(separator: ",").count == 44)
+        let records = try CLI.run(["--db", db, "reports", "--json"])
+        let total = ((records.json as? [[String: Any]]) ?? []).reduce(0) { $0 + ($1["records"] as? Int ?? 0) }
+        #expect(lines.count == total + 1)
+        #expect(total > 0)
+    }
+
+    @Test("export --format json has parsedmarc's report shape")
+    func exportJSON() throws {
+        #expect(try CLI.run(["--db", db, "import", fixture("parsedmarc-samples/aggregate/rfc9990-sample.xml")]).status == 0)
+        let out = "\(dir)/export.json"
+        let r = try CLI.run(["--db", db, "export", "--format", "json", "--output", out])
+        #expect(r.status == 0)
+        let data = try Data(contentsOf: URL(fileURLWithPath: out))
+        let reports = try #require(try JSONSerialization.jsonObject(with: data) as? [[String: Any]])
+        #expect(reports.count == 1)
+        let report = reports[0]
+        let metadata = try #require(report["report_metadata"] as? [String: Any])
+        #expect(metadata["generator"] != nil)
+        let policy = try #require(report["policy_published"] as? [String: Any])
+        #expect(policy["np"] != nil && policy["testing"] != nil && policy["discovery_method"] != nil)
+        let record = try #require((report["records"] as? [[String: Any]])?.first)
+        #expect((record["alignment"] as? [String: Any])?["dmarc"] != nil)
+        #expect((record["source"] as? [String: Any])?["ip_address"] != nil)
+        #expect((record["auth_results"] as? [String: Any])?["dkim"] is [Any])
+    }
+
+    @Test("import - reads standard input; DMARCWATCH_DB chooses the database")
+    func stdinAndEnvironment() throws {
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: fixture("parsedmarc-samples/aggregate/empty_reason.xml")))
+        let r = try CLI.run(["import", "--json", "-"], stdin: bytes, environment: ["DMARCWATCH_DB": db])
+        #expect(r.status == 0)
+        #expect((r.json as? [String: Any])?["imported"] as? Int == 1)
+        #expect(FileManager.default.fileExists(atPath: db))
+    }
+
+    @Test("reparse retries failed documents")
+    func reparse() throws {
+        let broken = "\(dir)/broken.xml"
+        try "<feedback><report_metadata>".write(toFile: broken, atomically: true, encoding: .utf8)
+        #expect(try CLI.run(["--db", db, "import", broken]).status == 1)
+        let r = try CLI.run(["--db", db, "reparse", "--json"])
+        #expect(r.status == 1)
+        #expect((r.json as? [String: Any])?["failed"] as? Int == 1)
+    }
+
+    @Test("Hostile report content cannot write terminal escapes")
+    func hostileContent() throws {
+        let evil = "\(dir)/evil.xml"
+        let xml = """
+            <feedback><report_metadata><org_name>Evil\u{1B}[2J\u{1B}]0;pwned\u{07}</org_name><email>a@b.example</email>
+            <report_id>x</report_id><date_range><begin>1</begin><end>2</end></date_range></report_metadata>
+            <policy_published><domain>example.com</domain><p>none</p></policy_published>
+            <record><row><source_ip>192.0.2.1</source_ip><count>1</count><policy_evaluated><disposition>none</disposition>
+            <dkim>pass</dkim><spf>pass</spf></policy_evaluated></row><identifiers><header_from>example.com</header_from>
+            </identifiers><auth_results></auth_results></record></feedback>
+            """
+        try xml.write(toFile: evil, atomically: true, encoding: .utf8)
+        _ = try CLI.run(["--db", db, "import", evil])
+        let r = try CLI.run(["--db", db, "reports"])
+        #expect(r.status == 0)
+        #expect(!r.stdout.contains("\u{1B}"))
+        #expect(r.stdout.contains("Evil"))
+    }
+}

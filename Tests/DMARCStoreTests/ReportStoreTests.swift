@@ -1,0 +1,124 @@
+import DMARCCore
+import Testing
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+@testable import DMARCStore
+
+@Suite("SQLite store")
+struct ReportStoreTests {
+    let dir: String
+    var path: String { "\(dir)/store.sqlite3" }
+
+    init() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("dmarcwatch-store-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    }
+
+    func header(id: String = "r1", begin: Int64 = 1_700_006_400, end: Int64 = 1_700_092_799) -> AggregateReportHeader {
+        var h = AggregateReportHeader()
+        h.metadata.orgName = "Reporter"
+        h.metadata.email = "dmarc@reporter.example"
+        h.metadata.reportID = id
+        h.metadata.begin = begin
+        h.metadata.end = end
+        h.policy.domain = "example.com"
+        h.policy.p = "none"
+        return h
+    }
+
+    func record(_ ip: String, count: Int64, dkim: String = "pass", spf: String = "fail") -> AggregateRecord {
+        var r = AggregateRecord()
+        r.sourceIP = ip
+        r.count = count
+        r.disposition = "none"
+        r.dkim = dkim
+        r.spf = spf
+        r.headerFrom = "example.com"
+        r.dkimResults = [DKIMAuthResult(domain: "example.com", selector: "s1", result: dkim)]
+        r.spfResults = [SPFAuthResult(domain: "example.com", scope: "mfrom", result: spf)]
+        return r
+    }
+
+    @Test("Migrations run once; reopening keeps the schema and the data")
+    func migrations() throws {
+        do {
+            let store = try ReportStore(path: path)
+            let w = store.reportWriter(rawDocumentID: nil, sourceName: nil)
+            #expect(try w.begin(header()))
+            try w.record(record("192.0.2.1", count: 5))
+            try w.finish(header())
+        }
+        let again = try ReportStore(path: path)
+        #expect(try again.db.prepare("PRAGMA user_version").scalar() == Int64(ReportStore.schemaVersion))
+        #expect(try again.reports(ReportFilter()).count == 1)
+    }
+
+    @Test("A report key already stored makes begin() say duplicate")
+    func duplicateKey() throws {
+        let store = try ReportStore(path: path)
+        let w = store.reportWriter(rawDocumentID: nil, sourceName: nil)
+        #expect(try w.begin(header()))
+        try w.finish(header())
+        let w2 = store.reportWriter(rawDocumentID: nil, sourceName: nil)
+        #expect(try w2.begin(header()) == false)
+        #expect(w2.wasDuplicate)
+    }
+
+    @Test("abort() rolls the whole report back")
+    func abortRollsBack() throws {
+        let store = try ReportStore(path: path)
+        let w = store.reportWriter(rawDocumentID: nil, sourceName: nil)
+        #expect(try w.begin(header()))
+        for i in 0..<5000 { try w.record(record("192.0.2.\(i % 250)", count: 1)) }
+        w.abort()
+        #expect(try store.reports(ReportFilter()).isEmpty)
+        #expect(try store.debugTotals().records == 0)
+        #expect(try store.debugTotals().rollup == 0)
+        // The store is usable afterwards.
+        let w2 = store.reportWriter(rawDocumentID: nil, sourceName: nil)
+        #expect(try w2.begin(header()))
+        try w2.record(record("192.0.2.1", count: 2))
+        try w2.finish(header())
+        #expect(try store.debugTotals().records == 2)
+    }
+
+    @Test("Summary: pass counts are the policy-evaluated ones; a three-day report is spread over its days")
+    func summary() throws {
+        let store = try ReportStore(path: path)
+        let h = header(begin: 1_700_006_400, end: 1_700_006_400 + 3 * 86_400)
+        let w = store.reportWriter(rawDocumentID: nil, sourceName: nil)
+        #expect(try w.begin(h))
+        try w.record(record("192.0.2.1", count: 9, dkim: "pass", spf: "fail"))
+        try w.record(record("2001:db8::1", count: 3, dkim: "fail", spf: "fail"))
+        try w.finish(h)
+        let all = try #require(try store.summary(ReportFilter()).first)
+        #expect(all.messages == 12)
+        #expect(all.dmarcPass == 9 && all.dkimPass == 9 && all.spfPass == 0 && all.bothFail == 3)
+        let firstDay = DayMath.day(of: 1_700_006_400)
+        let oneDay = try #require(try store.summary(ReportFilter(fromDay: firstDay, toDay: firstDay)).first)
+        #expect(oneDay.messages == 4)  // 9 and 3 spread evenly over three days
+    }
+
+    @Test("Raw documents are keyed by SHA-256: the same digest is stored once")
+    func rawDedup() throws {
+        let store = try ReportStore(path: path)
+        let bytes = Array(repeating: UInt8(ascii: "x"), count: 3 << 20)
+        let first = try store.storeRaw(stream: MemoryStream(bytes), origin: "test", mediaType: "text/xml") { "abc" }
+        guard case .stored(let id) = first else {
+            Issue.record("not stored")
+            return
+        }
+        let second = try store.storeRaw(stream: MemoryStream(bytes), origin: "test", mediaType: "text/xml") { "abc" }
+        guard case .alreadyStored(let info) = second else {
+            Issue.record("stored twice")
+            return
+        }
+        #expect(info.id == id)
+        #expect(try store.openRaw(id: id).readAll(limit: 4 << 20, what: "raw") == bytes)
+    }
+}

@@ -4,10 +4,15 @@ import DMARCCore
 import Glibc
 #endif
 
-/// Reads a file through its descriptor, which is closed in `deinit`.
+/// Reads a file through its descriptor, which is closed in `deinit`. Small reads (libxml2 asks
+/// for 4 KB at a time) are served from a 256 KiB buffer, so a large report costs few system calls.
 public final class FileStream: ByteStream {
     private let fd: Int32
     public let path: String
+    private var buffer: [UInt8] = []
+    private var start = 0
+    private var end = 0
+    private static let bufferSize = 256 << 10
 
     public init(path: String) throws {
         self.path = path
@@ -23,9 +28,23 @@ public final class FileStream: ByteStream {
 
     deinit { close(fd) }
 
-    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+    public func read(into destination: UnsafeMutableRawBufferPointer) throws -> Int {
+        if start == end {
+            if destination.count >= Self.bufferSize { return try readDirect(destination) }
+            if buffer.isEmpty { buffer = [UInt8](repeating: 0, count: Self.bufferSize) }
+            start = 0
+            end = try buffer.withUnsafeMutableBytes { try readDirect($0) }
+            if end == 0 { return 0 }
+        }
+        let n = min(destination.count, end - start)
+        buffer.withUnsafeBytes { destination.baseAddress!.copyMemory(from: $0.baseAddress! + start, byteCount: n) }
+        start += n
+        return n
+    }
+
+    private func readDirect(_ destination: UnsafeMutableRawBufferPointer) throws -> Int {
         while true {
-            let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
+            let n = Glibc.read(fd, destination.baseAddress, destination.count)
             if n >= 0 { return n }
             if errno == EINTR { continue }
             throw IngestError("cannot read \(path): \(String(cString: strerror(errno)))")

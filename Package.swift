@@ -15,15 +15,19 @@ let package = Package(
         .systemLibrary(name: "CGMime", pkgConfig: "gmime-3.0", providers: [.apt(["libgmime-3.0-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
-        .target(name: "CShims", dependencies: ["CGMime", "CZlib", "CSQLite"]),
+        .target(
+            name: "CShims", dependencies: ["CGMime", "CZlib", "CSQLite"], linkerSettings: [.linkedLibrary("resolv")]
+        ),
+        .systemLibrary(name: "CPSL", pkgConfig: "libpsl", providers: [.apt(["libpsl-dev"])]),
 
         .target(name: "DMARCCore"),
+        .target(name: "DMARCNet", dependencies: ["DMARCCore", "CShims", "CPSL"]),
         .target(name: "DMARCStore", dependencies: ["DMARCCore", "CSQLite", "CShims", "CZlib"]),
         .target(
             name: "DMARCIngest",
             dependencies: ["DMARCCore", "DMARCStore", "CLibXML2", "CArchive", "CGMime", "CZlib", "CShims", "CCrypto"]
         ),
-        .executableTarget(name: "dmarcwatch", dependencies: ["DMARCCore", "DMARCStore", "DMARCIngest"]),
+        .executableTarget(name: "dmarcwatch", dependencies: ["DMARCCore", "DMARCStore", "DMARCIngest", "DMARCNet"]),
         .executableTarget(
             name: "dmarcwatch-bench", dependencies: ["DMARCCore", "DMARCIngest", "CArchive", "CZlib"]
         ),
@@ -35,6 +39,7 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "DMARCStoreTests", dependencies: ["DMARCStore", "DMARCCore"]),
+        .testTarget(name: "DMARCNetTests", dependencies: ["DMARCNet", "DMARCCore"]),
         .testTarget(name: "CLITests", dependencies: ["DMARCCore"]),
     ],
     swiftLanguageModes: [.v6]

@@ -9,6 +9,9 @@ packages=(
     libxml2-dev
     libssl-dev
     libarchive-dev
+    libpsl-dev
+    publicsuffix    # the system public suffix list libpsl loads
+    dnsmasq-base    # the DNS server the DNS tests start on loopback
     libgmime-3.0-dev
     zlib1g-dev
     libxml2-utils   # xmllint: the floor of the parse benchmark

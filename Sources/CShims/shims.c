@@ -1,4 +1,7 @@
 #include "CShims.h"
+#include <arpa/inet.h>
+#include <string.h>
+#include <stdlib.h>
 
 int cshim_gmime_is_multipart(GMimeObject *object) { return GMIME_IS_MULTIPART(object); }
 int cshim_gmime_is_message_part(GMimeObject *object) { return GMIME_IS_MESSAGE_PART(object); }
@@ -8,4 +11,32 @@ int cshim_inflate_init_auto(z_stream *stream) { return inflateInit2(stream, 15 +
 
 int cshim_deflate_init_gzip(z_stream *stream, int level) {
     return deflateInit2(stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+}
+
+res_state cshim_res_alloc(void) { return calloc(1, sizeof(struct __res_state)); }
+void cshim_res_free(res_state state) { free(state); }
+int cshim_res_ninit(res_state state) { return res_ninit(state); }
+void cshim_res_nclose(res_state state) { res_nclose(state); }
+
+int cshim_res_nmkquery(res_state state, const char *name, int type, unsigned char *buffer, int length) {
+    return res_nmkquery(state, QUERY, name, C_IN, type, NULL, 0, NULL, buffer, length);
+}
+
+int cshim_res_nsend(res_state state, const unsigned char *query, int query_length, unsigned char *answer, int answer_length) {
+    return res_nsend(state, query, query_length, answer, answer_length);
+}
+
+int cshim_res_set_nameserver(res_state state, const char *ipv4, int port, int timeout_seconds, int tries) {
+    if (ipv4 != NULL) {
+        struct sockaddr_in address;
+        memset(&address, 0, sizeof address);
+        address.sin_family = AF_INET;
+        address.sin_port = htons((uint16_t)port);
+        if (inet_pton(AF_INET, ipv4, &address.sin_addr) != 1) return -1;
+        state->nsaddr_list[0] = address;
+        state->nscount = 1;
+    }
+    state->retrans = timeout_seconds;
+    state->retry = tries;
+    return 0;
 }

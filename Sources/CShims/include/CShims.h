@@ -17,4 +17,18 @@ int cshim_inflate_init_auto(z_stream *stream);
 // windowBits 15+16: write a gzip member.
 int cshim_deflate_init_gzip(z_stream *stream, int level);
 
+// glibc's resolver: res_ninit, res_nmkquery, res_nsend and res_nclose are macros naming
+// __res_* functions, which Swift does not import.
+#include <resolv.h>
+// A zeroed resolver state on the heap (Swift sees `__res_state` as glibc's function of that name).
+res_state cshim_res_alloc(void);
+void cshim_res_free(res_state state);
+int cshim_res_ninit(res_state state);
+void cshim_res_nclose(res_state state);
+int cshim_res_nmkquery(res_state state, const char *name, int type, unsigned char *buffer, int length);
+int cshim_res_nsend(res_state state, const unsigned char *query, int query_length, unsigned char *answer, int answer_length);
+// Points the resolver at one IPv4 nameserver and port (sockaddr_in set-up), with a timeout per
+// try in seconds and a number of tries. Returns 0, or -1 when the address is not IPv4.
+int cshim_res_set_nameserver(res_state state, const char *ipv4, int port, int timeout_seconds, int tries);
+
 #endif

@@ -1,0 +1,114 @@
+import Foundation
+
+/// A real DNS server (dnsmasq) on loopback, serving the zone lines given, started per suite.
+/// Names under `.test` it does not know get NXDOMAIN; other names are refused.
+final class DNSTestServer: @unchecked Sendable {
+    // @unchecked: the process handle is written once in init and only read afterwards.
+    let port: Int
+    private let process: Process
+    private let directory: String
+
+    static var dnsmasqPath: String? {
+        ["/usr/sbin/dnsmasq", "/usr/bin/dnsmasq"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    init(zone: [String]) throws {
+        guard let binary = Self.dnsmasqPath else { throw SkipReason("dnsmasq is not installed (make test installs it)") }
+        directory = NSTemporaryDirectory() + "dmarcwatch-dns-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let config = "\(directory)/dnsmasq.conf"
+        let lines = ["no-resolv", "no-hosts", "local=/test/", "log-queries=extra"] + zone
+        try lines.joined(separator: "\n").appending("\n").write(toFile: config, atomically: true, encoding: .utf8)
+        var lastError = ""
+        for _ in 0..<5 {
+            let port = Self.freePort()
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: binary)
+            p.arguments = [
+                "--no-daemon", "--conf-file=\(config)", "--port=\(port)", "--listen-address=127.0.0.1",
+                "--bind-interfaces", "--user=root", "--pid-file=\(directory)/pid",
+            ]
+            let err = Pipe()
+            p.standardError = err
+            p.standardOutput = FileHandle.nullDevice
+            try p.run()
+            // Wait until it answers (or dies).
+            for _ in 0..<50 {
+                if !p.isRunning { break }
+                if Self.answers(port: port) {
+                    self.port = port
+                    self.process = p
+                    return
+                }
+                usleep(100_000)
+            }
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            lastError = String(decoding: err.fileHandleForReading.availableData, as: UTF8.self)
+        }
+        throw SkipReason("dnsmasq did not start: \(lastError)")
+    }
+
+    deinit {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    var nameserver: String { "127.0.0.1:\(port)" }
+
+    static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+
+    /// Sends a tiny query for `probe.test` and waits briefly for any answer.
+    static func answers(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = UInt16(port).bigEndian
+        let query: [UInt8] = [0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 5] + Array("probe".utf8) + [4] + Array("test".utf8) + [0, 0, 1, 0, 1]
+        _ = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, query, query.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&pfd, 1, 200) == 1
+    }
+}
+
+/// A UDP socket on loopback that never answers: a nameserver that times out.
+final class SilentDNSServer: @unchecked Sendable {
+    // @unchecked: the descriptor is set once in init.
+    let fd: Int32
+    let port: Int
+
+    init() {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        self.fd = fd
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        port = Int(UInt16(bigEndian: addr.sin_port))
+    }
+
+    deinit { close(fd) }
+}
+
+struct SkipReason: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}

@@ -29,7 +29,7 @@ enum CommandLineTool {
 
     static let commands: [Command] = [
         ImportCommand.command, SummaryCommand.command, ReportsCommand.command, ExportCommand.command,
-        ReparseCommand.command, RecordCommand.command,
+        ReparseCommand.command, CheckCommand.command, RecordCommand.command,
     ]
 
     static var mainHelp: String {

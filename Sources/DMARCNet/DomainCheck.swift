@@ -14,6 +14,8 @@ public struct DomainCheck: Sendable {
     public var tlsRPT = TXTSection()
     public var bimi = TXTSection()
     public var findings: [RecordFinding] = []
+    /// False when the nameserver did not answer and nothing was checked.
+    public var checked = true
 
     public var hasErrors: Bool { findings.contains { $0.severity == .error } }
 
@@ -90,6 +92,7 @@ public struct DomainChecker: Sendable {
                     .error, "dns-error",
                     "the nameserver \(report.nameserver) does not answer: \(probe.problem ?? "no answer")",
                     "Check the --nameserver address and port, and that the server is running."))
+            report.checked = false
             return report
         default:
             break

@@ -94,6 +94,8 @@ public final class ReportStore {
                 "INSERT INTO raw_documents (sha256, received_at, origin, media_type, size, status) VALUES (?, ?, ?, ?, 0, 'pending')"
             ).run([.text(placeholder), .integer(Self.now()), .text(origin), .text(mediaType)])
             let id = db.lastInsertRowID
+            // Compressed input (gzip, zip) does not shrink again: store it in gzip's stored blocks.
+            let level: Int32 = mediaType == "application/gzip" || mediaType == "application/zip" ? 0 : 1
             let insertChunk = try db.prepare("INSERT INTO raw_chunks (document_id, seq, data) VALUES (?, ?, ?)")
             var size: Int64 = 0
             var stored: Int64 = 0
@@ -110,7 +112,7 @@ public final class ReportStore {
                         break
                     }
                 }
-                for member in try Self.compressAll(chunks) {
+                for member in try Self.compressAll(chunks, level: level) {
                     try insertChunk.run([.integer(id), .integer(seq), .blob(member)])
                     seq += 1
                     stored += Int64(member.count)
@@ -150,14 +152,14 @@ public final class ReportStore {
     }
 
     /// Compresses each chunk into a gzip member, in parallel.
-    static func compressAll(_ chunks: [[UInt8]]) throws -> [[UInt8]] {
+    static func compressAll(_ chunks: [[UInt8]], level: Int32) throws -> [[UInt8]] {
         if chunks.count <= 1 {
-            return try chunks.map { chunk in try chunk.withUnsafeBytes { try gzipMember($0) } }
+            return try chunks.map { chunk in try chunk.withUnsafeBytes { try gzipMember($0, level: level) } }
         }
         let results = CompressionResults(count: chunks.count)
         let input = SendableChunks(chunks: chunks)
         DispatchQueue.concurrentPerform(iterations: chunks.count) { i in
-            let outcome = Result { try input.chunks[i].withUnsafeBytes { try gzipMember($0) } }
+            let outcome = Result { try input.chunks[i].withUnsafeBytes { try gzipMember($0, level: level) } }
             results.slots.withLock { $0[i] = outcome }
         }
         return try results.slots.withLock { slots in try slots.map { try $0!.get() } }

@@ -12,7 +12,7 @@ struct CLITests {
 
     func fixture(_ path: String) -> String { "\(CLI.fixtures)/corpus/\(path)" }
 
-    @Test("--help works for the tool and every command", arguments: ["", "import", "summary", "reports", "export", "reparse"])
+    @Test("--help works for the tool and every command", arguments: ["", "import", "summary", "reports", "export", "reparse", "check", "record"])
     func help(_ command: String) throws {
         let r = try CLI.run(command.isEmpty ? ["--help"] : [command, "--help"])
         #expect(r.status == 0)
@@ -21,7 +21,10 @@ struct CLITests {
 
     @Test("Bad usage exits 64 with a message", arguments: [
         ["frobnicate"], ["import"], ["summary", "--from", "yesterday"], ["export"], ["export", "--format", "xml"],
-        ["reports", "--limit", "0"], ["summary", "--bogus"], ["--bogus"],
+        ["reports", "--limit", "0"], ["summary", "--bogus"], ["--bogus"], ["check"], ["check", "a.example", "--nameserver", "ns.example"],
+        ["record", "generate", "--domain", "example.com"], ["record", "generate", "--domain", "example.com", "--policy", "maybe"],
+        ["record", "generate", "--domain", "example.com", "--policy", "none", "--legacy-pct", "150"],
+        ["record", "generate", "--domain", "example.com", "--policy", "none", "--rua", "ftp://x"],
     ])
     func usage(_ args: [String]) throws {
         let r = try CLI.run(["--db", db] + args)
@@ -144,5 +147,32 @@ struct CLITests {
         #expect(r.status == 0)
         #expect(!r.stdout.contains("\u{1B}"))
         #expect(r.stdout.contains("Evil"))
+    }
+
+    @Test("record generate --json: the record, its reasons, and the authorisation records")
+    func recordGenerate() throws {
+        let r = try CLI.run([
+            "record", "generate", "--domain", "example.com", "--policy", "reject", "--rua", "dmarc@reports.example.net",
+            "--json",
+        ])
+        #expect(r.status == 0)
+        let json = try #require(r.json as? [String: Any])
+        #expect(json["name"] as? String == "_dmarc.example.com")
+        #expect(json["value"] as? String == "v=DMARC1; p=reject; rua=mailto:dmarc@reports.example.net")
+        #expect((json["explanations"] as? [String])?.isEmpty == false)
+        let auth = try #require(json["authorization_records"] as? [[String: String]])
+        #expect(auth.first?["name"] == "example.com._report._dmarc.reports.example.net")
+    }
+
+    @Test("check with a nameserver that is not there: one clear finding, exit 1, no hang")
+    func checkUnreachable() throws {
+        let r = try CLI.run(["check", "example.com", "--nameserver", "127.0.0.1:9", "--timeout", "1", "--json"])
+        #expect(r.status == 1)
+        let json = try #require(r.json as? [String: Any])
+        let findings = try #require(json["findings"] as? [[String: String]])
+        #expect(findings.count == 1)
+        #expect(findings.first?["code"] == "dns-error")
+        #expect(findings.first?["message"]?.contains("127.0.0.1:9") == true)
+        for key in ["domain", "dmarc", "spf", "dkim", "findings"] { #expect(json[key] != nil, "missing \(key)") }
     }
 }

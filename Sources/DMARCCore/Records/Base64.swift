@@ -34,7 +34,8 @@ enum Base64 {
         out.reserveCapacity(sextets.count * 3 / 4)
         var i = 0
         while i + 4 <= sextets.count {
-            let n = UInt32(sextets[i]) << 18 | UInt32(sextets[i + 1]) << 12 | UInt32(sextets[i + 2]) << 6
+            let n =
+                UInt32(sextets[i]) << 18 | UInt32(sextets[i + 1]) << 12 | UInt32(sextets[i + 2]) << 6
                 | UInt32(sextets[i + 3])
             out.append(UInt8(truncatingIfNeeded: n >> 16))
             out.append(UInt8(truncatingIfNeeded: n >> 8))

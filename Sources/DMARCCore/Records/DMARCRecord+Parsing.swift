@@ -8,18 +8,19 @@ extension DMARCRecord {
         case reportAuthorization
     }
 
-    /// The tags RFC 9989 and RFC 7489 define, to tell a misspelling from an extension.
-    static let knownTags: Set<String> = [
-        "v", "p", "sp", "np", "adkim", "aspf", "fo", "psd", "t", "rua", "ruf", "pct", "rf", "ri",
-    ]
-
     /// Parses a TXT value (its strings already joined) as a DMARC record.
     ///
     /// `record` is `nil` only when the text is not a DMARC record at all: `v=DMARC1` (exact
     /// case) is not the first tag. Anything else that is wrong becomes a finding and the tag is
     /// skipped or replaced by its default, as RFC 9989 §4.7 tells receivers to do.
+    public static func parse(_ text: String) -> (record: DMARCRecord?, findings: [RecordFinding]) {
+        parse(text, purpose: .policy)
+    }
+
+    /// Parses a TXT value as a DMARC record found at a place with the given purpose: for
+    /// `.reportAuthorization`, a missing `p` or `rua` is not a finding.
     public static func parse(
-        _ text: String, purpose: Purpose = .policy
+        _ text: String, purpose: Purpose
     ) -> (record: DMARCRecord?, findings: [RecordFinding]) {
         var parser = DMARCRecordParser()
         let record = parser.parse(text, purpose: purpose)

@@ -45,11 +45,10 @@ public enum DomainName {
     /// A rough "same Organizational Domain" test that needs no Public Suffix List: true when one
     /// name equals or is a subdomain of the other, or when both share their last two labels.
     ///
-    /// This is a simplification. It is right for names under generic top-level domains
-    /// (`mail.example.com` and `example.com`), but it takes `a.co.uk` and `b.co.uk` for one
-    /// organisation, and `example.co.uk` and `reports.example.co.uk` are still handled by the
-    /// subdomain rule. The resolver side decides with the Public Suffix List (libpsl) or the
-    /// RFC 9989 tree walk; this is only for offline record generation.
+    /// This is a simplification, used only for offline record generation. It is right under
+    /// generic top-level domains (`mail.example.com` and `example.com`), but under a multi-label
+    /// public suffix it takes `a.co.uk` and `b.co.uk` for one organisation. The resolver side
+    /// decides with the Public Suffix List (libpsl) or the RFC 9989 tree walk.
     public static func roughlySameOrganization(_ a: String, _ b: String) -> Bool {
         if isSameOrSubdomain(a, of: b) || isSameOrSubdomain(b, of: a) { return true }
         let la = normalized(a).split(separator: ".")

@@ -85,7 +85,9 @@ public struct MTASTSPolicy: Sendable, Equatable {
         var values: [String: String] = [:]
         var policy = MTASTSPolicy(mode: nil, maxAge: nil, mx: [])
         var reportedDuplicates: Set<String> = []
-        for (number, rawLine) in body.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // "\r\n" is one Character in Swift, so both line ends are matched as characters.
+        let lines = body.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }
+        for (number, rawLine) in lines.enumerated() {
             var line = rawLine
             if line.hasSuffix("\r") { line = line.dropLast() }
             if line.trimmedASCII.isEmpty { continue }
@@ -132,7 +134,8 @@ public struct MTASTSPolicy: Sendable, Equatable {
         }
         guard version == "STSv1" else {
             add(
-                .error, "mtasts-policy-invalid-version", "version: \(version) is not STSv1, so senders ignore the policy.",
+                .error, "mtasts-policy-invalid-version",
+                "version: \(version) is not STSv1, so senders ignore the policy.",
                 fix: "Write version: STSv1.")
             return (nil, findings)
         }
@@ -153,7 +156,8 @@ public struct MTASTSPolicy: Sendable, Equatable {
         }
 
         if let value = values["max_age"] {
-            if (1...10).contains(value.count), value.allSatisfy({ $0.isASCII && $0.isNumber }), let seconds = Int(value),
+            if (1...10).contains(value.count), value.allSatisfy({ $0.isASCII && $0.isNumber }),
+                let seconds = Int(value),
                 seconds <= maximumMaxAge
             {
                 policy.maxAge = seconds
@@ -203,7 +207,8 @@ public struct MTASTSPolicy: Sendable, Equatable {
 
     /// `1*32(ALPHA / DIGIT / "_" / "-" / ".")`.
     static func isKey(_ key: Substring) -> Bool {
-        !key.isEmpty && key.count <= 32 && key.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "_-.".contains($0)) }
+        !key.isEmpty && key.count <= 32
+            && key.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "_-.".contains($0)) }
     }
 
     /// A host name, or `*.` followed by one (RFC 8461 §3.2).

@@ -57,6 +57,9 @@ enum SPFDomainSpec {
     /// The letters allowed in a domain-spec; `c`, `r` and `t` are only for explanation text (§7.2).
     static let domainLetters = Set("slodiphv".utf8)
 
+    /// The characters that may follow the transformers to split the value.
+    static let delimiters = Set(".-+,/_=".utf8)
+
     /// After `%{`, returns the index just past the closing `}` when the macro is valid.
     static func macroEnd(_ bytes: [UInt8], from start: Int) -> Int? {
         var i = start
@@ -72,7 +75,7 @@ enum SPFDomainSpec {
         }
         if digits > 0, value == 0 || value > 128 { return nil }
         if i < bytes.count, bytes[i] | 0x20 == UInt8(ascii: "r") { i += 1 }
-        while i < bytes.count, Array(".-+,/_=".utf8).contains(bytes[i]) { i += 1 }
+        while i < bytes.count, delimiters.contains(bytes[i]) { i += 1 }
         guard i < bytes.count, bytes[i] == UInt8(ascii: "}") else { return nil }
         return i + 1
     }
@@ -87,7 +90,8 @@ enum SPFDomainSpec {
         guard domainLetters.contains(letter) else {
             return "\"\(Character(Unicode.Scalar(bytes[start])))\" is not a macro letter (s, l, o, d, i, p, h or v)"
         }
-        return "the macro after \"%{\(Character(Unicode.Scalar(bytes[start])))\" must be digits (1–128), an optional r, "
+        return
+            "the macro after \"%{\(Character(Unicode.Scalar(bytes[start])))\" must be digits (1–128), an optional r, "
             + "optional delimiters (. - + , / _ =) and a closing }"
     }
 

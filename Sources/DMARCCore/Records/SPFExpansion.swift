@@ -159,7 +159,9 @@ private struct SPFTreeWalker {
                     .error, "spf-included-record-invalid",
                     "The SPF record of \(domain)\(via) has syntax errors, so every check that reaches it ends "
                         + "in a permanent error (permerror).",
-                    fix: "Ask whoever runs \(domain) to fix its record, or stop \(edge == .include ? "including" : "redirecting to") it.")
+                    fix:
+                        "Ask whoever runs \(domain) to fix its record, or stop \(edge == .include ? "including" : "redirecting to") it."
+                )
             }
             let counted = parsed.dnsLookupTerms
             node.lookups = counted.count
@@ -204,7 +206,9 @@ private struct SPFTreeWalker {
                     .error, included ? "spf-include-no-record" : "spf-redirect-no-record",
                     "\(domain)\(via) has no SPF record; \(included ? "including" : "redirecting to") it is a "
                         + "permanent error (permerror).",
-                    fix: "Correct the domain name in the \(included ? "include" : "redirect") of \(parent), or remove it.")
+                    fix:
+                        "Correct the domain name in the \(included ? "include" : "redirect") of \(parent), or remove it."
+                )
             } else {
                 add(
                     .warning, "spf-missing",

@@ -169,7 +169,8 @@ private struct SPFRecordParser {
             }
         case .ip4, .ip6:
             guard argument.hasPrefix(":"), argument.count > 1 else {
-                return syntax(term, "\(name) needs an address, as in \(kind == .ip4 ? "ip4:192.0.2.0/24" : "ip6:2001:db8::/32")")
+                return syntax(
+                    term, "\(name) needs an address, as in \(kind == .ip4 ? "ip4:192.0.2.0/24" : "ip6:2001:db8::/32")")
             }
             var address = argument.dropFirst()
             let maximum = kind == .ip4 ? 32 : 128

@@ -14,7 +14,22 @@ public enum SPFQualifier: String, Sendable, Codable, CaseIterable {
 public struct SPFMechanism: Sendable, Hashable, CustomStringConvertible {
     /// The mechanism name.
     public enum Kind: String, Sendable, Codable, CaseIterable {
-        case all, include, a, mx, ptr, ip4, ip6, exists
+        /// Matches every host; ends the evaluation.
+        case all
+        /// Evaluates another domain's SPF record; matches when it passes.
+        case include
+        /// Matches the addresses of a domain's A/AAAA records.
+        case a
+        /// Matches the addresses of a domain's MX hosts.
+        case mx
+        /// Matches when the sender's reverse DNS name is under a domain (do not use, §5.5).
+        case ptr
+        /// Matches an IPv4 network.
+        case ip4
+        /// Matches an IPv6 network.
+        case ip6
+        /// Matches when a name (usually built with macros) has an A record.
+        case exists
     }
 
     /// What a match means.

@@ -95,7 +95,8 @@ public struct TLSRPTRecord: Sendable, Equatable {
         }
         if !sawRUA {
             add(
-                .error, "tlsrpt-missing-rua", "The record has no rua=, which is required: senders have nowhere to "
+                .error, "tlsrpt-missing-rua",
+                "The record has no rua=, which is required: senders have nowhere to "
                     + "send TLS reports.",
                 fix: "Add rua=mailto: with the address DMARCWatch reads.")
         } else if record.rua.isEmpty {

@@ -7,7 +7,8 @@ struct SplitTag: Sendable, Equatable {
     /// Whether the part had an `=` at all.
     var hasEquals: Bool
     /// Whether the part was exactly `name=value`, with no white space around `=`. TLS-RPT and
-    /// MTA-STS spell their fields that way (RFC 8460 §3, RFC 8461 §3.1); DMARC and DKIM allow it.
+    /// MTA-STS spell their fields that way (RFC 8460 §3, RFC 8461 §3.1); DMARC, DKIM and BIMI allow
+    /// white space there.
     var isTight: Bool
 
     /// The part as it would be written tightly.
@@ -26,7 +27,9 @@ enum TagListSplitter {
 
     static func split(_ text: String) -> [SplitTag] {
         var tags: [SplitTag] = []
-        for part in text.utf8.prefix(maximumLength).split(separator: UInt8(ascii: ";"), omittingEmptySubsequences: false) {
+        for part in text.utf8.prefix(maximumLength).split(
+            separator: UInt8(ascii: ";"), omittingEmptySubsequences: false)
+        {
             let raw = String(decoding: part, as: UTF8.self)
             let trimmed = raw.trimmedASCII
             if trimmed.isEmpty { continue }

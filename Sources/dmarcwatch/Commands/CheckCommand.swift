@@ -142,7 +142,29 @@ enum DomainCheckOutput {
 
     static func human(_ r: DomainCheck) -> String {
         var t = "DNS check of \(r.domain) (nameserver: \(r.nameserver))\n\n"
-        t += "  \(verdict(r, prefix: "dmarc"))  DMARC    "
+        if r.checked {
+            t += sections(r)
+        } else {
+            t += "  Nothing was checked.\n"
+        }
+        if r.findings.isEmpty {
+            t += "\nNo findings.\n"
+            return t
+        }
+        for severity in [FindingSeverity.error, .warning, .info] {
+            let list = r.findings.filter { $0.severity == severity }
+            guard !list.isEmpty else { continue }
+            t += "\n\(severity == .error ? "Errors" : severity == .warning ? "Warnings" : "Notes"):\n"
+            for f in list {
+                t += "  [\(f.code)] \(f.message)\n      fix: \(f.fix)\n"
+            }
+        }
+        return t
+    }
+
+    /// One verdict line per record kind.
+    static func sections(_ r: DomainCheck) -> String {
+        var t = "  \(verdict(r, prefix: "dmarc"))  DMARC    "
         if let record = r.dmarc.record {
             t += "\(r.dmarc.foundAt ?? "")  \"\(record)\"\(r.dmarc.inherited ? "  (inherited)" : "")\n"
         } else {
@@ -166,18 +188,6 @@ enum DomainCheckOutput {
         t += "  \(verdict(r, prefix: "mta-sts"))  MTA-STS  \(r.mtaSTS.record.map { "\"\($0)\"" } ?? "no record")\n"
         t += "  \(verdict(r, prefix: "tls-rpt"))  TLS-RPT  \(r.tlsRPT.record.map { "\"\($0)\"" } ?? "no record")\n"
         t += "  \(verdict(r, prefix: "bimi"))  BIMI     \(r.bimi.record.map { "\"\($0)\"" } ?? "no record")\n"
-        if r.findings.isEmpty {
-            t += "\nNo findings.\n"
-            return t
-        }
-        for severity in [FindingSeverity.error, .warning, .info] {
-            let list = r.findings.filter { $0.severity == severity }
-            guard !list.isEmpty else { continue }
-            t += "\n\(severity == .error ? "Errors" : severity == .warning ? "Warnings" : "Notes"):\n"
-            for f in list {
-                t += "  [\(f.code)] \(f.message)\n      fix: \(f.fix)\n"
-            }
-        }
         return t
     }
 }

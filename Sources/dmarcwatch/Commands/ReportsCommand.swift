@@ -69,7 +69,13 @@ extension String {
     }
 }
 
-/// Report content is hostile: control characters (terminal escapes) are shown as `?`.
+/// Report and DNS content is hostile: control characters (terminal escapes) other than line
+/// breaks and tabs are shown as `?`.
 func sanitized(_ s: String) -> String {
-    String(String.UnicodeScalarView(s.unicodeScalars.map { ($0.value < 0x20 || ($0.value >= 0x7F && $0.value < 0xA0)) ? "?" : $0 }))
+    String(
+        String.UnicodeScalarView(
+            s.unicodeScalars.map { c in
+                let v = c.value
+                return (v < 0x20 && v != 0x0A && v != 0x09) || (v >= 0x7F && v < 0xA0) ? "?" : c
+            }))
 }

@@ -109,6 +109,15 @@ struct DomainCheckTests {
         #expect(!codes(r).contains("spf-too-many-lookups"))
     }
 
+    /// Lookup counts worked out by hand from the zone with RFC 7208 §4.6.4: include, a, mx, ptr,
+    /// exists and redirect count, across includes; ip4, ip6 and all do not; a loop stops counting.
+    @Test("Every SPF fixture's lookup count is the RFC's", arguments: [
+        ("good.test", 1), ("counting.test", 5), ("many.test", 11), ("void.test", 3), ("loop.test", 2), ("weak.test", 0),
+    ])
+    func lookupCounts(_ domain: String, _ expected: Int) {
+        #expect(checker.check(domain: domain).spf.dnsLookups == expected)
+    }
+
     @Test("More than ten lookups is an error")
     func tooMany() {
         let r = checker.check(domain: "many.test")

@@ -155,7 +155,7 @@ private struct QueueHandoff: @unchecked Sendable {
     let records: [AggregateRecord]
 
     func run() throws {
-        for r in records { try inserter.insert(r) }
+        try inserter.insert(batch: records)
     }
 }
 
@@ -168,9 +168,7 @@ final class RecordInserter {
     let end: Int64
     /// The day every record counts on, when the report spans at most two days.
     let singleDay: Int64?
-    let insertRecord: SQLiteStatement
-    let insertDKIM: SQLiteStatement
-    let insertSPF: SQLiteStatement
+    var nextRecordID: Int64
     var rollup: [RollupKey: Int64] = [:]
     /// The id of the report's first record; the rest follow without gaps.
     var firstRecordID: Int64?
@@ -184,55 +182,102 @@ final class RecordInserter {
         self.end = end
         let spread = DayMath.spread(count: 1, begin: begin, end: end)
         singleDay = end - begin <= 2 * DayMath.secondsPerDay ? spread.first?.day : nil
-        insertRecord = try db.prepare(
-            """
-            INSERT INTO records (report_id, source_ip, source_ip_bytes, count, disposition, dkim, spf, reasons,
-              header_from, envelope_from, envelope_to, dmarc_pass, dkim_aligned, spf_aligned)
-            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)
-            """)
-        insertDKIM = try db.prepare(
-            "INSERT INTO dkim_results (record_id, seq, domain, selector, result, human_result) VALUES (?,?,?,?,?,?)")
-        insertSPF = try db.prepare(
-            "INSERT INTO spf_results (record_id, seq, domain, scope, result, human_result) VALUES (?,?,?,?,?,?)")
+        // The transaction is exclusive (BEGIN IMMEDIATE), so ids can be given out here: the report's
+        // records get the contiguous range reports.first_record_id relies on.
+        nextRecordID = (try db.prepare("SELECT COALESCE(MAX(id), 0) + 1 FROM records").scalar() ?? 1)
     }
 
-    func insert(_ r: AggregateRecord) throws {
-        let s = insertRecord
-        try s.bind(reportRowID, at: 1)
-        try s.bind(r.sourceIP, at: 2)
-        try s.bind(bytes: IPAddress(r.sourceIP)?.bytes ?? [], at: 3)
-        try s.bind(r.count, at: 4)
-        try s.bind(r.disposition, at: 5)
-        try s.bind(r.dkim, at: 6)
-        try s.bind(r.spf, at: 7)
-        try s.bind(r.reasons.isEmpty ? nil : Self.reasonsJSON(r.reasons), at: 8)
-        try s.bind(r.headerFrom, at: 9)
-        try s.bind(r.envelopeFrom, at: 10)
-        try s.bind(r.envelopeTo, at: 11)
-        try s.bind(r.dmarcPass ? 1 : 0, at: 12)
-        try s.bind(r.dkimAligned ? 1 : 0, at: 13)
-        try s.bind(r.spfAligned ? 1 : 0, at: 14)
+    /// Multi-row INSERT statements, prepared once per row count: one statement per 64 rows
+    /// instead of one per row is most of the cost of storing a record.
+    private var statements: [String: SQLiteStatement] = [:]
+    static let rowsPerStatement = 64
+
+    private func statement(_ table: String, columns: String, count: Int, rows: Int) throws -> SQLiteStatement {
+        let key = "\(table)/\(rows)"
+        if let s = statements[key] { return s }
+        let row = "(" + Array(repeating: "?", count: count).joined(separator: ",") + ")"
+        let sql = "INSERT INTO \(table) (\(columns)) VALUES " + Array(repeating: row, count: rows).joined(separator: ",")
+        let s = try db.prepare(sql)
+        statements[key] = s
+        return s
+    }
+
+    private static let recordColumns =
+        "id, report_id, source_ip, source_ip_bytes, count, disposition, dkim, spf, reasons, header_from, envelope_from, envelope_to, dmarc_pass, dkim_aligned, spf_aligned"
+
+    func insert(batch: [AggregateRecord]) throws {
+        var start = 0
+        while start < batch.count {
+            let chunk = batch[start..<min(start + Self.rowsPerStatement, batch.count)]
+            try insertChunk(chunk)
+            start += chunk.count
+        }
+        if rollup.count >= Self.rollupBatch { try flushRollup() }
+    }
+
+    private func insertChunk(_ chunk: ArraySlice<AggregateRecord>) throws {
+        let s = try statement("records", columns: Self.recordColumns, count: 15, rows: chunk.count)
+        var i: Int32 = 1
+        var dkimRows: [(Int64, Int, DKIMAuthResult)] = []
+        var spfRows: [(Int64, Int, SPFAuthResult)] = []
+        for r in chunk {
+            let id = nextRecordID
+            nextRecordID += 1
+            if firstRecordID == nil { firstRecordID = id }
+            try s.bind(id, at: i)
+            try s.bind(reportRowID, at: i + 1)
+            try s.bind(r.sourceIP, at: i + 2)
+            try s.bind(bytes: IPAddress(r.sourceIP)?.bytes ?? [], at: i + 3)
+            try s.bind(r.count, at: i + 4)
+            try s.bind(r.disposition, at: i + 5)
+            try s.bind(r.dkim, at: i + 6)
+            try s.bind(r.spf, at: i + 7)
+            try s.bind(r.reasons.isEmpty ? nil : Self.reasonsJSON(r.reasons), at: i + 8)
+            try s.bind(r.headerFrom, at: i + 9)
+            try s.bind(r.envelopeFrom, at: i + 10)
+            try s.bind(r.envelopeTo, at: i + 11)
+            try s.bind(r.dmarcPass ? 1 : 0, at: i + 12)
+            try s.bind(r.dkimAligned ? 1 : 0, at: i + 13)
+            try s.bind(r.spfAligned ? 1 : 0, at: i + 14)
+            i += 15
+            for (n, d) in r.dkimResults.enumerated() { dkimRows.append((id, n, d)) }
+            for (n, f) in r.spfResults.enumerated() { spfRows.append((id, n, f)) }
+            addToRollup(r)
+        }
         try s.execute()
-        let recordID = db.lastInsertRowID
-        if firstRecordID == nil { firstRecordID = recordID }
-        for (i, d) in r.dkimResults.enumerated() {
-            try insertDKIM.bind(recordID, at: 1)
-            try insertDKIM.bind(Int64(i), at: 2)
-            try insertDKIM.bind(d.domain, at: 3)
-            try insertDKIM.bind(d.selector, at: 4)
-            try insertDKIM.bind(d.result, at: 5)
-            try insertDKIM.bind(d.humanResult, at: 6)
-            try insertDKIM.execute()
+        try insertAuthRows(
+            "dkim_results", columns: "record_id, seq, domain, selector, result, human_result", dkimRows.map {
+                ($0.0, $0.1, $0.2.domain, $0.2.selector, $0.2.result, $0.2.humanResult)
+            })
+        try insertAuthRows(
+            "spf_results", columns: "record_id, seq, domain, scope, result, human_result", spfRows.map {
+                ($0.0, $0.1, $0.2.domain, $0.2.scope, $0.2.result, $0.2.humanResult)
+            })
+    }
+
+    private func insertAuthRows(
+        _ table: String, columns: String, _ rows: [(Int64, Int, String?, String?, String?, String?)]
+    ) throws {
+        var start = 0
+        while start < rows.count {
+            let chunk = rows[start..<min(start + Self.rowsPerStatement, rows.count)]
+            let s = try statement(table, columns: columns, count: 6, rows: chunk.count)
+            var i: Int32 = 1
+            for row in chunk {
+                try s.bind(row.0, at: i)
+                try s.bind(Int64(row.1), at: i + 1)
+                try s.bind(row.2, at: i + 2)
+                try s.bind(row.3, at: i + 3)
+                try s.bind(row.4, at: i + 4)
+                try s.bind(row.5, at: i + 5)
+                i += 6
+            }
+            try s.execute()
+            start += chunk.count
         }
-        for (i, f) in r.spfResults.enumerated() {
-            try insertSPF.bind(recordID, at: 1)
-            try insertSPF.bind(Int64(i), at: 2)
-            try insertSPF.bind(f.domain, at: 3)
-            try insertSPF.bind(f.scope, at: 4)
-            try insertSPF.bind(f.result, at: 5)
-            try insertSPF.bind(f.humanResult, at: 6)
-            try insertSPF.execute()
-        }
+    }
+
+    private func addToRollup(_ r: AggregateRecord) {
         var key = RollupKey(
             day: singleDay ?? 0, sourceIP: r.sourceIP, headerFrom: r.headerFrom ?? "", disposition: r.disposition ?? "",
             dkim: r.dkim ?? "", spf: r.spf ?? "")
@@ -244,7 +289,6 @@ final class RecordInserter {
                 rollup[key, default: 0] += share.count
             }
         }
-        if rollup.count >= Self.rollupBatch { try flushRollup() }
     }
 
     static func reasonsJSON(_ reasons: [PolicyOverrideReason]) -> String {
@@ -254,30 +298,46 @@ final class RecordInserter {
 
     func flushRollup() throws {
         guard !rollup.isEmpty else { return }
-        let upsert = try db.prepare(
-            """
-            INSERT INTO daily_rollup (day, domain, source_ip, header_from, disposition, dkim, spf, dmarc_pass, messages)
-            VALUES (?,?,?,?,?,?,?,?,?)
-            ON CONFLICT (domain, day, source_ip, header_from, disposition, dkim, spf)
-            DO UPDATE SET messages = messages + excluded.messages
-            """)
-        // Sorted in primary-key order, so the B-tree is written front to back.
+        // Sorted in primary-key order, so the B-tree is written front to back; 64 rows a statement.
         let entries = rollup.sorted { a, b in
             (a.key.day, a.key.sourceIP, a.key.headerFrom) < (b.key.day, b.key.sourceIP, b.key.headerFrom)
         }
-        for (k, messages) in entries {
-            try upsert.bind(k.day, at: 1)
-            try upsert.bind(domain, at: 2)
-            try upsert.bind(k.sourceIP, at: 3)
-            try upsert.bind(k.headerFrom, at: 4)
-            try upsert.bind(k.disposition, at: 5)
-            try upsert.bind(k.dkim, at: 6)
-            try upsert.bind(k.spf, at: 7)
-            try upsert.bind(k.dkim == "pass" || k.spf == "pass" ? 1 : 0, at: 8)
-            try upsert.bind(messages, at: 9)
-            try upsert.execute()
+        var start = 0
+        while start < entries.count {
+            let chunk = entries[start..<min(start + Self.rowsPerStatement, entries.count)]
+            let s = try upsertStatement(rows: chunk.count)
+            var i: Int32 = 1
+            for (k, messages) in chunk {
+                try s.bind(k.day, at: i)
+                try s.bind(domain, at: i + 1)
+                try s.bind(k.sourceIP, at: i + 2)
+                try s.bind(k.headerFrom, at: i + 3)
+                try s.bind(k.disposition, at: i + 4)
+                try s.bind(k.dkim, at: i + 5)
+                try s.bind(k.spf, at: i + 6)
+                try s.bind(k.dkim == "pass" || k.spf == "pass" ? 1 : 0, at: i + 7)
+                try s.bind(messages, at: i + 8)
+                i += 9
+            }
+            try s.execute()
+            start += chunk.count
         }
         rollup.removeAll(keepingCapacity: true)
+    }
+
+    private func upsertStatement(rows: Int) throws -> SQLiteStatement {
+        let key = "rollup/\(rows)"
+        if let s = statements[key] { return s }
+        let row = "(?,?,?,?,?,?,?,?,?)"
+        let s = try db.prepare(
+            """
+            INSERT INTO daily_rollup (day, domain, source_ip, header_from, disposition, dkim, spf, dmarc_pass, messages)
+            VALUES \(Array(repeating: row, count: rows).joined(separator: ","))
+            ON CONFLICT (domain, day, source_ip, header_from, disposition, dkim, spf)
+            DO UPDATE SET messages = messages + excluded.messages
+            """)
+        statements[key] = s
+        return s
     }
 }
 

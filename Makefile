@@ -33,7 +33,8 @@ test: setup
 # Synthetic reports (100k and 1M records; plain, gzip, zip): parse and parse+store rates,
 # peak memory, and xmllint --stream as the floor. Data goes to bench-data/ (not committed).
 bench: setup
-	swift build -c release --product dmarcwatch --product dmarcwatch-bench
+	swift build -c release --product dmarcwatch
+	swift build -c release --product dmarcwatch-bench
 	./scripts/bench.sh
 
 format:

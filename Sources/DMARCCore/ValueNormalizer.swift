@@ -110,12 +110,12 @@ public enum ValueNormalizer {
         if let target = mapped[field]?[lower] {
             return NormalizedValue(
                 value: target,
-                warning: ParseWarning(code: "value-mapped", message: "\(field.rawValue) \"\(trimmed)\" read as \"\(target)\"")
+                warning: ParseWarning(code: "value-mapped", message: "\(field.rawValue) \"\(trimmed.prefix(64))\" read as \"\(target)\"")
             )
         }
         return NormalizedValue(
             value: trimmed,
-            warning: ParseWarning(code: "unknown-value", message: "unknown \(field.rawValue) \"\(trimmed)\" kept as reported")
+            warning: ParseWarning(code: "unknown-value", message: "unknown \(field.rawValue) \"\(trimmed.prefix(64))\" kept as reported")
         )
     }
 }

@@ -13,10 +13,16 @@ extension DomainChecker {
         }
         report.mx = (answer.value ?? []).map(\.exchange)
         if report.mx.isEmpty {
+            // RFC 5321 §5.1: without MX, mail goes to the domain's own address records.
+            let hasAddress = resolver.ipv4(report.domain).value?.isEmpty == false || resolver.ipv6(report.domain).value?.isEmpty == false
             report.findings.append(
-                finding(
-                    .info, "mx-none", "\(report.domain) has no MX record, so it receives no mail",
-                    "If the domain sends no mail either, publish \"v=spf1 -all\" and \"v=DMARC1; p=reject\" to stop spoofing."))
+                hasAddress
+                    ? finding(
+                        .info, "mx-implicit", "\(report.domain) has no MX record; mail is delivered to its A/AAAA address",
+                        "Publish an MX record if the domain receives mail, or a null MX (\"0 .\") if it does not.")
+                    : finding(
+                        .info, "mx-none", "\(report.domain) has no MX or address record, so it receives no mail",
+                        "If the domain sends no mail either, publish \"v=spf1 -all\" and \"v=DMARC1; p=reject\" to stop spoofing."))
         } else if report.mx == [""] {
             report.findings.append(
                 finding(.info, "mx-null", "\(report.domain) publishes a null MX (RFC 7505): it accepts no mail", "Nothing to do."))

@@ -213,13 +213,18 @@ public final class ReportStore {
         try db.prepare("UPDATE raw_documents SET stored_size = 0 WHERE id = ?").run([.integer(id)])
     }
 
-    /// The stored bytes of a document, decompressed as they are read.
+    /// The stored bytes of a document, decompressed as they are read: one chunk in memory at a time.
     public func openRaw(id: Int64) throws -> ByteStream {
-        var members: [[UInt8]] = []
-        try db.prepare("SELECT data FROM raw_chunks WHERE document_id = ? ORDER BY seq").query([.integer(id)]) { row in
-            members.append(row.blob(0))
+        try RawChunkStream(store: self, documentID: id)
+    }
+
+    /// One stored chunk, or `nil` past the last.
+    func rawChunk(documentID: Int64, seq: Int64) throws -> [UInt8]? {
+        var data: [UInt8]?
+        try db.prepare("SELECT data FROM raw_chunks WHERE document_id = ? AND seq = ?").query([.integer(documentID), .integer(seq)]) {
+            row in data = row.blob(0)
         }
-        return try RawChunkStream(members: members)
+        return data
     }
 
     // MARK: Reports
@@ -243,13 +248,16 @@ private final class CompressionResults: Sendable {
     init(count: Int) { slots = Mutex(Array(repeating: nil, count: count)) }
 }
 
-/// Decompresses stored chunks one at a time.
+/// Decompresses stored chunks one at a time, fetching each when the previous one is used up.
 final class RawChunkStream: ByteStream {
-    private var members: [[UInt8]]
+    private let store: ReportStore
+    private let documentID: Int64
+    private var seq: Int64 = 0
     private var current: GzipInflateStream?
 
-    init(members: [[UInt8]]) throws {
-        self.members = members.reversed()
+    init(store: ReportStore, documentID: Int64) throws {
+        self.store = store
+        self.documentID = documentID
     }
 
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
@@ -259,7 +267,8 @@ final class RawChunkStream: ByteStream {
                 if n > 0 { return n }
                 self.current = nil
             }
-            guard let next = members.popLast() else { return 0 }
+            guard let next = try store.rawChunk(documentID: documentID, seq: seq) else { return 0 }
+            seq += 1
             current = try GzipInflateStream(source: MemoryStream(next))
         }
     }

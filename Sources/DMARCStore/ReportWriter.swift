@@ -36,12 +36,15 @@ public final class ReportWriter: AggregateReportSink {
     public func begin(_ header: AggregateReportHeader) throws -> Bool {
         self.header = header
         let key = header.key.description
-        if try db.prepare("SELECT id FROM reports WHERE report_key = ?").scalar([.text(key)]) != nil {
-            wasDuplicate = true
-            return false
-        }
+        // The duplicate check runs inside the write transaction, so two imports of the same report
+        // at once cannot both get past it.
         try db.execute("BEGIN IMMEDIATE")
         do {
+            if try db.prepare("SELECT id FROM reports WHERE report_key = ?").scalar([.text(key)]) != nil {
+                try db.execute("ROLLBACK")
+                wasDuplicate = true
+                return false
+            }
             let m = header.metadata
             let p = header.policy
             let begin = m.begin ?? 0
@@ -67,7 +70,8 @@ public final class ReportWriter: AggregateReportSink {
                 db: db, reportRowID: db.lastInsertRowID, domain: (p.domain ?? "").lowercased(), begin: begin, end: end)
             batch.reserveCapacity(Self.batchSize)
         } catch {
-            abort()
+            inserter = nil
+            try? db.execute("ROLLBACK")
             throw error
         }
         return true
@@ -121,8 +125,8 @@ public final class ReportWriter: AggregateReportSink {
                 m.errors.isEmpty ? nil : .text(JSONText.array(m.errors)), .optText(m.generator),
                 .optText(m.extraContactInfo), .text(header.flavour.rawValue), .integer(inserter.reportRowID),
             ])
-            self.inserter = nil
             try db.execute("COMMIT")
+            self.inserter = nil
         } catch {
             abort()
             throw error
@@ -180,8 +184,8 @@ final class RecordInserter {
         self.domain = domain
         self.begin = begin
         self.end = end
-        let spread = DayMath.spread(count: 1, begin: begin, end: end)
-        singleDay = end - begin <= 2 * DayMath.secondsPerDay ? spread.first?.day : nil
+        singleDay =
+            end - begin <= 2 * DayMath.secondsPerDay ? DayMath.spread(count: 1, begin: begin, end: end).first?.day : nil
         // The transaction is exclusive (BEGIN IMMEDIATE), so ids can be given out here: the report's
         // records get the contiguous range reports.first_record_id relies on.
         nextRecordID = (try db.prepare("SELECT COALESCE(MAX(id), 0) + 1 FROM records").scalar() ?? 1)

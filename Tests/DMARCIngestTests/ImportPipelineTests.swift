@@ -172,4 +172,26 @@ struct ImportPipelineTests {
             #expect(records > 0)
         }
     }
+
+    @Test("A symbolic-link loop in a folder is walked once")
+    func symlinkLoop() throws {
+        try withStore { store, dir in
+            let folder = "\(dir)/reports"
+            mkdir(folder, 0o755)
+            try copyFile(Fixtures.path("corpus/parsedmarc-samples/aggregate/empty_reason.xml"), "\(folder)/r.xml")
+            symlink(".", "\(folder)/loop")
+            let summary = Importer(store: store).importPaths([folder])
+            #expect(summary.documents == 1)
+            #expect(summary.imported == 1)
+        }
+    }
+
+    @Test("A zip inside a zip is refused, not unpacked")
+    func zipInZip() throws {
+        try withStore { store, _ in
+            let summary = Importer(store: store).importPaths([Fixtures.path("generated/zip-in-zip.zip")])
+            #expect(summary.failed == 1)
+            #expect(summary.failures.first?.error.contains("inside a zip") == true, "\(summary.failures)")
+        }
+    }
 }

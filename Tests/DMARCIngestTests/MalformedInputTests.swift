@@ -153,6 +153,40 @@ struct MalformedInputTests {
         #expect(totals?.header.warnings.contains { $0.code == "null-record" } == true)
     }
 
+    @Test("An implausible count is skipped, not summed into an overflow")
+    func hugeCount() throws {
+        let huge = Self.record.replacingOccurrences("<count>3</count>", "<count>9000000000000000000</count>")
+        let (totals, records, error) = try parse(Self.report(records: huge + huge + Self.record))
+        #expect(error == nil)
+        #expect(records.count == 1)
+        #expect(totals?.messages == 3)
+    }
+
+    @Test("A date range that runs backwards, before 1970 or over a year is refused", arguments: [
+        ("1700086399", "1700000000"), ("-9223372036854775808", "1"), ("0", "999999999999999999"),
+    ])
+    func implausiblePeriod(_ begin: String, _ end: String) throws {
+        let xml = Self.report().replacingOccurrences("<begin>1700000000</begin><end>1700086399</end>", "<begin>\(begin)</begin><end>\(end)</end>")
+        let (_, _, error) = try parse(xml)
+        #expect(error?.contains("date_range") == true, "\(error ?? "no error")")
+    }
+
+    @Test("A foreign element with a report element's name does not hide the real one")
+    func foreignNamespace() throws {
+        let xml = Self.report(policy: "").replacingOccurrences(
+            "<policy_published><domain>", #"<policy_published xmlns:v="urn:x"><v:domain>evil.example</v:domain><domain>"#)
+        let (totals, _, error) = try parse(xml)
+        #expect(error == nil)
+        #expect(totals?.header.policy.domain == "example.com")
+    }
+
+    @Test("A bracketed IPv4 source is stored without brackets")
+    func bracketedIPv4() throws {
+        let record = Self.record.replacingOccurrences("192.0.2.1", "[192.0.2.1]")
+        let (_, records, _) = try parse(Self.report(records: record))
+        #expect(records.first?.sourceIP == "192.0.2.1")
+    }
+
     @Test("IPv6 sources are stored in canonical form")
     func ipv6() throws {
         let record = Self.record.replacingOccurrences("192.0.2.1", "2001:0DB8:0000:0000:0000:0000:0000:0001")

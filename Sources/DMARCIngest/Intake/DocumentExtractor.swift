@@ -24,7 +24,8 @@ struct DocumentExtractor {
     /// Finds the documents in a run of bytes by sniffing: gzip, zip (every entry), XML, JSON, or a
     /// mail message whose parts are examined in turn.
     func examine(
-        label: String, open: @escaping () throws -> ByteStream, depth: Int, inMessage: Bool, into found: inout [FoundDocument]
+        label: String, open: @escaping () throws -> ByteStream, depth: Int, inMessage: Bool,
+        insideArchive: Bool = false, into found: inout [FoundDocument]
     ) throws {
         guard depth <= limits.mimeDepth else {
             found.append(.problem(label: label, message: "nested more than \(limits.mimeDepth) levels deep"))
@@ -40,7 +41,11 @@ struct DocumentExtractor {
                 let gunzip = try GzipInflateStream(source: counted)
                 return RatioBoundedStream(gunzip, compressed: counted, limits: limits)
             }
-            try examine(label: label, open: inflated, depth: depth + 1, inMessage: inMessage, into: &found)
+            try examine(
+                label: label, open: inflated, depth: depth + 1, inMessage: inMessage, insideArchive: insideArchive, into: &found)
+        case .zip where insideArchive:
+            // Archives inside archives multiply work without bound ("42.zip"); reports never need them.
+            found.append(.problem(label: label, message: "a zip archive inside a zip archive is not read"))
         case .zip:
             try examineZip(label: label, open: open, depth: depth, into: &found)
         case .xml:
@@ -64,7 +69,7 @@ struct DocumentExtractor {
                 let bytes = leaf.bytes
                 try examine(
                     label: Self.join(label, leaf.label), open: { MemoryStream(bytes) }, depth: depth + 1, inMessage: true,
-                    into: &found)
+                    insideArchive: insideArchive, into: &found)
             }
             if found.count == before && walk.looksLikeFailureReport {
                 found.append(.failureReport(label: label))
@@ -72,6 +77,8 @@ struct DocumentExtractor {
                 let subject = walk.subject.map { " (subject: \"\($0.prefix(80))\")" } ?? ""
                 found.append(.noReport(label: label, message: "mail message without a report attachment\(subject)"))
             }
+        case .empty where inMessage:
+            found.append(.note(label: label, message: "empty; skipped"))
         case .empty:
             found.append(.problem(label: label, message: "empty file: no report in it"))
         case .unknown:
@@ -104,8 +111,9 @@ struct DocumentExtractor {
                 return ZipEntryBoundedStream(reader: reader, limits: limits)
             }
             let before = found.count
-            try examine(label: Self.join(label, "zip entry \"\(name)\""), open: entry, depth: depth + 1, inMessage: true,
-                into: &found)
+            try examine(
+                label: Self.join(label, "zip entry \"\(name)\""), open: entry, depth: depth + 1, inMessage: true,
+                insideArchive: true, into: &found)
             if found.count == before {
                 found.append(.note(label: Self.join(label, "zip entry \"\(name)\""), message: "not a report; skipped"))
             }

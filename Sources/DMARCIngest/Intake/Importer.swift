@@ -51,7 +51,12 @@ public final class Importer {
         }
     }
 
+    /// Directories already walked, by device and inode: symbolic-link loops are walked once.
+    private var visitedDirectories: Set<[UInt64]> = []
+
     private func importDirectory(_ path: String) {
+        var st = stat()
+        guard stat(path, &st) == 0, visitedDirectories.insert([UInt64(st.st_dev), UInt64(st.st_ino)]).inserted else { return }
         let entries = Self.listDirectory(path)
         let isMaildir = ["cur", "new", "tmp"].allSatisfy { entries.contains($0) }
         for name in entries {
@@ -144,7 +149,12 @@ public final class Importer {
             let n = try buffer.withUnsafeMutableBytes { try stream.read(into: $0) }
             if n == 0 { break }
             for b in buffer[0..<n] {
-                line.append(b)
+                if line.count < limits.messageBytes {
+                    line.append(b)
+                } else if !oversized {
+                    oversized = true
+                    message.removeAll()
+                }
                 if b == 0x0A { takeLine() }
             }
         }
@@ -209,6 +219,10 @@ public final class Importer {
             let rawDone = Self.monotonic()
             timing.raw += rawDone - started
             switch stored {
+            case .alreadyStored(let existing) where existing.status == .pending:
+                // An import that was interrupted before this document was parsed: finish it now.
+                try process(rawID: existing.id, name: name, open: open)
+                timing.parse += Self.monotonic() - rawDone
             case .alreadyStored:
                 summary.duplicates += 1
             case .stored(let id):

@@ -11,7 +11,13 @@ struct AggregateReportReader {
         do {
             return try parser.parse(stream: try open(), sink: sink)
         } catch let original as XMLSyntaxError {
-            let bytes = try open().readAll(limit: limits.repairBytes, what: "a malformed document to be repaired")
+            let bytes: [UInt8]
+            do {
+                bytes = try open().readAll(limit: limits.repairBytes, what: "a malformed document to be repaired")
+            } catch is LimitExceeded {
+                throw XMLSyntaxError(
+                    message: "\(original.message) (the document is over \(ByteCount.format(limits.repairBytes)), too large to repair)")
+            }
             let (fixed, repairs) = XMLRepair.repair(bytes)
             do {
                 return try parser.parse(stream: MemoryStream(fixed), initialWarnings: repairs, sink: sink)

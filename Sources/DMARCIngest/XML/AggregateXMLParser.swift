@@ -106,6 +106,8 @@ private struct ParserState {
     var feedbackDepth = -1
     var text: [UInt8] = []
     var names = NameCache()
+    /// libxml2's interned copy of the report's namespace URI, compared by address.
+    var reportNamespace: UnsafeRawPointer?
     var metadataDone = false
     var policyDone = false
     var begun = false
@@ -119,6 +121,13 @@ private struct ParserState {
     var unknownElements: Set<String> = []
     var recordIndex = 0
     var headerChecked = false
+    /// No receiver counts a trillion messages from one source in a day; larger counts are hostile
+    /// and would overflow the sums.
+    static let maximumCount: Int64 = 1 << 40
+    /// Dates after 2200-01-01 are not real report periods.
+    static let latestEpoch: Int64 = 7_258_118_400
+    /// Reports cover a day, sometimes several; a period over a year is not a report period.
+    static let longestPeriod: Int64 = 366 * 86_400
 
     init(limits: IngestLimits, sink: AggregateReportSink) {
         self.limits = limits
@@ -171,7 +180,11 @@ private struct ParserState {
     mutating func tagFor(_ reader: xmlTextReaderPtr) -> ReportTag {
         guard let name = xmlTextReaderConstLocalName(reader) else { return .other }
         let key = UnsafeRawPointer(name)
-        if let tag = names.lookup(key) { return tag }
+        // Only elements with no namespace, or the report's own, are cached by name: a foreign
+        // element with the same local name must not decide the tag of the real one.
+        let namespace = xmlTextReaderConstNamespaceUri(reader).map { UnsafeRawPointer($0) }
+        let cacheable = namespace == nil || (namespace == reportNamespace && reportNamespace != nil)
+        if cacheable, let tag = names.lookup(key) { return tag }
         let string = String(cString: name)
         var tag = ReportTag.byName[string] ?? .other
         // Extension elements from other namespaces are not report elements, even if a name matches.
@@ -188,7 +201,7 @@ private struct ParserState {
         {
             warnings.add(code: "unknown-element", "element <\(string)> is not part of the report schema; ignored")
         }
-        names.insert(key, tag)
+        if cacheable { names.insert(key, tag) }
         return tag
     }
 
@@ -199,6 +212,7 @@ private struct ParserState {
                 feedbackDepth = stack.count
                 if let ns = xmlTextReaderConstNamespaceUri(reader) {
                     header.namespace = String(cString: ns)
+                    reportNamespace = UnsafeRawPointer(ns)
                 }
                 switch header.namespace {
                 case "urn:ietf:params:xml:ns:dmarc-2.0": header.flavour = .rfc9990
@@ -276,7 +290,8 @@ private struct ParserState {
         let t = trimmed
         if let canonical = ValueNormalizer.canonicalValue(t, as: field) {
             if t.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) {
-                warnings.add(code: "value-mapped", "\(field.rawValue) \"\(String(decoding: t, as: UTF8.self))\" read as \"\(canonical)\"")
+                warnings.add(
+                    code: "value-mapped", "\(field.rawValue) \"\(String(decoding: t.prefix(64), as: UTF8.self))\" read as \"\(canonical)\"")
             }
             return canonical
         }
@@ -339,7 +354,7 @@ private struct ParserState {
                 if let n = Int(v), (0...100).contains(n) {
                     header.policy.pct = n
                 } else {
-                    warnings.add(code: "invalid-value", "pct \"\(v)\" is not a number from 0 to 100; ignored")
+                    warnings.add(code: "invalid-value", "pct \"\(v.prefix(64))\" is not a number from 0 to 100; ignored")
                 }
             }
         case .adkim: header.policy.adkim = normalized(.alignment)
@@ -424,7 +439,7 @@ private struct ParserState {
             if whole != text { warnings.add(code: "value-mapped", "date_range \(name) \"\(text)\" read as \(n)") }
             return n
         }
-        warnings.add(code: "invalid-value", "date_range \(name) \"\(text)\" is not a Unix time")
+        warnings.add(code: "invalid-value", "date_range \(name) \"\(text.prefix(64))\" is not a Unix time")
         return nil
     }
 
@@ -433,6 +448,10 @@ private struct ParserState {
         let where_ = "record \(recordIndex)"
         if r.count < 0 {
             warnings.add(code: "record-skipped", "\(where_) has no valid <count>; skipped")
+            return
+        }
+        if r.count > Self.maximumCount {
+            warnings.add(code: "record-skipped", "\(where_) has an implausible count \(r.count); skipped")
             return
         }
         if r.sourceIP.isEmpty {
@@ -448,7 +467,7 @@ private struct ParserState {
             return
         }
         // inet_pton accepts only canonical dotted quads, so IPv4 text is kept as it is.
-        if !ip.isIPv4 || r.sourceIP.utf8.contains(0x3A) { r.sourceIP = ip.description }
+        if !ip.isIPv4 || r.sourceIP.utf8.contains(0x3A) || r.sourceIP.utf8.first == 0x5B { r.sourceIP = ip.description }
         if r.headerFrom == nil {
             warnings.add(code: "missing-value", "a record has no header_from")
         }
@@ -476,8 +495,12 @@ private struct ParserState {
             throw IngestError("the report has no <policy_published><domain>")
         }
         _ = domain
-        guard h.metadata.begin != nil, h.metadata.end != nil else {
+        guard let begin = h.metadata.begin, let end = h.metadata.end else {
             throw IngestError("the report has no valid <date_range> (begin and end)")
+        }
+        guard begin >= 0, end >= begin, end <= Self.latestEpoch, end - begin <= Self.longestPeriod else {
+            throw IngestError(
+                "the report's <date_range> \(begin)–\(end) is not a plausible period (it must run forwards, after 1970, for at most a year)")
         }
         if !headerChecked {
             headerChecked = true

@@ -135,21 +135,26 @@ enum XMLRepair {
         for name in ReportTag.leafNames {
             let open = Array("<\(name)>".utf8)
             let close = Array("</\(name)>".utf8)
+            guard bytes.firstRange(of: open) != nil else { continue }
+            // One forward pass per element name, copying into a new buffer: never quadratic.
+            var out: [UInt8] = []
+            out.reserveCapacity(bytes.count + 64)
             var search = 0
-            while let o = bytes[search...].firstRange(of: open),
-                let c = bytes[o.upperBound...].firstRange(of: close)
-            {
+            while let o = bytes[search...].firstRange(of: open), let c = bytes[o.upperBound...].firstRange(of: close) {
+                out.append(contentsOf: bytes[search..<o.upperBound])
                 let content = Array(bytes[o.upperBound..<c.lowerBound])
                 let needs = content.contains(0x3C) || content.contains(0x3E) || hasBareAmpersand(content)
                 if needs && !containsReportTag(content) {
-                    let escaped = escape(content)
-                    bytes.replaceSubrange(o.upperBound..<c.lowerBound, with: escaped)
+                    out.append(contentsOf: escape(content))
                     count += 1
-                    search = o.upperBound + escaped.count + close.count
                 } else {
-                    search = c.upperBound
+                    out.append(contentsOf: content)
                 }
+                out.append(contentsOf: close)
+                search = c.upperBound
             }
+            out.append(contentsOf: bytes[search...])
+            bytes = out
         }
         return (bytes, count)
     }

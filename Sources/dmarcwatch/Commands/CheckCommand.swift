@@ -39,6 +39,10 @@ enum CheckCommand {
         guard DomainName.isValidDNSName(DomainName.normalized(domain), minimumLabels: 1) else {
             throw UsageError(message: "\(domain) is not a valid domain name")
         }
+        // Room for the longest name the check queries (selector._domainkey.DOMAIN).
+        guard DomainName.normalized(domain).utf8.count <= 200 else {
+            throw UsageError(message: "\(domain) is too long to check (the names queried under it would exceed 253 characters)")
+        }
         var timeout = 3
         if let t = args.value("--timeout") {
             guard let n = Int(t), (1...60).contains(n) else { throw UsageError(message: "--timeout must be 1 to 60 seconds") }

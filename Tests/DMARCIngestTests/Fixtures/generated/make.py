@@ -27,3 +27,12 @@ with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
     z.write(os.path.join(corpus, "usssa.com!example.com!1538784000!1538870399.xml"), "second.xml")
     z.writestr("notes.txt", "not a report")
 write("two-reports-and-a-note.zip", buf.getvalue())
+
+# A zip whose only entry is another zip (archives in archives are refused).
+inner = io.BytesIO()
+with zipfile.ZipFile(inner, "w", zipfile.ZIP_DEFLATED) as z:
+    z.write(os.path.join(corpus, "empty_reason.xml"), "report.xml")
+buf = io.BytesIO()
+with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+    z.writestr("inner.zip", inner.getvalue())
+write("zip-in-zip.zip", buf.getvalue())

@@ -103,5 +103,45 @@ enum Migrations {
             PRIMARY KEY (domain, day, source_ip, header_from, disposition, dkim, spf)
         ) WITHOUT ROWID;
         """,
+            // 2: SMTP TLS reports (RFC 8460).
+        """
+        CREATE TABLE tls_reports (
+            id INTEGER PRIMARY KEY,
+            report_key TEXT NOT NULL UNIQUE,
+            raw_document_id INTEGER REFERENCES raw_documents(id),
+            organization TEXT NOT NULL,
+            contact_info TEXT,
+            report_id TEXT NOT NULL,
+            begin_ts INTEGER NOT NULL,
+            end_ts INTEGER NOT NULL,
+            day INTEGER NOT NULL,
+            warnings TEXT,
+            imported_at INTEGER NOT NULL
+        );
+        CREATE TABLE tls_policies (
+            id INTEGER PRIMARY KEY,
+            report_id INTEGER NOT NULL REFERENCES tls_reports(id) ON DELETE CASCADE,
+            policy_type TEXT NOT NULL,
+            policy_domain TEXT,
+            policy_strings TEXT,
+            mx_hosts TEXT,
+            successful_sessions INTEGER NOT NULL,
+            failed_sessions INTEGER NOT NULL
+        );
+        CREATE INDEX tls_policies_report ON tls_policies(report_id);
+        CREATE INDEX tls_policies_domain ON tls_policies(policy_domain);
+        CREATE TABLE tls_failures (
+            policy_id INTEGER NOT NULL REFERENCES tls_policies(id) ON DELETE CASCADE,
+            result_type TEXT NOT NULL,
+            sending_mta_ip TEXT,
+            receiving_mx_hostname TEXT,
+            receiving_mx_helo TEXT,
+            receiving_ip TEXT,
+            failed_sessions INTEGER NOT NULL,
+            additional_information TEXT,
+            failure_reason_code TEXT
+        );
+        CREATE INDEX tls_failures_policy ON tls_failures(policy_id);
+        """,
     ]
 }

@@ -17,6 +17,8 @@ public struct RawDocumentInfo: Sendable, Equatable {
     public var status: RawDocumentStatus
     public var error: String?
     public var reportCount: Int
+    /// `aggregate`, `tlsrpt`, `failure`, `none`, or `nil` before parsing.
+    public var kind: String?
 }
 
 /// Where a raw document stands.
@@ -183,14 +185,14 @@ public final class ReportStore {
     private func rawDocuments(where condition: String, _ values: [SQLiteValue?]) throws -> [RawDocumentInfo] {
         var out: [RawDocumentInfo] = []
         try db.prepare(
-            "SELECT id, sha256, origin, media_type, size, status, error, report_count FROM raw_documents WHERE \(condition) ORDER BY id"
+            "SELECT id, sha256, origin, media_type, size, status, error, report_count, kind FROM raw_documents WHERE \(condition) ORDER BY id"
         ).query(values) { row in
             out.append(
                 RawDocumentInfo(
                     id: row.int64(0), sha256: row.text(1) ?? "", origin: row.text(2) ?? "",
                     mediaType: row.text(3) ?? "", size: row.int64(4),
                     status: RawDocumentStatus(rawValue: row.text(5) ?? "") ?? .pending,
-                    error: row.text(6), reportCount: row.int(7)))
+                    error: row.text(6), reportCount: row.int(7), kind: row.text(8)))
         }
         return out
     }

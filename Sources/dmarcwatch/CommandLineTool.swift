@@ -29,7 +29,8 @@ enum CommandLineTool {
 
     static let commands: [Command] = [
         ImportCommand.command, SummaryCommand.command, ReportsCommand.command, ExportCommand.command,
-        ReparseCommand.command, CheckCommand.command, RecordCommand.command,
+        ReparseCommand.command, IngestCommand.command, TLSReportsCommand.command, CheckCommand.command,
+        RecordCommand.command,
     ]
 
     static var mainHelp: String {

@@ -12,7 +12,7 @@ struct CLITests {
 
     func fixture(_ path: String) -> String { "\(CLI.fixtures)/corpus/\(path)" }
 
-    @Test("--help works for the tool and every command", arguments: ["", "import", "summary", "reports", "export", "reparse", "check", "record"])
+    @Test("--help works for the tool and every command", arguments: ["", "import", "summary", "reports", "export", "reparse", "check", "record", "ingest", "tls-reports"])
     func help(_ command: String) throws {
         let r = try CLI.run(command.isEmpty ? ["--help"] : [command, "--help"])
         #expect(r.status == 0)
@@ -174,5 +174,32 @@ struct CLITests {
         #expect(findings.first?["code"] == "dns-error")
         #expect(findings.first?["message"]?.contains("127.0.0.1:9") == true)
         for key in ["domain", "dmarc", "spf", "dkim", "findings"] { #expect(json[key] != nil, "missing \(key)") }
+    }
+
+    @Test("ingest: a report and a non-report are stored (exit 0); an unwritable database gives 75")
+    func ingestExitCodes() throws {
+        let report = try Data(contentsOf: URL(fileURLWithPath: fixture("parsedmarc-samples/aggregate/twilight.eml")))
+        let good = try CLI.run(["--db", db, "ingest", "--json"], stdin: report)
+        #expect(good.status == 0)
+        #expect((good.json as? [String: Any])?["imported"] as? Int == 1)
+        let mail = Data("From: a@example.com\nSubject: hello\n\nNot a report.\n".utf8)
+        let other = try CLI.run(["--db", db, "ingest"], stdin: mail)
+        #expect(other.status == 0)
+        // A database under a regular file cannot be created, even by root.
+        let blocker = "\(dir)/not-a-directory"
+        try "x".write(toFile: blocker, atomically: true, encoding: .utf8)
+        let failed = try CLI.run(["--db", "\(blocker)/db.sqlite3", "ingest"], stdin: report)
+        #expect(failed.status == 75)
+        #expect(failed.stderr.contains("retry"))
+    }
+
+    @Test("tls-reports --json: sessions and failures per policy domain")
+    func tlsReports() throws {
+        #expect(try CLI.run(["--db", db, "import", fixture("parsedmarc-samples/smtp_tls/rfc8460.json")]).status == 0)
+        let r = try CLI.run(["--db", db, "tls-reports", "--json"])
+        #expect(r.status == 0)
+        let domains = try #require((r.json as? [String: Any])?["domains"] as? [[String: Any]])
+        #expect(domains.first?["domain"] as? String == "company-y.example")
+        #expect(domains.first?["failed_sessions"] as? Int == 303)
     }
 }

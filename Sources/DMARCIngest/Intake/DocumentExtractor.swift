@@ -4,7 +4,7 @@ import DMARCStore
 /// A document found inside an input.
 enum FoundDocument {
     case aggregate(label: String, open: () throws -> ByteStream)
-    case tlsrpt(label: String)
+    case tlsrpt(label: String, open: () throws -> ByteStream)
     case failureReport(label: String)
     case noReport(label: String, message: String)
     case problem(label: String, message: String)
@@ -51,12 +51,16 @@ struct DocumentExtractor {
         case .xml:
             found.append(.aggregate(label: label, open: open))
         case .json:
-            found.append(.tlsrpt(label: label))
+            found.append(.tlsrpt(label: label, open: open))
         case .message, .mbox:
             if inMessage {
                 return
             }
-            let bytes = try open().readAll(limit: limits.messageBytes, what: "the message")
+            var bytes = try open().readAll(limit: limits.messageBytes, what: "the message")
+            // A single message with an mbox "From " envelope line (Postfix pipe flag F, saved mail).
+            if bytes.starts(with: Array("From ".utf8)), let newline = bytes.firstIndex(of: 0x0A) {
+                bytes.removeSubrange(...newline)
+            }
             let walk = try MIMEMessage.walk(bytes, maxDepth: limits.mimeDepth)
             if walk.isFailureReport {
                 found.append(.failureReport(label: label))

@@ -15,9 +15,11 @@ public struct ImportSummary: Sendable, Equatable {
     /// Documents already stored (same bytes), or whose reports were all stored before.
     public var duplicates = 0
     public var failed = 0
-    /// Failure (ruf) reports, TLS-RPT reports (kept for a later version) and mail without a report.
+    /// Failure (ruf) reports (recognised, not kept) and mail without a report.
     public var ignored = 0
     public var reports = 0
+    /// New SMTP TLS (RFC 8460) reports.
+    public var tlsReports = 0
     public var records = 0
     public var messages: Int64 = 0
     public var failures: [ImportFailure] = []

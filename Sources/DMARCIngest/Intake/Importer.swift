@@ -172,6 +172,17 @@ public final class Importer {
         return rest[space...].contains { $0 >= 0x30 && $0 <= 0x39 }
     }
 
+    /// Whether the last input's raw bytes are in the store (new or already there).
+    public private(set) var lastInputStored = false
+
+    /// Reads one message (or report file) from standard input for an MTA pipe: returns whether
+    /// its raw bytes are stored — the MTA must retry when they are not.
+    public func ingestStandardInput() -> Bool {
+        lastInputStored = false
+        importStandardInput()
+        return lastInputStored
+    }
+
     /// Standard input is spooled to a temporary file so a large report never sits in memory.
     private func importStandardInput() {
         var template = Array("/tmp/dmarcwatch-stdin-XXXXXX".utf8CString)
@@ -210,12 +221,14 @@ public final class Importer {
     /// Stores one input's raw bytes, then imports what it holds.
     func importUnit(name: String, origin: String, open: @escaping () throws -> ByteStream) {
         summary.documents += 1
+        lastInputStored = false
         do {
             let hashing = HashingStream(try open())
             let peek = try PeekStream(hashing, peek: 512)
             let kind = ContentKind.sniff(peek.head)
             let started = Self.monotonic()
             let stored = try store.storeRaw(stream: peek, origin: origin, mediaType: kind.rawValue, digest: { hashing.hexDigest })
+            lastInputStored = true
             let rawDone = Self.monotonic()
             timing.raw += rawDone - started
             switch stored {
@@ -238,7 +251,9 @@ public final class Importer {
     /// Re-runs the parser over stored documents that failed or were interrupted.
     @discardableResult
     public func reparse() throws -> ImportSummary {
-        for doc in try store.rawDocuments(status: [.failed, .pending]) {
+        // Failed and interrupted documents, and TLS-RPT reports kept by versions that did not read them.
+        let kept = try store.rawDocuments(status: [.ignored]).filter { $0.kind == "tlsrpt" }
+        for doc in try store.rawDocuments(status: [.failed, .pending]) + kept {
             summary.documents += 1
             let name = Self.displayName(origin: doc.origin)
             do {
@@ -295,8 +310,20 @@ public final class Importer {
                 } catch {
                     problems.append(Self.labelled(label, "\(error)"))
                 }
-            case .tlsrpt:
-                tlsReports += 1
+            case .tlsrpt(let label, let opener):
+                do {
+                    let bytes = try opener().readAll(limit: limits.repairBytes, what: "the TLS-RPT report")
+                    let report = try TLSReportParser.parse(bytes)
+                    if try store.storeTLSReport(report, rawDocumentID: rawID) {
+                        tlsReports += 1
+                        summary.tlsReports += 1
+                    } else {
+                        duplicateReports += 1
+                    }
+                    warnings += report.warnings.map { Self.labelled(label, $0.description) }
+                } catch {
+                    problems.append(Self.labelled(label, "\(error)"))
+                }
             case .failureReport:
                 isFailureReport = true
             case .noReport(let label, let message):
@@ -320,17 +347,14 @@ public final class Importer {
             try store.markRaw(id: rawID, status: .failed, kind: reportCount > 0 ? "aggregate" : nil, error: error,
                 warnings: warnings, reportCount: reportCount)
             fail(source: name, error)
-        } else if newReports > 0 {
-            try store.markRaw(id: rawID, status: .parsed, kind: "aggregate", error: nil, warnings: warnings, reportCount: reportCount)
+        } else if newReports > 0 || tlsReports > 0 {
+            try store.markRaw(
+                id: rawID, status: .parsed, kind: newReports > 0 ? "aggregate" : "tlsrpt", error: nil, warnings: warnings,
+                reportCount: reportCount + tlsReports)
             summary.imported += 1
         } else if duplicateReports > 0 {
             try store.markRaw(id: rawID, status: .duplicate, kind: "aggregate", error: nil, warnings: warnings, reportCount: reportCount)
             summary.duplicates += 1
-        } else if tlsReports > 0 {
-            try store.markRaw(
-                id: rawID, status: .ignored, kind: "tlsrpt",
-                error: "TLS-RPT report: kept, not imported by this version", warnings: [], reportCount: 0)
-            summary.ignored += 1
         } else {
             try store.markRaw(
                 id: rawID, status: .ignored, kind: "none", error: noReport ?? "no report found", warnings: [], reportCount: 0)

@@ -13,11 +13,12 @@ enum ImportCommand {
             content decides, not the name), a directory (read recursively; a Maildir's cur/ and new/),
             an mbox file, or - for standard input. Raw bytes are stored before parsing; importing the
             same input again changes nothing. Failure (ruf) reports are recognised and not stored.
+            SMTP TLS (RFC 8460) JSON reports, plain or gzip, alone or in mail, are imported too.
 
             Options:
               --json    print the totals as JSON:
-                        {"documents", "imported", "duplicates", "failed", "ignored", "records",
-                         "messages", "failures": [{"source", "error"}]}
+                        {"documents", "imported", "duplicates", "failed", "ignored", "reports",
+                         "tls_reports", "records", "messages", "failures": [{"source", "error"}]}
 
             Exit codes: 0 all inputs imported, 1 some input failed (the rest was imported), 64 bad usage.
 
@@ -50,6 +51,7 @@ enum ImportCommand {
         .object([
             ("documents", .int(s.documents)), ("imported", .int(s.imported)), ("duplicates", .int(s.duplicates)),
             ("failed", .int(s.failed)), ("ignored", .int(s.ignored)), ("reports", .int(s.reports)),
+            ("tls_reports", .int(s.tlsReports)),
             ("records", .int(s.records)), ("messages", .int(s.messages)),
             ("failures", .array(s.failures.map { .object([("source", .string($0.source)), ("error", .string($0.error))]) })),
         ])
@@ -58,7 +60,8 @@ enum ImportCommand {
     static func human(_ s: ImportSummary) -> String {
         var text = "\(grouped(s.documents)) document(s): \(grouped(s.imported)) imported, \(grouped(s.duplicates)) duplicate, "
         text += "\(grouped(s.failed)) failed, \(grouped(s.ignored)) ignored\n"
-        text += "\(grouped(s.reports)) new report(s), \(grouped(s.records)) records, \(grouped(s.messages)) messages\n"
+        text += "\(grouped(s.reports)) new report(s), \(grouped(s.records)) records, \(grouped(s.messages)) messages"
+        text += s.tlsReports > 0 ? "; \(grouped(s.tlsReports)) new TLS report(s)\n" : "\n"
         if !s.failures.isEmpty {
             text += "Failed:\n"
             for f in s.failures { text += "  \(f.source): \(f.error)\n" }

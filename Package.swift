@@ -16,12 +16,13 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(
-            name: "CShims", dependencies: ["CGMime", "CZlib", "CSQLite"], linkerSettings: [.linkedLibrary("resolv")]
+            name: "CShims", dependencies: ["CGMime", "CZlib", "CSQLite", "CCurl"], linkerSettings: [.linkedLibrary("resolv")]
         ),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CPSL", pkgConfig: "libpsl", providers: [.apt(["libpsl-dev"])]),
 
         .target(name: "DMARCCore"),
-        .target(name: "DMARCNet", dependencies: ["DMARCCore", "CShims", "CPSL"]),
+        .target(name: "DMARCNet", dependencies: ["DMARCCore", "CShims", "CPSL", "CCurl"]),
         .target(name: "DMARCStore", dependencies: ["DMARCCore", "CSQLite", "CShims", "CZlib"]),
         .target(
             name: "DMARCIngest",

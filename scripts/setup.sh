@@ -8,6 +8,8 @@ packages=(
     libsqlite3-dev
     libxml2-dev
     libssl-dev
+    libcurl4-openssl-dev
+    dovecot-imapd   # the IMAP server the mailbox tests start on loopback
     libarchive-dev
     libpsl-dev
     publicsuffix    # the system public suffix list libpsl loads

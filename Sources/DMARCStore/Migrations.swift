@@ -143,5 +143,34 @@ enum Migrations {
         );
         CREATE INDEX tls_failures_policy ON tls_failures(policy_id);
         """,
+            // 3: IMAP mailboxes and the state of each message fetched (UID-based, resumable).
+        """
+        CREATE TABLE mailboxes (
+            id INTEGER PRIMARY KEY,
+            url TEXT NOT NULL,
+            username TEXT NOT NULL,
+            password TEXT NOT NULL,
+            done_folder TEXT,
+            failed_folder TEXT,
+            allow_plaintext INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL,
+            last_run_at INTEGER,
+            last_error TEXT,
+            last_fetched INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (url, username)
+        );
+        CREATE TABLE mailbox_messages (
+            mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+            folder TEXT NOT NULL,
+            uidvalidity INTEGER NOT NULL,
+            uid INTEGER NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('imported', 'done', 'failed')),
+            raw_document_id INTEGER REFERENCES raw_documents(id),
+            outcome TEXT,
+            error TEXT,
+            updated_at INTEGER NOT NULL,
+            PRIMARY KEY (mailbox_id, folder, uidvalidity, uid)
+        ) WITHOUT ROWID;
+        """,
     ]
 }

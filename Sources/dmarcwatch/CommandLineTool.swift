@@ -29,7 +29,8 @@ enum CommandLineTool {
 
     static let commands: [Command] = [
         ImportCommand.command, SummaryCommand.command, ReportsCommand.command, ExportCommand.command,
-        ReparseCommand.command, IngestCommand.command, TLSReportsCommand.command, CheckCommand.command,
+        ReparseCommand.command, IngestCommand.command, MailboxCommand.command, FetchCommand.command,
+        TLSReportsCommand.command, CheckCommand.command,
         RecordCommand.command,
     ]
 

@@ -31,4 +31,11 @@ int cshim_res_nsend(res_state state, const unsigned char *query, int query_lengt
 // try in seconds and a number of tries. Returns 0, or -1 when the address is not IPv4.
 int cshim_res_set_nameserver(res_state state, const char *ipv4, int port, int timeout_seconds, int tries);
 
+// libcurl: curl_easy_setopt and curl_easy_getinfo are variadic.
+#include <curl/curl.h>
+CURLcode cshim_curl_setopt_long(CURL *handle, CURLoption option, long value);
+CURLcode cshim_curl_setopt_string(CURL *handle, CURLoption option, const char *value);
+CURLcode cshim_curl_setopt_pointer(CURL *handle, CURLoption option, void *value);
+CURLcode cshim_curl_setopt_write_function(CURL *handle, curl_write_callback callback);
+
 #endif

@@ -174,6 +174,31 @@ public final class Importer {
 
     /// Whether the last input's raw bytes are in the store (new or already there).
     public private(set) var lastInputStored = false
+    /// The stored raw document of the last input.
+    public private(set) var lastRawDocumentID: Int64?
+
+    /// What became of one input.
+    public enum InputOutcome: String, Sendable {
+        /// New reports stored.
+        case imported
+        /// Already stored (same bytes or same reports).
+        case duplicate
+        /// A failure report or mail without a report.
+        case ignored
+        /// Stored, but it (or part of it) could not be parsed; or not stored at all.
+        case failed
+    }
+
+    /// Imports one file as one input (a message fetched from a mailbox, say) under a given name
+    /// and origin, and says what became of it.
+    public func importInput(path: String, name: String, origin: String) -> InputOutcome {
+        let before = summary
+        importUnit(name: name, origin: origin) { try FileStream(path: path) }
+        if summary.failed > before.failed { return .failed }
+        if summary.imported > before.imported { return .imported }
+        if summary.ignored > before.ignored { return .ignored }
+        return .duplicate
+    }
 
     /// Reads one message (or report file) from standard input for an MTA pipe: returns whether
     /// its raw bytes are stored — the MTA must retry when they are not.
@@ -222,6 +247,7 @@ public final class Importer {
     func importUnit(name: String, origin: String, open: @escaping () throws -> ByteStream) {
         summary.documents += 1
         lastInputStored = false
+        lastRawDocumentID = nil
         do {
             let hashing = HashingStream(try open())
             let peek = try PeekStream(hashing, peek: 512)
@@ -229,6 +255,10 @@ public final class Importer {
             let started = Self.monotonic()
             let stored = try store.storeRaw(stream: peek, origin: origin, mediaType: kind.rawValue, digest: { hashing.hexDigest })
             lastInputStored = true
+            switch stored {
+            case .stored(let id): lastRawDocumentID = id
+            case .alreadyStored(let existing): lastRawDocumentID = existing.id
+            }
             let rawDone = Self.monotonic()
             timing.raw += rawDone - started
             switch stored {

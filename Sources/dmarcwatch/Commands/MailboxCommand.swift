@@ -109,7 +109,7 @@ enum FetchCommand {
         name: "fetch",
         summary: "Pull new messages from every configured IMAP mailbox now",
         usage: """
-            Usage: dmarcwatch fetch [--json]
+            Usage: dmarcwatch fetch [--every SECONDS] [--json]
 
             For each mailbox ('dmarcwatch mailbox add'): every message not handled before (by UID)
             is downloaded, its raw bytes stored and its reports imported; only after that is
@@ -117,16 +117,32 @@ enum FetchCommand {
             interrupted resumes where it stopped. A mailbox that cannot be reached gives one line
             naming it; the other mailboxes are still fetched.
 
+            --every SECONDS keeps fetching at that interval until stopped (until 'serve' does the
+            polling); each run prints its line.
+
             Exit codes: 0 all mailboxes fetched, 1 some mailbox or message failed, 64 bad usage.
 
             """,
-        options: [],
+        options: ["--every"],
         flags: ["--json"],
         run: run
     )
 
     static func run(_ args: Arguments, _ context: Context) throws -> Int32 {
         guard args.positionals.isEmpty else { throw UsageError(message: "fetch takes no arguments") }
+        if let every = args.value("--every") {
+            guard let seconds = UInt32(every), seconds >= 10 else {
+                throw UsageError(message: "--every takes a number of seconds, at least 10")
+            }
+            while true {
+                _ = try once(args, context)
+                sleep(seconds)
+            }
+        }
+        return try once(args, context)
+    }
+
+    static func once(_ args: Arguments, _ context: Context) throws -> Int32 {
         let store = try context.openStore()
         let importer = Importer(store: store)
         let fetcher = MailboxFetcher(store: store, importer: importer)

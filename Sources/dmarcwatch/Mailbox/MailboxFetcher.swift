@@ -39,9 +39,14 @@ struct MailboxFetcher {
                 do {
                     try handle(uid: uid, folder: folder, validity: validity, client: client, mailbox: mailbox, result: &result)
                 } catch {
-                    result.errors.append("\(error)")
-                    // A dropped connection or a refusal ends this run; the next run resumes.
-                    break
+                    // One retry: libcurl opens a new connection if the old one was dropped. If that
+                    // fails too, this run stops here and the next one resumes from this UID.
+                    do {
+                        try handle(uid: uid, folder: folder, validity: validity, client: client, mailbox: mailbox, result: &result)
+                    } catch {
+                        result.errors.append("\(error)")
+                        break
+                    }
                 }
             }
         } catch {

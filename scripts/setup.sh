@@ -10,6 +10,7 @@ packages=(
     libssl-dev
     libcurl4-openssl-dev
     dovecot-imapd   # the IMAP server the mailbox tests start on loopback
+    openssl         # certificates for the TLS mailbox tests
     libarchive-dev
     libpsl-dev
     publicsuffix    # the system public suffix list libpsl loads

@@ -122,13 +122,14 @@ public final class IMAPClient {
     private let user: String
     private let password: String
     private let timeout: Int
+    private let caFile: String?
 
     private static let initialised: Bool = {
         curl_global_init(Int(CURL_GLOBAL_DEFAULT))
         return true
     }()
 
-    public init(endpoint: IMAPEndpoint, user: String, password: String, timeout: Int = 30) throws {
+    public init(endpoint: IMAPEndpoint, user: String, password: String, timeout: Int = 30, caFile: String? = nil) throws {
         _ = Self.initialised
         guard let h = curl_easy_init() else { throw IMAPError("libcurl could not start") }
         handle = h
@@ -136,6 +137,7 @@ public final class IMAPClient {
         self.user = user
         self.password = password
         self.timeout = timeout
+        self.caFile = caFile
     }
 
     deinit { curl_easy_cleanup(handle) }
@@ -157,6 +159,7 @@ public final class IMAPClient {
         case .tls, .starttls: cshim_curl_setopt_long(handle, CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue))
         case .plaintext: cshim_curl_setopt_long(handle, CURLOPT_USE_SSL, Int(CURLUSESSL_NONE.rawValue))
         }
+        if let caFile { cshim_curl_setopt_string(handle, CURLOPT_CAINFO, caFile) }
         if let request { cshim_curl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request) }
         cshim_curl_setopt_write_function(handle, imapWrite)
         let code = withExtendedLifetime(sink) { () -> CURLcode in

@@ -172,5 +172,7 @@ enum Migrations {
             PRIMARY KEY (mailbox_id, folder, uidvalidity, uid)
         ) WITHOUT ROWID;
         """,
+            // 4: a CA bundle per mailbox, for servers with a private certificate authority.
+        "ALTER TABLE mailboxes ADD COLUMN ca_file TEXT;",
     ]
 }

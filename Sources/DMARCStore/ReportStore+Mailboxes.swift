@@ -12,6 +12,8 @@ public struct MailboxConfig: Sendable, Equatable {
     public var lastRunAt: Int64?
     public var lastError: String?
     public var lastFetched: Int
+    /// A PEM file of certificate authorities to trust instead of the system's.
+    public var caFile: String?
 }
 
 /// What happened to one message of a mailbox.
@@ -31,17 +33,18 @@ public struct MailboxMessageState: Sendable, Equatable {
 
 extension ReportStore {
     public func addMailbox(
-        url: String, username: String, password: String, doneFolder: String?, failedFolder: String?, allowPlaintext: Bool
+        url: String, username: String, password: String, doneFolder: String?, failedFolder: String?, allowPlaintext: Bool,
+        caFile: String? = nil
     ) throws -> Int64 {
         do {
             try db.prepare(
                 """
-                INSERT INTO mailboxes (url, username, password, done_folder, failed_folder, allow_plaintext, created_at)
-                VALUES (?,?,?,?,?,?,?)
+                INSERT INTO mailboxes (url, username, password, done_folder, failed_folder, allow_plaintext, created_at, ca_file)
+                VALUES (?,?,?,?,?,?,?,?)
                 """
             ).run([
                 .text(url), .text(username), .text(password), .optText(doneFolder), .optText(failedFolder), .bool(allowPlaintext),
-                .integer(Self.now()),
+                .integer(Self.now()), .optText(caFile),
             ])
         } catch let error as SQLiteError where error.code == 2067 /* SQLITE_CONSTRAINT_UNIQUE */ {
             throw StoreError("the mailbox \(url) for \(username) is already configured")
@@ -53,7 +56,8 @@ extension ReportStore {
         var out: [MailboxConfig] = []
         try db.prepare(
             """
-            SELECT id, url, username, password, done_folder, failed_folder, allow_plaintext, last_run_at, last_error, last_fetched
+            SELECT id, url, username, password, done_folder, failed_folder, allow_plaintext, last_run_at, last_error, last_fetched,
+                   ca_file
             FROM mailboxes ORDER BY id
             """
         ).query { row in
@@ -61,7 +65,7 @@ extension ReportStore {
                 MailboxConfig(
                     id: row.int64(0), url: row.text(1) ?? "", username: row.text(2) ?? "", password: row.text(3) ?? "",
                     doneFolder: row.text(4), failedFolder: row.text(5), allowPlaintext: row.int64(6) != 0,
-                    lastRunAt: row.int64Optional(7), lastError: row.text(8), lastFetched: row.int(9)))
+                    lastRunAt: row.int64Optional(7), lastError: row.text(8), lastFetched: row.int(9), caFile: row.text(10)))
         }
         return out
     }

@@ -5,6 +5,8 @@ import Foundation
 final class IMAPTestServer: @unchecked Sendable {
     // @unchecked: every stored property is set once in init.
     let port: Int
+    /// The implicit-TLS (imaps) port when started with `tls`, else 0.
+    let tlsPort: Int
     let directory: String
     let user = "reports"
     let password = "s3cret-\(UUID().uuidString.prefix(8))"
@@ -16,8 +18,13 @@ final class IMAPTestServer: @unchecked Sendable {
         ["/usr/sbin/dovecot"].first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    /// Starts dovecot with `messages` (name → bytes) in the user's INBOX.
-    init(messages: [(String, Data)]) throws {
+    /// The self-signed certificate (for 127.0.0.1) when started with `tls`.
+    var certificate: String { "\(directory)/cert.pem" }
+
+    /// Starts dovecot with `messages` (name → bytes) in the user's INBOX. With `tls`, the server
+    /// requires STARTTLS on `port`, offers implicit TLS on `tlsPort`, and uses a fresh self-signed
+    /// certificate for 127.0.0.1.
+    init(messages: [(String, Data)], tls: Bool = false) throws {
         guard let binary = Self.dovecotPath else { throw TestSkip("dovecot is not installed (make test installs it)") }
         directory = NSTemporaryDirectory() + "dmarcwatch-imap-\(UUID().uuidString)"
         let fm = FileManager.default
@@ -31,17 +38,34 @@ final class IMAPTestServer: @unchecked Sendable {
         // Mail is owned by nobody: dovecot refuses to run mail processes as root.
         _ = try? Process.run(URL(fileURLWithPath: "/bin/chown"), arguments: ["-R", "nobody:nogroup", "\(directory)/mail"]).waitUntilExit()
         try fm.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory)
+        if tls {
+            let openssl = Process()
+            openssl.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+            openssl.arguments = [
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "\(directory)/key.pem", "-out", "\(directory)/cert.pem",
+                "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+            ]
+            openssl.standardOutput = FileHandle.nullDevice
+            openssl.standardError = FileHandle.nullDevice
+            try openssl.run()
+            openssl.waitUntilExit()
+            guard openssl.terminationStatus == 0 else { throw TestSkip("openssl could not make a certificate") }
+        }
         var lastLog = ""
         for _ in 0..<5 {
             let port = Self.freeTCPPort()
+            let tlsPort = tls ? Self.freeTCPPort() : 0
+            let sslSettings =
+                tls
+                ? "ssl = required\nssl_cert = <\(directory)/cert.pem\nssl_key = <\(directory)/key.pem\ndisable_plaintext_auth = yes"
+                : "ssl = no\ndisable_plaintext_auth = no"
             let config = """
                 protocols = imap
                 listen = 127.0.0.1
                 base_dir = \(directory)/run
                 state_dir = \(directory)/state
                 log_path = \(directory)/dovecot.log
-                ssl = no
-                disable_plaintext_auth = no
+                \(sslSettings)
                 auth_mechanisms = plain login
                 mail_location = maildir:\(directory)/mail/%u
                 mail_uid = nobody
@@ -62,7 +86,8 @@ final class IMAPTestServer: @unchecked Sendable {
                     port = \(port)
                   }
                   inet_listener imaps {
-                    port = 0
+                    address = 127.0.0.1
+                    port = \(tlsPort)
                   }
                 }
                 service anvil {
@@ -82,8 +107,9 @@ final class IMAPTestServer: @unchecked Sendable {
             p.standardError = FileHandle.nullDevice
             try p.run()
             for _ in 0..<50 {
-                if Self.accepts(port: port) {
+                if Self.accepts(port: port) && (!tls || Self.accepts(port: tlsPort)) {
                     self.port = port
+                    self.tlsPort = tlsPort
                     self.process = p
                     return
                 }

@@ -134,4 +134,34 @@ struct MailboxTests {
         #expect(try CLI.run(["--db", db, "mailbox", "remove", "1"]).status == 0)
         #expect(try CLI.run(["--db", db, "mailbox", "remove", "1"]).status == 1)
     }
+
+    @Test("STARTTLS and implicit TLS with a private CA; an untrusted certificate is refused")
+    func tls() throws {
+        let server = try IMAPTestServer(messages: Array(try Self.messages().prefix(1)), tls: true)
+        try server.password.write(toFile: "\(dir)/pw", atomically: true, encoding: .utf8)
+        let common = ["--user", server.user, "--password-file", "\(dir)/pw"]
+        // No CA file: the self-signed certificate is not trusted, and nothing is sent in clear.
+        #expect(try CLI.run(["--db", db, "mailbox", "add", "--url", "imap://127.0.0.1:\(server.port)/INBOX"] + common).status == 0)
+        let refused = try CLI.run(["--db", db, "fetch"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("TLS"), "\(refused.stderr)")
+        #expect(try CLI.run(["--db", db, "mailbox", "remove", "1"]).status == 0)
+        // STARTTLS with the CA file.
+        #expect(
+            try CLI.run(
+                ["--db", db, "mailbox", "add", "--url", "imap://127.0.0.1:\(server.port)/INBOX", "--ca-file", server.certificate,
+                    "--done-folder", "Done"] + common
+            ).status == 0)
+        let starttls = try CLI.run(["--db", db, "fetch", "--json"])
+        #expect(starttls.status == 0, "\(starttls.stderr)")
+        #expect(server.count("Done") == 1)
+        // Implicit TLS (imaps) with the CA file: nothing new to fetch, but login and folder work.
+        #expect(
+            try CLI.run(
+                ["--db", db, "mailbox", "add", "--url", "imaps://127.0.0.1:\(server.tlsPort)/Done", "--ca-file", server.certificate]
+                    + common
+            ).status == 0)
+        let imaps = try CLI.run(["--db", db, "fetch"])
+        #expect(imaps.status == 0, "\(imaps.stderr)")
+    }
 }

@@ -13,12 +13,15 @@ enum MailboxCommand {
         summary: "Configure the IMAP mailboxes reports arrive in (add, list, remove)",
         usage: """
             Usage: dmarcwatch mailbox add --url imaps://HOST[:PORT]/FOLDER --user U --password-file F
-                                     [--done-folder F] [--failed-folder F] [--insecure-plaintext]
+                                     [--done-folder F] [--failed-folder F] [--ca-file PEM]
+                                     [--insecure-plaintext]
                    dmarcwatch mailbox list [--json]
                    dmarcwatch mailbox remove ID|URL
 
             add     stores a mailbox in the database. imaps:// uses TLS; imap:// requires STARTTLS.
                     --insecure-plaintext allows imap:// without TLS, and only to a loopback host (tests).
+                    --ca-file trusts the certificate authorities in a PEM file (a private CA)
+                    instead of the system's; certificates are always verified.
                     The password is read from the first line of --password-file and never shown.
                     Reports go to --done-folder after import, other mail to --failed-folder; without
                     them, messages stay where they are, flagged as seen.
@@ -28,7 +31,7 @@ enum MailboxCommand {
             'dmarcwatch fetch' pulls new messages from every mailbox.
 
             """,
-        options: ["--url", "--user", "--password-file", "--done-folder", "--failed-folder"],
+        options: ["--url", "--user", "--password-file", "--done-folder", "--failed-folder", "--ca-file"],
         flags: ["--insecure-plaintext", "--json"],
         run: run
     )
@@ -49,7 +52,8 @@ enum MailboxCommand {
             let store = try context.openStore()
             let id = try store.addMailbox(
                 url: endpoint.display, username: user, password: password, doneFolder: args.value("--done-folder"),
-                failedFolder: args.value("--failed-folder"), allowPlaintext: endpoint.security == .plaintext)
+                failedFolder: args.value("--failed-folder"), allowPlaintext: endpoint.security == .plaintext,
+                caFile: args.value("--ca-file"))
             Console.out("Mailbox \(id) added: \(endpoint.display) (user \(user)). Run 'dmarcwatch fetch' to pull reports.\n")
             return ExitCode.success
         case "list":

@@ -29,7 +29,8 @@ struct MailboxFetcher {
         var result = MailboxRun(mailbox: "\(mailbox.url) (user \(mailbox.username))")
         do {
             let endpoint = try IMAPEndpoint(url: mailbox.url, allowPlaintext: mailbox.allowPlaintext)
-            let client = try IMAPClient(endpoint: endpoint, user: mailbox.username, password: mailbox.password)
+            let client = try IMAPClient(
+                endpoint: endpoint, user: mailbox.username, password: mailbox.password, caFile: mailbox.caFile)
             let folder = endpoint.folder
             guard try client.folderExists(folder) else {
                 throw IMAPError("\(endpoint.display): the folder \(folder) does not exist")

@@ -16,19 +16,24 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(
-            name: "CShims", dependencies: ["CGMime", "CZlib", "CSQLite", "CCurl"], linkerSettings: [.linkedLibrary("resolv")]
+            name: "CShims", dependencies: ["CGMime", "CZlib", "CSQLite", "CCurl", "CMicroHTTPD"],
+            linkerSettings: [.linkedLibrary("resolv")]
         ),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
         .systemLibrary(name: "CPSL", pkgConfig: "libpsl", providers: [.apt(["libpsl-dev"])]),
 
         .target(name: "DMARCCore"),
         .target(name: "DMARCNet", dependencies: ["DMARCCore", "CShims", "CPSL", "CCurl"]),
+        .target(name: "DMARCWeb", dependencies: ["DMARCCore", "DMARCStore", "CShims", "CMicroHTTPD"]),
         .target(name: "DMARCStore", dependencies: ["DMARCCore", "CSQLite", "CShims", "CZlib"]),
         .target(
             name: "DMARCIngest",
             dependencies: ["DMARCCore", "DMARCStore", "CLibXML2", "CArchive", "CGMime", "CZlib", "CShims", "CCrypto"]
         ),
-        .executableTarget(name: "dmarcwatch", dependencies: ["DMARCCore", "DMARCStore", "DMARCIngest", "DMARCNet"]),
+        .executableTarget(
+            name: "dmarcwatch", dependencies: ["DMARCCore", "DMARCStore", "DMARCIngest", "DMARCNet", "DMARCWeb"]
+        ),
         .executableTarget(
             name: "dmarcwatch-bench", dependencies: ["DMARCCore", "DMARCIngest", "CArchive", "CZlib"]
         ),

@@ -9,6 +9,7 @@ packages=(
     libxml2-dev
     libssl-dev
     libcurl4-openssl-dev
+    libmicrohttpd-dev
     dovecot-imapd   # the IMAP server the mailbox tests start on loopback
     openssl         # certificates for the TLS mailbox tests
     libarchive-dev

@@ -29,7 +29,7 @@ enum CommandLineTool {
 
     static let commands: [Command] = [
         ImportCommand.command, SummaryCommand.command, ReportsCommand.command, ExportCommand.command,
-        ReparseCommand.command, IngestCommand.command, MailboxCommand.command, FetchCommand.command,
+        ReparseCommand.command, IngestCommand.command, MailboxCommand.command, FetchCommand.command, ServeCommand.command,
         TLSReportsCommand.command, CheckCommand.command,
         RecordCommand.command,
     ]

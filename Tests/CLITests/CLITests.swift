@@ -12,7 +12,7 @@ struct CLITests {
 
     func fixture(_ path: String) -> String { "\(CLI.fixtures)/corpus/\(path)" }
 
-    @Test("--help works for the tool and every command", arguments: ["", "import", "summary", "reports", "export", "reparse", "check", "record", "ingest", "tls-reports", "mailbox", "fetch"])
+    @Test("--help works for the tool and every command", arguments: ["", "import", "summary", "reports", "export", "reparse", "check", "record", "ingest", "tls-reports", "mailbox", "fetch", "serve"])
     func help(_ command: String) throws {
         let r = try CLI.run(command.isEmpty ? ["--help"] : [command, "--help"])
         #expect(r.status == 0)

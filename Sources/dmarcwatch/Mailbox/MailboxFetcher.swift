@@ -24,6 +24,8 @@ struct MailboxRun {
 struct MailboxFetcher {
     let store: ReportStore
     let importer: Importer
+    /// Checked between messages: `serve` sets it on SIGTERM so a run stops at a clean point.
+    var shouldStop: () -> Bool = { false }
 
     func run(_ mailbox: MailboxConfig) -> MailboxRun {
         var result = MailboxRun(mailbox: "\(mailbox.url) (user \(mailbox.username))")
@@ -37,6 +39,7 @@ struct MailboxFetcher {
             }
             let validity = try client.uidValidity(folder)
             for uid in try client.uids(folder) {
+                if shouldStop() { break }
                 do {
                     try handle(uid: uid, folder: folder, validity: validity, client: client, mailbox: mailbox, result: &result)
                 } catch {

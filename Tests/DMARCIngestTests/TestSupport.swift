@@ -10,7 +10,7 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// Paths of the fixtures, found from this source file (tests never read `../shared`).
+/// Paths of the fixtures, found from this source file (tests never read the workspace corpus).
 enum Fixtures {
     static let root: String = {
         let file = "\(#filePath)"

@@ -5,7 +5,7 @@ let package = Package(
     name: "DMARCWatch",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "dmarcwatch", targets: ["dmarcwatch"]),
+        .executable(name: "dmarcwatch", targets: ["dmarcwatch"])
     ],
     targets: [
         // System libraries from Debian; `make setup` installs the packages named in each provider.

@@ -71,7 +71,9 @@ public enum DayMath {
             assigned += q
         }
         var left = count - assigned
-        for i in shares.indices.sorted(by: { shares[$0].remainder > shares[$1].remainder || (shares[$0].remainder == shares[$1].remainder && $0 < $1) }) {
+        for i in shares.indices.sorted(by: {
+            shares[$0].remainder > shares[$1].remainder || (shares[$0].remainder == shares[$1].remainder && $0 < $1)
+        }) {
             guard left > 0 else { break }
             shares[i].count += 1
             left -= 1

@@ -90,7 +90,10 @@ public enum ValueNormalizer {
             var i = bytes.startIndex
             for c in candidate {
                 let b = bytes[i]
-                if b != c && (b | 0x20) != c { equal = false; break }
+                if b != c && (b | 0x20) != c {
+                    equal = false
+                    break
+                }
                 i += 1
             }
             if equal { return value }
@@ -110,12 +113,14 @@ public enum ValueNormalizer {
         if let target = mapped[field]?[lower] {
             return NormalizedValue(
                 value: target,
-                warning: ParseWarning(code: "value-mapped", message: "\(field.rawValue) \"\(trimmed.prefix(64))\" read as \"\(target)\"")
+                warning: ParseWarning(
+                    code: "value-mapped", message: "\(field.rawValue) \"\(trimmed.prefix(64))\" read as \"\(target)\"")
             )
         }
         return NormalizedValue(
             value: trimmed,
-            warning: ParseWarning(code: "unknown-value", message: "unknown \(field.rawValue) \"\(trimmed.prefix(64))\" kept as reported")
+            warning: ParseWarning(
+                code: "unknown-value", message: "unknown \(field.rawValue) \"\(trimmed.prefix(64))\" kept as reported")
         )
     }
 }

@@ -8,7 +8,9 @@ public struct ReportScanner {
     public init(limits: IngestLimits = IngestLimits()) { self.limits = limits }
 
     /// Returns the outcome of each aggregate report found, and the problems met.
-    public func scan(path: String, sink: AggregateReportSink) throws -> (reports: [AggregateParseOutcome], problems: [String]) {
+    public func scan(path: String, sink: AggregateReportSink) throws -> (
+        reports: [AggregateParseOutcome], problems: [String]
+    ) {
         var found: [FoundDocument] = []
         try DocumentExtractor(limits: limits).examine(
             label: "", open: { try FileStream(path: path) }, depth: 0, inMessage: false, into: &found)

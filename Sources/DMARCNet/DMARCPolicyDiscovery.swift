@@ -148,7 +148,9 @@ public struct DMARCPolicyFinder: Sendable {
     /// a `v=DMARC1` record at `<domain>._report._dmarc.<destination>`, or the wildcard.
     public func verifyExternalDestination(domain: String, destination: String) -> ExternalDestinationCheck {
         let name = "\(DNSResolver.normalize(domain))._report._dmarc.\(DNSResolver.normalize(destination))"
-        if name.count > 253 { return ExternalDestinationCheck(name: name, authorized: false, problem: "the name is too long for DNS") }
+        if name.count > 253 {
+            return ExternalDestinationCheck(name: name, authorized: false, problem: "the name is too long for DNS")
+        }
         let answer = resolver.txt(name)
         if let texts = answer.value, texts.contains(where: Self.isDMARC) {
             return ExternalDestinationCheck(name: name, authorized: true, problem: nil)

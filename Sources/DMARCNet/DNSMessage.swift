@@ -52,7 +52,8 @@ struct DNSMessage {
             let name = try Self.readName(bytes, &offset)
             guard offset + 10 <= bytes.count else { throw Malformed() }
             let type = UInt16(bytes[offset]) << 8 | UInt16(bytes[offset + 1])
-            let ttl = UInt32(bytes[offset + 4]) << 24 | UInt32(bytes[offset + 5]) << 16 | UInt32(bytes[offset + 6]) << 8
+            let ttl =
+                UInt32(bytes[offset + 4]) << 24 | UInt32(bytes[offset + 5]) << 16 | UInt32(bytes[offset + 6]) << 8
                 | UInt32(bytes[offset + 7])
             let length = Int(bytes[offset + 8]) << 8 | Int(bytes[offset + 9])
             offset += 10
@@ -76,7 +77,9 @@ struct DNSMessage {
                 data = .aaaa(Array(bytes[offset..<end]))
             case DNSType.mx where length >= 3:
                 var i = offset + 2
-                data = .mx(preference: UInt16(bytes[offset]) << 8 | UInt16(bytes[offset + 1]), exchange: try Self.readName(bytes, &i))
+                data = .mx(
+                    preference: UInt16(bytes[offset]) << 8 | UInt16(bytes[offset + 1]),
+                    exchange: try Self.readName(bytes, &i))
             case DNSType.ptr:
                 var i = offset
                 data = .ptr(try Self.readName(bytes, &i))

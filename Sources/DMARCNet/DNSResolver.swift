@@ -1,8 +1,8 @@
-import DMARCCore
 internal import CShims
+import DMARCCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The outcome of one DNS question, with the failure kinds told apart.
@@ -40,7 +40,8 @@ public enum DNSResult<Value: Sendable>: Sendable {
         case .records: nil
         case .nxdomain: "the name does not exist (NXDOMAIN)"
         case .noData: "no record of this type"
-        case .serverFailure(let rcode): rcode == 2 ? "the DNS server failed (SERVFAIL)" : "the DNS server refused (rcode \(rcode))"
+        case .serverFailure(let rcode):
+            rcode == 2 ? "the DNS server failed (SERVFAIL)" : "the DNS server refused (rcode \(rcode))"
         case .timeout: "no answer from the DNS server (timeout)"
         case .failure(let why): why
         }
@@ -135,7 +136,9 @@ public struct DNSResolver: Sendable {
             }
             if code == ETIMEDOUT || code == 0 { return .timeout }
             if code == ECONNREFUSED {
-                return .failure("the DNS server refused the connection (nothing listening at \(server ?? "the system resolver"):\(configuration.port))")
+                return .failure(
+                    "the DNS server refused the connection (nothing listening at \(server ?? "the system resolver"):\(configuration.port))"
+                )
             }
             return .failure("DNS query failed: \(String(cString: strerror(code)))")
         }
@@ -158,7 +161,8 @@ public struct DNSResolver: Sendable {
         guard case .records(let all) = result else { return result }
         var target = DNSResolver.normalize(name)
         var seen: Set<String> = []
-        while let cname = all.first(where: { $0.name == target && $0.type == DNSType.cname }), case .cname(let next) = cname.data,
+        while let cname = all.first(where: { $0.name == target && $0.type == DNSType.cname }),
+            case .cname(let next) = cname.data,
             seen.insert(target).inserted
         {
             target = next
@@ -172,7 +176,8 @@ public struct DNSResolver: Sendable {
         guard case .records(let all) = query(name, type: type) else { return [] }
         var chain: [String] = []
         var target = DNSResolver.normalize(name)
-        while let cname = all.first(where: { $0.name == target && $0.type == DNSType.cname }), case .cname(let next) = cname.data,
+        while let cname = all.first(where: { $0.name == target && $0.type == DNSType.cname }),
+            case .cname(let next) = cname.data,
             !chain.contains(next), chain.count < 16
         {
             chain.append(next)

@@ -70,7 +70,8 @@ public struct DomainChecker: Sendable {
     /// Selectors tried when none are given: those of the large senders (SPEC §5.3). DNS cannot
     /// list selectors, so this is a guess; selectors seen in reports are better.
     public static let commonSelectors = [
-        "default", "dkim", "mail", "email", "google", "selector1", "selector2", "k1", "k2", "k3", "mandrill", "s1", "s2",
+        "default", "dkim", "mail", "email", "google", "selector1", "selector2", "k1", "k2", "k3", "mandrill", "s1",
+        "s2",
         "smtpapi", "ctct1", "ctct2", "zendesk1", "zendesk2", "sig1", "proofpoint", "ppk1", "mimecast", "mxvault",
     ]
 
@@ -82,7 +83,8 @@ public struct DomainChecker: Sendable {
     public func check(domain: String, selectors: [String] = []) -> DomainCheck {
         let name = DNSResolver.normalize(domain)
         var report = DomainCheck(
-            domain: name, nameserver: resolver.configuration.server.map { "\($0):\(resolver.configuration.port)" } ?? "system")
+            domain: name,
+            nameserver: resolver.configuration.server.map { "\($0):\(resolver.configuration.port)" } ?? "system")
         // One probe first: a nameserver that does not answer gives one clear finding, not dozens.
         let probe = resolver.txt("_dmarc.\(name)")
         switch probe {
@@ -130,12 +132,15 @@ public struct DomainChecker: Sendable {
         report.dmarc.pslRecordAt = viaPSL.record.map { "_dmarc.\($0.domain)" }
         for (name, problem) in walk.errors {
             report.findings.append(
-                finding(.error, "dns-error", "_dmarc.\(name): \(problem)", "Make sure the nameserver answers for _dmarc.\(name)."))
+                finding(
+                    .error, "dns-error", "_dmarc.\(name): \(problem)",
+                    "Make sure the nameserver answers for _dmarc.\(name)."))
         }
         for name in walk.multiple {
             report.findings.append(
                 finding(
-                    .error, "dmarc-multiple-records", "_dmarc.\(name) has more than one DMARC record, so receivers ignore all of them",
+                    .error, "dmarc-multiple-records",
+                    "_dmarc.\(name) has more than one DMARC record, so receivers ignore all of them",
                     "Publish exactly one TXT record starting with v=DMARC1 at _dmarc.\(name)."))
         }
         guard let found = walk.record else {
@@ -192,7 +197,9 @@ public struct DomainChecker: Sendable {
             report.dmarc.externalDestinations.append(check)
             if let problem = check.problem {
                 report.findings.append(
-                    finding(.error, "dns-error", "\(check.name): \(problem)", "Make sure the nameserver answers for \(check.name)."))
+                    finding(
+                        .error, "dns-error", "\(check.name): \(problem)",
+                        "Make sure the nameserver answers for \(check.name)."))
             } else if !check.authorized {
                 report.findings.append(
                     finding(

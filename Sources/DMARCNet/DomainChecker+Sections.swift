@@ -14,18 +14,24 @@ extension DomainChecker {
         report.mx = (answer.value ?? []).map(\.exchange)
         if report.mx.isEmpty {
             // RFC 5321 §5.1: without MX, mail goes to the domain's own address records.
-            let hasAddress = resolver.ipv4(report.domain).value?.isEmpty == false || resolver.ipv6(report.domain).value?.isEmpty == false
+            let hasAddress =
+                resolver.ipv4(report.domain).value?.isEmpty == false
+                || resolver.ipv6(report.domain).value?.isEmpty == false
             report.findings.append(
                 hasAddress
                     ? finding(
-                        .info, "mx-implicit", "\(report.domain) has no MX record; mail is delivered to its A/AAAA address",
+                        .info, "mx-implicit",
+                        "\(report.domain) has no MX record; mail is delivered to its A/AAAA address",
                         "Publish an MX record if the domain receives mail, or a null MX (\"0 .\") if it does not.")
                     : finding(
                         .info, "mx-none", "\(report.domain) has no MX or address record, so it receives no mail",
-                        "If the domain sends no mail either, publish \"v=spf1 -all\" and \"v=DMARC1; p=reject\" to stop spoofing."))
+                        "If the domain sends no mail either, publish \"v=spf1 -all\" and \"v=DMARC1; p=reject\" to stop spoofing."
+                    ))
         } else if report.mx == [""] {
             report.findings.append(
-                finding(.info, "mx-null", "\(report.domain) publishes a null MX (RFC 7505): it accepts no mail", "Nothing to do."))
+                finding(
+                    .info, "mx-null", "\(report.domain) publishes a null MX (RFC 7505): it accepts no mail",
+                    "Nothing to do."))
         }
     }
 
@@ -57,7 +63,8 @@ extension DomainChecker {
                     problems.withLock {
                         $0.append(
                             RecordFinding(
-                                .error, "dns-error", "\(name): \(problem)", fix: "Make sure the nameserver answers for \(name)."))
+                                .error, "dns-error", "\(name): \(problem)",
+                                fix: "Make sure the nameserver answers for \(name)."))
                     }
                 }
             }
@@ -71,7 +78,8 @@ extension DomainChecker {
                     report.findings.append(
                         finding(
                             .error, "dkim-selector-missing", "no DKIM key at \(sections[i].name)",
-                            "Publish the key your mail service gives you for selector \(sections[i].selector), or check the selector name."))
+                            "Publish the key your mail service gives you for selector \(sections[i].selector), or check the selector name."
+                        ))
                 }
                 continue
             }
@@ -92,7 +100,8 @@ extension DomainChecker {
                 finding(
                     .info, "dkim-none-found",
                     "no DKIM key found under the \(Self.commonSelectors.count) common selectors tried",
-                    "DNS cannot list selectors: give yours with --dkim-selector (reports show them under auth_results/dkim/selector)."))
+                    "DNS cannot list selectors: give yours with --dkim-selector (reports show them under auth_results/dkim/selector)."
+                ))
         }
     }
 }
@@ -150,7 +159,8 @@ extension DomainChecker {
         if records.count > 1 {
             report.findings.append(
                 finding(
-                    .error, "\(code)-multiple-records", "\(name) has \(records.count) \(what) records; receivers ignore them all",
+                    .error, "\(code)-multiple-records",
+                    "\(name) has \(records.count) \(what) records; receivers ignore them all",
                     "Keep exactly one."))
             return nil
         }
@@ -177,23 +187,28 @@ extension DomainChecker {
             report.findings += prefixed(MTASTSRecord.parse(text).findings, report.mtaSTS.name)
         }
         if let text = singleTXT(
-            report.tlsRPT.name, isRecord: { $0.hasPrefix("v=TLSRPTv1") }, code: "tls-rpt", what: "TLS-RPT", into: &report)
+            report.tlsRPT.name, isRecord: { $0.hasPrefix("v=TLSRPTv1") }, code: "tls-rpt", what: "TLS-RPT",
+            into: &report)
         {
             report.tlsRPT.record = text
             report.findings += prefixed(TLSRPTRecord.parse(text).findings, report.tlsRPT.name)
         } else if report.mtaSTS.record != nil {
             report.findings.append(
                 finding(
-                    .warning, "tls-rpt-missing", "MTA-STS is published but there is no TLS-RPT record at \(report.tlsRPT.name)",
+                    .warning, "tls-rpt-missing",
+                    "MTA-STS is published but there is no TLS-RPT record at \(report.tlsRPT.name)",
                     "Publish \"v=TLSRPTv1; rua=mailto:tls-reports@\(domain)\" to hear about TLS failures."))
         }
-        if let text = singleTXT(report.bimi.name, isRecord: { $0.hasPrefix("v=BIMI1") }, code: "bimi", what: "BIMI", into: &report) {
+        if let text = singleTXT(
+            report.bimi.name, isRecord: { $0.hasPrefix("v=BIMI1") }, code: "bimi", what: "BIMI", into: &report)
+        {
             report.bimi.record = text
             report.findings += prefixed(BIMIRecord.parse(text).findings, report.bimi.name)
             if let policy = report.dmarc.policy, policy == "none" {
                 report.findings.append(
                     finding(
-                        .warning, "bimi-needs-enforcement", "BIMI is published but the DMARC policy is p=none: no logo is shown",
+                        .warning, "bimi-needs-enforcement",
+                        "BIMI is published but the DMARC policy is p=none: no logo is shown",
                         "Move the DMARC policy to quarantine or reject (dmarcwatch readiness tells when it is safe)."))
             }
         }

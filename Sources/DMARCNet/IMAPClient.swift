@@ -1,9 +1,9 @@
-import DMARCCore
 internal import CCurl
 internal import CShims
+import DMARCCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Where and how to reach one IMAP folder.
@@ -47,7 +47,8 @@ public struct IMAPEndpoint: Sendable, Equatable {
             }
             port = p
         }
-        guard !host.isEmpty, !host.contains("@"), host.allSatisfy({ $0.isLetter || $0.isNumber || "-.".contains($0) }) else {
+        guard !host.isEmpty, !host.contains("@"), host.allSatisfy({ $0.isLetter || $0.isNumber || "-.".contains($0) })
+        else {
             throw IMAPError("invalid host in \(url) (put the user in --user, not in the URL)")
         }
         self.host = host
@@ -89,7 +90,9 @@ final class IMAPSink {
 
 /// libcurl's write callback; `userdata` is an unretained `IMAPSink` that the client keeps alive
 /// for the transfer.
-func imapWrite(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ userdata: UnsafeMutableRawPointer?) -> Int {
+func imapWrite(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ userdata: UnsafeMutableRawPointer?)
+    -> Int
+{
     guard let data, let userdata else { return 0 }
     let sink = Unmanaged<IMAPSink>.fromOpaque(userdata).takeUnretainedValue()
     let n = size * count
@@ -109,7 +112,9 @@ func imapWrite(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, 
             offset += w
         }
     } else {
-        data.withMemoryRebound(to: UInt8.self, capacity: n) { sink.bytes.append(contentsOf: UnsafeBufferPointer(start: $0, count: n)) }
+        data.withMemoryRebound(to: UInt8.self, capacity: n) {
+            sink.bytes.append(contentsOf: UnsafeBufferPointer(start: $0, count: n))
+        }
     }
     return n
 }
@@ -129,7 +134,8 @@ public final class IMAPClient {
         return true
     }()
 
-    public init(endpoint: IMAPEndpoint, user: String, password: String, timeout: Int = 30, caFile: String? = nil) throws {
+    public init(endpoint: IMAPEndpoint, user: String, password: String, timeout: Int = 30, caFile: String? = nil) throws
+    {
         _ = Self.initialised
         guard let h = curl_easy_init() else { throw IMAPError("libcurl could not start") }
         handle = h
@@ -167,7 +173,9 @@ public final class IMAPClient {
             return curl_easy_perform(handle)
         }
         guard code == CURLE_OK else {
-            if sink.overflow { throw IMAPError("\(endpoint.display): the message is larger than \(ByteCount.format(sink.limit))") }
+            if sink.overflow {
+                throw IMAPError("\(endpoint.display): the message is larger than \(ByteCount.format(sink.limit))")
+            }
             throw IMAPError("\(endpoint.display): \(Self.explain(code, user: user, folder: path))")
         }
     }
@@ -176,12 +184,14 @@ public final class IMAPClient {
         switch code {
         case CURLE_LOGIN_DENIED:
             return folder.isEmpty
-                ? "login denied for user \(user) (wrong user or password)" : "the server refused to open the folder \(folder)"
+                ? "login denied for user \(user) (wrong user or password)"
+                : "the server refused to open the folder \(folder)"
         case CURLE_COULDNT_CONNECT: return "cannot connect (nothing listening, or blocked)"
         case CURLE_COULDNT_RESOLVE_HOST: return "the host name does not resolve"
         case CURLE_OPERATION_TIMEDOUT: return "timed out"
         case CURLE_USE_SSL_FAILED: return "the server does not offer STARTTLS (refused to send the password in clear)"
-        case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION: return "TLS failed: \(String(cString: curl_easy_strerror(code)))"
+        case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION:
+            return "TLS failed: \(String(cString: curl_easy_strerror(code)))"
         case CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_GOT_NOTHING: return "the connection was dropped"
         case CURLE_QUOTE_ERROR: return "the server refused the command"
         default: return String(cString: curl_easy_strerror(code))
@@ -192,7 +202,9 @@ public final class IMAPClient {
     static func encode(_ path: String) -> String {
         var out = ""
         for b in path.utf8 {
-            if (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || "-._~;=/".utf8.contains(b) {
+            if (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
+                || "-._~;=/".utf8.contains(b)
+            {
                 out.append(Character(UnicodeScalar(b)))
             } else {
                 out += "%" + String(b >> 4, radix: 16, uppercase: true) + String(b & 15, radix: 16, uppercase: true)

@@ -103,7 +103,7 @@ enum Migrations {
             PRIMARY KEY (domain, day, source_ip, header_from, disposition, dkim, spf)
         ) WITHOUT ROWID;
         """,
-            // 2: SMTP TLS reports (RFC 8460).
+        // 2: SMTP TLS reports (RFC 8460).
         """
         CREATE TABLE tls_reports (
             id INTEGER PRIMARY KEY,
@@ -143,7 +143,7 @@ enum Migrations {
         );
         CREATE INDEX tls_failures_policy ON tls_failures(policy_id);
         """,
-            // 3: IMAP mailboxes and the state of each message fetched (UID-based, resumable).
+        // 3: IMAP mailboxes and the state of each message fetched (UID-based, resumable).
         """
         CREATE TABLE mailboxes (
             id INTEGER PRIMARY KEY,
@@ -172,7 +172,7 @@ enum Migrations {
             PRIMARY KEY (mailbox_id, folder, uidvalidity, uid)
         ) WITHOUT ROWID;
         """,
-            // 4: a CA bundle per mailbox, for servers with a private certificate authority.
+        // 4: a CA bundle per mailbox, for servers with a private certificate authority.
         "ALTER TABLE mailboxes ADD COLUMN ca_file TEXT;",
     ]
 }

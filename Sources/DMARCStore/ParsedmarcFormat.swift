@@ -85,19 +85,24 @@ public enum ParsedmarcFormat {
             (
                 "source",
                 .object([
-                    ("ip_address", .string(r.sourceIP)), ("reverse_dns", .null), ("country", .null), ("base_domain", .null),
+                    ("ip_address", .string(r.sourceIP)), ("reverse_dns", .null), ("country", .null),
+                    ("base_domain", .null),
                     ("name", .null), ("type", .null), ("asn", .null), ("as_name", .null), ("as_domain", .null),
                 ])
             ),
             ("count", .int(r.count)),
-            ("alignment", .object([("spf", .bool(r.spfAligned)), ("dkim", .bool(r.dkimAligned)), ("dmarc", .bool(r.dmarcPass))])),
+            (
+                "alignment",
+                .object([("spf", .bool(r.spfAligned)), ("dkim", .bool(r.dkimAligned)), ("dmarc", .bool(r.dmarcPass))])
+            ),
             (
                 "policy_evaluated",
                 .object([
                     ("disposition", .optional(r.disposition)), ("dkim", .optional(r.dkim)), ("spf", .optional(r.spf)),
                     (
                         "policy_override_reasons",
-                        .array(r.reasons.map { .object([("type", .string($0.type)), ("comment", .optional($0.comment))]) })
+                        .array(
+                            r.reasons.map { .object([("type", .string($0.type)), ("comment", .optional($0.comment))]) })
                     ),
                 ])
             ),
@@ -113,21 +118,23 @@ public enum ParsedmarcFormat {
                 .object([
                     (
                         "dkim",
-                        .array(r.dkimResults.map {
-                            .object([
-                                ("domain", .optional($0.domain)), ("selector", .optional($0.selector)),
-                                ("result", .optional($0.result)), ("human_result", .optional($0.humanResult)),
-                            ])
-                        })
+                        .array(
+                            r.dkimResults.map {
+                                .object([
+                                    ("domain", .optional($0.domain)), ("selector", .optional($0.selector)),
+                                    ("result", .optional($0.result)), ("human_result", .optional($0.humanResult)),
+                                ])
+                            })
                     ),
                     (
                         "spf",
-                        .array(r.spfResults.map {
-                            .object([
-                                ("domain", .optional($0.domain)), ("scope", .string($0.scope ?? "mfrom")),
-                                ("result", .optional($0.result)), ("human_result", .optional($0.humanResult)),
-                            ])
-                        })
+                        .array(
+                            r.spfResults.map {
+                                .object([
+                                    ("domain", .optional($0.domain)), ("scope", .string($0.scope ?? "mfrom")),
+                                    ("result", .optional($0.result)), ("human_result", .optional($0.humanResult)),
+                                ])
+                            })
                     ),
                 ])
             ),

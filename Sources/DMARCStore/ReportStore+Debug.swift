@@ -7,7 +7,8 @@ extension ReportStore {
         var rows: [String] = []
         let tables = [
             ("raw_documents", "id"), ("raw_chunks", "document_id, seq"), ("reports", "id"), ("records", "id"),
-            ("dkim_results", "record_id, seq"), ("spf_results", "record_id, seq"), ("daily_rollup", "domain, day, source_ip, header_from, disposition, dkim, spf"),
+            ("dkim_results", "record_id, seq"), ("spf_results", "record_id, seq"),
+            ("daily_rollup", "domain, day, source_ip, header_from, disposition, dkim, spf"),
         ]
         for (table, order) in tables {
             try db.prepare("SELECT * FROM \(table) ORDER BY \(order)").query { row in

@@ -1,9 +1,9 @@
 import DMARCCore
 
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// A stored report's header, as exports need it.
@@ -46,8 +46,10 @@ extension ReportStore {
         reportEnd: () throws -> Void
     ) throws {
         let (cond, values) = filter.conditions()
-        let dkimQuery = try db.prepare("SELECT domain, selector, result, human_result FROM dkim_results WHERE record_id = ? ORDER BY seq")
-        let spfQuery = try db.prepare("SELECT domain, scope, result, human_result FROM spf_results WHERE record_id = ? ORDER BY seq")
+        let dkimQuery = try db.prepare(
+            "SELECT domain, selector, result, human_result FROM dkim_results WHERE record_id = ? ORDER BY seq")
+        let spfQuery = try db.prepare(
+            "SELECT domain, scope, result, human_result FROM spf_results WHERE record_id = ? ORDER BY seq")
         let recordQuery = try db.prepare(
             """
             SELECT id, source_ip, count, disposition, dkim, spf, reasons, header_from, envelope_from, envelope_to
@@ -84,7 +86,8 @@ extension ReportStore {
         }
         for header in headers {
             try report(header)
-            try recordQuery.query([.integer(header.firstRecordID), .integer(header.firstRecordID + header.recordCount)]) { row in
+            try recordQuery.query([.integer(header.firstRecordID), .integer(header.firstRecordID + header.recordCount)])
+            { row in
                 let recordID = row.int64(0)
                 var r = AggregateRecord()
                 r.sourceIP = row.text(1) ?? ""
@@ -92,17 +95,22 @@ extension ReportStore {
                 r.disposition = row.text(3)
                 r.dkim = row.text(4)
                 r.spf = row.text(5)
-                if let json = row.text(6), let reasons = try? JSONDecoder().decode([StoredReason].self, from: Data(json.utf8)) {
+                if let json = row.text(6),
+                    let reasons = try? JSONDecoder().decode([StoredReason].self, from: Data(json.utf8))
+                {
                     r.reasons = reasons.map { PolicyOverrideReason(type: $0.type, comment: $0.comment) }
                 }
                 r.headerFrom = row.text(7)
                 r.envelopeFrom = row.text(8)
                 r.envelopeTo = row.text(9)
                 try dkimQuery.query([.integer(recordID)]) { d in
-                    r.dkimResults.append(DKIMAuthResult(domain: d.text(0), selector: d.text(1), result: d.text(2), humanResult: d.text(3)))
+                    r.dkimResults.append(
+                        DKIMAuthResult(
+                            domain: d.text(0), selector: d.text(1), result: d.text(2), humanResult: d.text(3)))
                 }
                 try spfQuery.query([.integer(recordID)]) { s in
-                    r.spfResults.append(SPFAuthResult(domain: s.text(0), scope: s.text(1), result: s.text(2), humanResult: s.text(3)))
+                    r.spfResults.append(
+                        SPFAuthResult(domain: s.text(0), scope: s.text(1), result: s.text(2), humanResult: s.text(3)))
                 }
                 try record(r)
             }

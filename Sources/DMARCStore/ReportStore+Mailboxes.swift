@@ -33,7 +33,8 @@ public struct MailboxMessageState: Sendable, Equatable {
 
 extension ReportStore {
     public func addMailbox(
-        url: String, username: String, password: String, doneFolder: String?, failedFolder: String?, allowPlaintext: Bool,
+        url: String, username: String, password: String, doneFolder: String?, failedFolder: String?,
+        allowPlaintext: Bool,
         caFile: String? = nil
     ) throws -> Int64 {
         do {
@@ -43,10 +44,11 @@ extension ReportStore {
                 VALUES (?,?,?,?,?,?,?,?)
                 """
             ).run([
-                .text(url), .text(username), .text(password), .optText(doneFolder), .optText(failedFolder), .bool(allowPlaintext),
+                .text(url), .text(username), .text(password), .optText(doneFolder), .optText(failedFolder),
+                .bool(allowPlaintext),
                 .integer(Self.now()), .optText(caFile),
             ])
-        } catch let error as SQLiteError where error.code == 2067 /* SQLITE_CONSTRAINT_UNIQUE */ {
+        } catch let error as SQLiteError where error.code == 2067 {  // SQLITE_CONSTRAINT_UNIQUE
             throw StoreError("the mailbox \(url) for \(username) is already configured")
         }
         return db.lastInsertRowID
@@ -65,7 +67,8 @@ extension ReportStore {
                 MailboxConfig(
                     id: row.int64(0), url: row.text(1) ?? "", username: row.text(2) ?? "", password: row.text(3) ?? "",
                     doneFolder: row.text(4), failedFolder: row.text(5), allowPlaintext: row.int64(6) != 0,
-                    lastRunAt: row.int64Optional(7), lastError: row.text(8), lastFetched: row.int(9), caFile: row.text(10)))
+                    lastRunAt: row.int64Optional(7), lastError: row.text(8), lastFetched: row.int(9),
+                    caFile: row.text(10)))
         }
         return out
     }
@@ -85,20 +88,24 @@ extension ReportStore {
             .run([.integer(Self.now()), .optText(error), .int(fetched), .integer(id)])
     }
 
-    public func messageState(mailbox: Int64, folder: String, uidValidity: UInt64, uid: UInt64) throws -> MailboxMessageState? {
+    public func messageState(mailbox: Int64, folder: String, uidValidity: UInt64, uid: UInt64) throws
+        -> MailboxMessageState?
+    {
         var state: MailboxMessageState?
         try db.prepare(
             "SELECT state, raw_document_id, outcome FROM mailbox_messages WHERE mailbox_id = ? AND folder = ? AND uidvalidity = ? AND uid = ?"
         ).query([.integer(mailbox), .text(folder), .integer(Int64(uidValidity)), .integer(Int64(uid))]) { row in
             state = MailboxMessageState(
-                state: MailboxMessageState.State(rawValue: row.text(0) ?? "") ?? .failed, rawDocumentID: row.int64Optional(1),
+                state: MailboxMessageState.State(rawValue: row.text(0) ?? "") ?? .failed,
+                rawDocumentID: row.int64Optional(1),
                 outcome: row.text(2))
         }
         return state
     }
 
     public func setMessageState(
-        mailbox: Int64, folder: String, uidValidity: UInt64, uid: UInt64, _ state: MailboxMessageState, error: String? = nil
+        mailbox: Int64, folder: String, uidValidity: UInt64, uid: UInt64, _ state: MailboxMessageState,
+        error: String? = nil
     ) throws {
         try db.prepare(
             """
@@ -109,7 +116,8 @@ extension ReportStore {
               updated_at = excluded.updated_at
             """
         ).run([
-            .integer(mailbox), .text(folder), .integer(Int64(uidValidity)), .integer(Int64(uid)), .text(state.state.rawValue),
+            .integer(mailbox), .text(folder), .integer(Int64(uidValidity)), .integer(Int64(uid)),
+            .text(state.state.rawValue),
             state.rawDocumentID.map { .integer($0) }, .optText(state.outcome), .optText(error), .integer(Self.now()),
         ])
     }

@@ -53,13 +53,15 @@ extension ReportStore {
             for p in report.policies {
                 try insertPolicy.run([
                     .integer(reportRowID), .text(p.policyType), .optText(p.policyDomain),
-                    .text(JSONText.array(p.policyStrings)), .text(JSONText.array(p.mxHosts)), .integer(p.successfulSessions),
+                    .text(JSONText.array(p.policyStrings)), .text(JSONText.array(p.mxHosts)),
+                    .integer(p.successfulSessions),
                     .integer(p.failedSessions),
                 ])
                 let policyID = db.lastInsertRowID
                 for f in p.failures {
                     try insertFailure.run([
-                        .integer(policyID), .text(f.resultType), .optText(f.sendingMTAIP), .optText(f.receivingMXHostname),
+                        .integer(policyID), .text(f.resultType), .optText(f.sendingMTAIP),
+                        .optText(f.receivingMXHostname),
                         .optText(f.receivingMXHelo), .optText(f.receivingIP), .integer(f.failedSessions),
                         .optText(f.additionalInformation), .optText(f.failureReasonCode),
                     ])

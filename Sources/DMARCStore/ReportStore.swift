@@ -1,10 +1,10 @@
+internal import CSQLite
 import DMARCCore
 import Dispatch
 import Synchronization
-internal import CSQLite
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What the store knows about one raw document.
@@ -205,7 +205,8 @@ public final class ReportStore {
             "UPDATE raw_documents SET status = ?, kind = ?, error = ?, warnings = ?, report_count = ?, parsed_at = ? WHERE id = ?"
         ).run([
             .text(status.rawValue), .optText(kind), .optText(error),
-            warnings.isEmpty ? nil : .text(JSONText.array(warnings)), .int(reportCount), .integer(Self.now()), .integer(id),
+            warnings.isEmpty ? nil : .text(JSONText.array(warnings)), .int(reportCount), .integer(Self.now()),
+            .integer(id),
         ])
     }
 
@@ -223,7 +224,9 @@ public final class ReportStore {
     /// One stored chunk, or `nil` past the last.
     func rawChunk(documentID: Int64, seq: Int64) throws -> [UInt8]? {
         var data: [UInt8]?
-        try db.prepare("SELECT data FROM raw_chunks WHERE document_id = ? AND seq = ?").query([.integer(documentID), .integer(seq)]) {
+        try db.prepare("SELECT data FROM raw_chunks WHERE document_id = ? AND seq = ?").query([
+            .integer(documentID), .integer(seq),
+        ]) {
             row in data = row.blob(0)
         }
         return data

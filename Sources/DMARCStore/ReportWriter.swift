@@ -200,7 +200,8 @@ final class RecordInserter {
         let key = "\(table)/\(rows)"
         if let s = statements[key] { return s }
         let row = "(" + Array(repeating: "?", count: count).joined(separator: ",") + ")"
-        let sql = "INSERT INTO \(table) (\(columns)) VALUES " + Array(repeating: row, count: rows).joined(separator: ",")
+        let sql =
+            "INSERT INTO \(table) (\(columns)) VALUES " + Array(repeating: row, count: rows).joined(separator: ",")
         let s = try db.prepare(sql)
         statements[key] = s
         return s
@@ -250,11 +251,13 @@ final class RecordInserter {
         }
         try s.execute()
         try insertAuthRows(
-            "dkim_results", columns: "record_id, seq, domain, selector, result, human_result", dkimRows.map {
+            "dkim_results", columns: "record_id, seq, domain, selector, result, human_result",
+            dkimRows.map {
                 ($0.0, $0.1, $0.2.domain, $0.2.selector, $0.2.result, $0.2.humanResult)
             })
         try insertAuthRows(
-            "spf_results", columns: "record_id, seq, domain, scope, result, human_result", spfRows.map {
+            "spf_results", columns: "record_id, seq, domain, scope, result, human_result",
+            spfRows.map {
                 ($0.0, $0.1, $0.2.domain, $0.2.scope, $0.2.result, $0.2.humanResult)
             })
     }

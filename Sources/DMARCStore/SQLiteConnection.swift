@@ -1,7 +1,7 @@
 internal import CSQLite
 
 /// SQLite's "copy this buffer now" destructor, which Swift cannot import as a macro.
-private let SQLITE_TRANSIENT = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+private let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 /// A valid pointer for binding an empty string (SQLite reads zero bytes from it).
 nonisolated(unsafe) private let emptyCString: UnsafePointer<CChar> = {
     let p = UnsafeMutablePointer<CChar>.allocate(capacity: 1)
@@ -133,12 +133,15 @@ final class SQLiteStatement {
         case .text(var s):
             rc = s.withUTF8 { buffer in
                 buffer.withMemoryRebound(to: CChar.self) { chars in
-                    sqlite3_bind_text(handle, index, chars.baseAddress ?? emptyCString, Int32(chars.count), SQLITE_TRANSIENT)
+                    sqlite3_bind_text(
+                        handle, index, chars.baseAddress ?? emptyCString, Int32(chars.count), sqliteTransient)
                 }
             }
         case .blob(let bytes):
             rc = bytes.withUnsafeBytes { buffer in
-                sqlite3_bind_blob64(handle, index, buffer.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, UInt64(buffer.count), SQLITE_TRANSIENT)
+                sqlite3_bind_blob64(
+                    handle, index, buffer.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, UInt64(buffer.count),
+                    sqliteTransient)
             }
         }
         try connection.check(rc, sql)
@@ -161,7 +164,8 @@ final class SQLiteStatement {
         }
         let rc = s.withUTF8 { buffer in
             buffer.withMemoryRebound(to: CChar.self) { chars in
-                sqlite3_bind_text(handle, index, chars.baseAddress ?? emptyCString, Int32(chars.count), SQLITE_TRANSIENT)
+                sqlite3_bind_text(
+                    handle, index, chars.baseAddress ?? emptyCString, Int32(chars.count), sqliteTransient)
             }
         }
         try connection.check(rc, sql)
@@ -169,7 +173,9 @@ final class SQLiteStatement {
 
     func bind(bytes: [UInt8], at index: Int32) throws {
         let rc = bytes.withUnsafeBytes { buffer in
-            sqlite3_bind_blob64(handle, index, buffer.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, UInt64(buffer.count), SQLITE_TRANSIENT)
+            sqlite3_bind_blob64(
+                handle, index, buffer.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, UInt64(buffer.count),
+                sqliteTransient)
         }
         try connection.check(rc, sql)
     }

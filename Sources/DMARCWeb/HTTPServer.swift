@@ -1,9 +1,9 @@
-import DMARCCore
 internal import CMicroHTTPD
 internal import CShims
+import DMARCCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One HTTP request as the application sees it.
@@ -65,7 +65,8 @@ func httpAccessHandler(
         return .YES
     }
     let request = HTTPRequest(
-        method: method.map { String(cString: $0) } ?? "GET", path: url.map { String(cString: $0) } ?? "/", body: state.body)
+        method: method.map { String(cString: $0) } ?? "GET", path: url.map { String(cString: $0) } ?? "/",
+        body: state.body)
     let response =
         state.tooLarge
         ? HTTPResponse(status: 413, body: "The request body is larger than \(ByteCount.format(server.maximumBody)).\n")
@@ -86,7 +87,8 @@ func httpAccessHandler(
 
 /// Releases the request state retained in `httpAccessHandler`.
 func httpRequestCompleted(
-    _ cls: UnsafeMutableRawPointer?, _ connection: OpaquePointer?, _ reqCls: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+    _ cls: UnsafeMutableRawPointer?, _ connection: OpaquePointer?,
+    _ reqCls: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
     _ code: MHD_RequestTerminationCode
 ) {
     guard let reqCls, let state = reqCls.pointee else { return }
@@ -117,7 +119,8 @@ public final class HTTPServer: @unchecked Sendable {
                 host, UInt16(port), UInt32(threads), 256, 30, 256 << 10, httpAccessHandler,
                 Unmanaged.passUnretained(self).toOpaque(), httpRequestCompleted, nil)
         else {
-            throw HTTPServerError(description: "cannot listen on \(host):\(port) (address in use, or not an IPv4 address of this host)")
+            throw HTTPServerError(
+                description: "cannot listen on \(host):\(port) (address in use, or not an IPv4 address of this host)")
         }
         daemon = d
         self.port = Int(cshim_mhd_bound_port(d))

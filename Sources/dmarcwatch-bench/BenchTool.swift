@@ -1,10 +1,10 @@
-import DMARCCore
-import DMARCIngest
 internal import CArchive
 internal import CZlib
+import DMARCCore
+import DMARCIngest
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `generate` and `parse`, the two halves of the benchmark.

@@ -29,7 +29,8 @@ enum CommandLineTool {
 
     static let commands: [Command] = [
         ImportCommand.command, SummaryCommand.command, ReportsCommand.command, ExportCommand.command,
-        ReparseCommand.command, IngestCommand.command, MailboxCommand.command, FetchCommand.command, ServeCommand.command,
+        ReparseCommand.command, IngestCommand.command, MailboxCommand.command, FetchCommand.command,
+        ServeCommand.command,
         TLSReportsCommand.command, CheckCommand.command,
         RecordCommand.command,
     ]
@@ -115,11 +116,15 @@ enum CommandLineTool {
         let domains = args.all("--domain").map { $0.lowercased() }
         if !domains.isEmpty { filter.domains = domains }
         if let from = args.value("--from") {
-            guard let day = DayMath.day(fromISO: from) else { throw UsageError(message: "--from must be a date YYYY-MM-DD") }
+            guard let day = DayMath.day(fromISO: from) else {
+                throw UsageError(message: "--from must be a date YYYY-MM-DD")
+            }
             filter.fromDay = day
         }
         if let to = args.value("--to") {
-            guard let day = DayMath.day(fromISO: to) else { throw UsageError(message: "--to must be a date YYYY-MM-DD") }
+            guard let day = DayMath.day(fromISO: to) else {
+                throw UsageError(message: "--to must be a date YYYY-MM-DD")
+            }
             filter.toDay = day
         }
         if let f = filter.fromDay, let t = filter.toDay, f > t { throw UsageError(message: "--from is after --to") }

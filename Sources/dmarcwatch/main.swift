@@ -1,6 +1,6 @@
 // Parses the command line and runs the chosen command; everything else lives in the modules.
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 exit(CommandLineTool.run(Array(CommandLine.arguments.dropFirst())))

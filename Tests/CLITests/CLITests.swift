@@ -12,20 +12,29 @@ struct CLITests {
 
     func fixture(_ path: String) -> String { "\(CLI.fixtures)/corpus/\(path)" }
 
-    @Test("--help works for the tool and every command", arguments: ["", "import", "summary", "reports", "export", "reparse", "check", "record", "ingest", "tls-reports", "mailbox", "fetch", "serve"])
+    @Test(
+        "--help works for the tool and every command",
+        arguments: [
+            "", "import", "summary", "reports", "export", "reparse", "check", "record", "ingest", "tls-reports",
+            "mailbox", "fetch", "serve",
+        ])
     func help(_ command: String) throws {
         let r = try CLI.run(command.isEmpty ? ["--help"] : [command, "--help"])
         #expect(r.status == 0)
         #expect(r.stdout.contains("Usage: dmarcwatch"))
     }
 
-    @Test("Bad usage exits 64 with a message", arguments: [
-        ["frobnicate"], ["import"], ["summary", "--from", "yesterday"], ["export"], ["export", "--format", "xml"],
-        ["reports", "--limit", "0"], ["summary", "--bogus"], ["--bogus"], ["check"], ["check", "a.example", "--nameserver", "ns.example"],
-        ["record", "generate", "--domain", "example.com"], ["record", "generate", "--domain", "example.com", "--policy", "maybe"],
-        ["record", "generate", "--domain", "example.com", "--policy", "none", "--legacy-pct", "150"],
-        ["record", "generate", "--domain", "example.com", "--policy", "none", "--rua", "ftp://x"],
-    ])
+    @Test(
+        "Bad usage exits 64 with a message",
+        arguments: [
+            ["frobnicate"], ["import"], ["summary", "--from", "yesterday"], ["export"], ["export", "--format", "xml"],
+            ["reports", "--limit", "0"], ["summary", "--bogus"], ["--bogus"], ["check"],
+            ["check", "a.example", "--nameserver", "ns.example"],
+            ["record", "generate", "--domain", "example.com"],
+            ["record", "generate", "--domain", "example.com", "--policy", "maybe"],
+            ["record", "generate", "--domain", "example.com", "--policy", "none", "--legacy-pct", "150"],
+            ["record", "generate", "--domain", "example.com", "--policy", "none", "--rua", "ftp://x"],
+        ])
     func usage(_ args: [String]) throws {
         let r = try CLI.run(["--db", db] + args)
         #expect(r.status == 64)
@@ -67,7 +76,9 @@ struct CLITests {
         #expect(r.status == 0)
         let expected = try String(contentsOfFile: "\(CLI.snapshots)/summary.json", encoding: .utf8)
         #expect(r.stdout == expected)
-        let filtered = try CLI.run(["--db", db, "summary", "--json", "--domain", "indemed.com", "--from", "2018-01-16", "--to", "2018-01-16"])
+        let filtered = try CLI.run([
+            "--db", db, "summary", "--json", "--domain", "indemed.com", "--from", "2018-01-16", "--to", "2018-01-16",
+        ])
         let domains = try #require((filtered.json as? [String: Any])?["domains"] as? [[String: Any]])
         #expect(domains.map { $0["domain"] as? String } == ["indemed.com"])
         #expect(domains.first?["messages"] as? Int == 1)
@@ -78,12 +89,16 @@ struct CLITests {
 
     @Test("export --format csv uses parsedmarc's columns, one row per record")
     func exportCSV() throws {
-        #expect(try CLI.run(["--db", db, "import", fixture("parsedmarc-samples/aggregate/empty_reason.xml"),
-            fixture("standards/aggregate/rfc7489-era/crinc-outlook.xml")]).status == 0)
+        #expect(
+            try CLI.run([
+                "--db", db, "import", fixture("parsedmarc-samples/aggregate/empty_reason.xml"),
+                fixture("standards/aggregate/rfc7489-era/crinc-outlook.xml"),
+            ]).status == 0)
         let r = try CLI.run(["--db", db, "export", "--format", "csv"])
         #expect(r.status == 0)
         let lines = r.stdout.split(separator: "\r\n")
-        #expect(lines.first?.hasPrefix("xml_schema,org_name,org_email,org_extra_contact_info,report_id,begin_date") == true)
+        #expect(
+            lines.first?.hasPrefix("xml_schema,org_name,org_email,org_extra_contact_info,report_id,begin_date") == true)
         #expect(lines.first?.split(separator: ",").count == 44)
         let records = try CLI.run(["--db", db, "reports", "--json"])
         let total = ((records.json as? [[String: Any]]) ?? []).reduce(0) { $0 + ($1["records"] as? Int ?? 0) }
@@ -93,7 +108,8 @@ struct CLITests {
 
     @Test("export --format json has parsedmarc's report shape")
     func exportJSON() throws {
-        #expect(try CLI.run(["--db", db, "import", fixture("parsedmarc-samples/aggregate/rfc9990-sample.xml")]).status == 0)
+        #expect(
+            try CLI.run(["--db", db, "import", fixture("parsedmarc-samples/aggregate/rfc9990-sample.xml")]).status == 0)
         let out = "\(dir)/export.json"
         let r = try CLI.run(["--db", db, "export", "--format", "json", "--output", out])
         #expect(r.status == 0)

@@ -18,22 +18,33 @@ struct MailboxTests {
     static func messages() throws -> [(String, Data)] {
         var list: [(String, Data)] = []
         for name in [
-            "Report domain- borschow.com Submitter- google.com Report-ID- 949348866075514174.eml", "mimecast-weird-gzip.eml",
+            "Report domain- borschow.com Submitter- google.com Report-ID- 949348866075514174.eml",
+            "mimecast-weird-gzip.eml",
             "twilight.eml",
         ] {
             list.append(("report", try corpus("parsedmarc-samples/aggregate/\(name)")))
         }
         list.append(("tls", try corpus("parsedmarc-samples/smtp_tls/google.com_smtp_tls_report.eml")))
-        list.append(("ruf", try corpus("parsedmarc-samples/failure/DMARC Failure Report for domain.de (mail-from=sharepoint@domain.de, ip=10.10.10.10).eml")))
+        list.append(
+            (
+                "ruf",
+                try corpus(
+                    "parsedmarc-samples/failure/DMARC Failure Report for domain.de (mail-from=sharepoint@domain.de, ip=10.10.10.10).eml"
+                )
+            ))
         list.append(("mail", Data("From: colleague@example.com\r\nSubject: lunch?\r\n\r\nNoon?\r\n".utf8)))
         return list
     }
 
-    func addMailbox(_ server: IMAPTestServer, url: String? = nil, password: String? = nil, folders: Bool = true) throws -> CLI.Result {
+    func addMailbox(_ server: IMAPTestServer, url: String? = nil, password: String? = nil, folders: Bool = true) throws
+        -> CLI.Result
+    {
         let pw = "\(dir)/pw"
         try (password ?? server.password).write(toFile: pw, atomically: true, encoding: .utf8)
-        var args = ["--db", db, "mailbox", "add", "--url", url ?? server.url, "--user", server.user, "--password-file", pw,
-            "--insecure-plaintext"]
+        var args = [
+            "--db", db, "mailbox", "add", "--url", url ?? server.url, "--user", server.user, "--password-file", pw,
+            "--insecure-plaintext",
+        ]
         if folders { args += ["--done-folder", "Done", "--failed-folder", "Failed"] }
         return try CLI.run(args)
     }
@@ -122,13 +133,20 @@ struct MailboxTests {
     @Test("mailbox add refuses plain text to a remote host and bad URLs; remove forgets")
     func addAndRemove() throws {
         try "pw".write(toFile: "\(dir)/pw", atomically: true, encoding: .utf8)
-        let remote = try CLI.run(["--db", db, "mailbox", "add", "--url", "imap://mail.example.com/INBOX", "--user", "u",
-            "--password-file", "\(dir)/pw", "--insecure-plaintext"])
+        let remote = try CLI.run([
+            "--db", db, "mailbox", "add", "--url", "imap://mail.example.com/INBOX", "--user", "u",
+            "--password-file", "\(dir)/pw", "--insecure-plaintext",
+        ])
         #expect(remote.status == 64)
-        let bad = try CLI.run(["--db", db, "mailbox", "add", "--url", "pop3://x/INBOX", "--user", "u", "--password-file", "\(dir)/pw"])
+        let bad = try CLI.run([
+            "--db", db, "mailbox", "add", "--url", "pop3://x/INBOX", "--user", "u", "--password-file", "\(dir)/pw",
+        ])
         #expect(bad.status == 64)
-        #expect(try CLI.run(["--db", db, "mailbox", "add", "--url", "imaps://mail.example.com/Reports", "--user", "u",
-            "--password-file", "\(dir)/pw"]).status == 0)
+        #expect(
+            try CLI.run([
+                "--db", db, "mailbox", "add", "--url", "imaps://mail.example.com/Reports", "--user", "u",
+                "--password-file", "\(dir)/pw",
+            ]).status == 0)
         let list = try CLI.run(["--db", db, "mailbox", "list", "--json"])
         #expect((list.json as? [[String: Any]])?.first?["url"] as? String == "imaps://mail.example.com:993/Reports")
         #expect(try CLI.run(["--db", db, "mailbox", "remove", "1"]).status == 0)
@@ -141,7 +159,9 @@ struct MailboxTests {
         try server.password.write(toFile: "\(dir)/pw", atomically: true, encoding: .utf8)
         let common = ["--user", server.user, "--password-file", "\(dir)/pw"]
         // No CA file: the self-signed certificate is not trusted, and nothing is sent in clear.
-        #expect(try CLI.run(["--db", db, "mailbox", "add", "--url", "imap://127.0.0.1:\(server.port)/INBOX"] + common).status == 0)
+        #expect(
+            try CLI.run(["--db", db, "mailbox", "add", "--url", "imap://127.0.0.1:\(server.port)/INBOX"] + common)
+                .status == 0)
         let refused = try CLI.run(["--db", db, "fetch"])
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("TLS"), "\(refused.stderr)")
@@ -149,8 +169,11 @@ struct MailboxTests {
         // STARTTLS with the CA file.
         #expect(
             try CLI.run(
-                ["--db", db, "mailbox", "add", "--url", "imap://127.0.0.1:\(server.port)/INBOX", "--ca-file", server.certificate,
-                    "--done-folder", "Done"] + common
+                [
+                    "--db", db, "mailbox", "add", "--url", "imap://127.0.0.1:\(server.port)/INBOX", "--ca-file",
+                    server.certificate,
+                    "--done-folder", "Done",
+                ] + common
             ).status == 0)
         let starttls = try CLI.run(["--db", db, "fetch", "--json"])
         #expect(starttls.status == 0, "\(starttls.stderr)")
@@ -158,7 +181,10 @@ struct MailboxTests {
         // Implicit TLS (imaps) with the CA file: nothing new to fetch, but login and folder work.
         #expect(
             try CLI.run(
-                ["--db", db, "mailbox", "add", "--url", "imaps://127.0.0.1:\(server.tlsPort)/Done", "--ca-file", server.certificate]
+                [
+                    "--db", db, "mailbox", "add", "--url", "imaps://127.0.0.1:\(server.tlsPort)/Done", "--ca-file",
+                    server.certificate,
+                ]
                     + common
             ).status == 0)
         let imaps = try CLI.run(["--db", db, "fetch"])

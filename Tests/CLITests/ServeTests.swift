@@ -20,7 +20,9 @@ struct ServeTests {
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         addr.sin_port = UInt16(port).bigEndian
         let ok = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard ok == 0 else { return nil }
         let request = Array("GET \(path) HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".utf8)
@@ -40,12 +42,14 @@ struct ServeTests {
 
     @Test("serve answers /healthz, refuses the rest without a session, polls mailboxes, stops on SIGTERM")
     func serve() throws {
-        let report = try Data(contentsOf: URL(fileURLWithPath: "\(CLI.fixtures)/corpus/parsedmarc-samples/aggregate/twilight.eml"))
+        let report = try Data(
+            contentsOf: URL(fileURLWithPath: "\(CLI.fixtures)/corpus/parsedmarc-samples/aggregate/twilight.eml"))
         let server = try IMAPTestServer(messages: [("report", report)])
         try server.password.write(toFile: "\(dir)/pw", atomically: true, encoding: .utf8)
         #expect(
             try CLI.run([
-                "--db", db, "mailbox", "add", "--url", server.url, "--user", server.user, "--password-file", "\(dir)/pw",
+                "--db", db, "mailbox", "add", "--url", server.url, "--user", server.user, "--password-file",
+                "\(dir)/pw",
                 "--insecure-plaintext", "--done-folder", "Done",
             ]).status == 0)
 
@@ -64,7 +68,8 @@ struct ServeTests {
             if data.isEmpty { break }
             line += String(decoding: data, as: UTF8.self)
         }
-        let port = try #require(line.split(separator: ":").compactMap { Int($0.prefix { $0.isNumber }) }.first { $0 > 0 })
+        let port = try #require(
+            line.split(separator: ":").compactMap { Int($0.prefix { $0.isNumber }) }.first { $0 > 0 })
 
         let health = try #require(Self.get(port: port, path: "/healthz"))
         #expect(health.0 == 200)

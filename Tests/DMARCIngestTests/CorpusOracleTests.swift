@@ -1,28 +1,38 @@
 import DMARCCore
 import Testing
 
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 @testable import DMARCIngest
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// One line of `expected-aggregate.jsonl`: what parsedmarc 11.1.0 made of a corpus file.
 struct OracleEntry: Decodable, Sendable, CustomTestStringConvertible {
     struct Report: Decodable, Sendable {
-        var org_name: String
-        var report_id: String
+        var orgName: String
+        var reportID: String
         var domain: String
         var begin: Int64
         var end: Int64
         var records: Int
         var messages: Int64
-        var dmarc_pass: Int64
-        var dkim_pass: Int64
-        var spf_pass: Int64
+        var dmarcPass: Int64
+        var dkimPass: Int64
+        var spfPass: Int64
         var disposition: [String: Int64]
+
+        enum CodingKeys: String, CodingKey {
+            case orgName = "org_name"
+            case reportID = "report_id"
+            case domain, begin, end, records, messages
+            case dmarcPass = "dmarc_pass"
+            case dkimPass = "dkim_pass"
+            case spfPass = "spf_pass"
+            case disposition
+        }
     }
 
     var path: String
@@ -62,21 +72,21 @@ struct CorpusOracleTests {
             #expect(ours.header.policy.domain == expected.domain)
             #expect(ours.header.metadata.begin == expected.begin)
             #expect(ours.header.metadata.end == expected.end)
-            #expect(ours.header.metadata.reportID == expected.report_id)
+            #expect(ours.header.metadata.reportID == expected.reportID)
             #expect(ours.records == expected.records)
             #expect(ours.messages == expected.messages)
-            #expect(ours.dmarcPass == expected.dmarc_pass)
-            #expect(ours.dkimPass == expected.dkim_pass)
-            #expect(ours.spfPass == expected.spf_pass)
+            #expect(ours.dmarcPass == expected.dmarcPass)
+            #expect(ours.dkimPass == expected.dkimPass)
+            #expect(ours.spfPass == expected.spfPass)
             let dispositions = expected.disposition.filter { $0.value != 0 }
             #expect(ours.disposition.filter { $0.value != 0 } == dispositions)
             // parsedmarc lower-cases a name without spaces to its domain and fills an empty one
             // from the contact address; our reporter name keeps the report's spelling.
             let reporter = ours.header.metadata.displayReporter
-            if expected.org_name.contains(" ") || !expected.org_name.contains(".") {
-                #expect(reporter == expected.org_name)
+            if expected.orgName.contains(" ") || !expected.orgName.contains(".") {
+                #expect(reporter == expected.orgName)
             } else {
-                #expect(reporter.lowercased() == expected.org_name)
+                #expect(reporter.lowercased() == expected.orgName)
             }
         }
     }

@@ -5,7 +5,7 @@ import Testing
 @testable import DMARCIngest
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Import runs against a real SQLite file in a temporary directory.
@@ -14,7 +14,8 @@ struct ImportPipelineTests {
     /// A folder of the corpus's aggregate reports plus the bad, failure and TLS-RPT files.
     static let mixedInputs = [
         "corpus/parsedmarc-samples/aggregate", "corpus/parsedmarc-samples/aggregate_invalid",
-        "corpus/parsedmarc-samples/empty.xml", "corpus/parsedmarc-samples/failure", "corpus/parsedmarc-samples/smtp_tls",
+        "corpus/parsedmarc-samples/empty.xml", "corpus/parsedmarc-samples/failure",
+        "corpus/parsedmarc-samples/smtp_tls",
     ]
 
     func withStore<T>(_ body: (ReportStore, String) throws -> T) throws -> T {
@@ -156,7 +157,8 @@ struct ImportPipelineTests {
             let md = "\(dir)/Maildir"
             for sub in ["", "/cur", "/new", "/tmp"] { mkdir(md + sub, 0o755) }
             try copyFile(Fixtures.path("corpus/parsedmarc-samples/aggregate/twilight.eml"), "\(md)/cur/1.host:2,S")
-            try copyFile(Fixtures.path("corpus/parsedmarc-samples/aggregate/mimecast-weird-gzip.eml"), "\(md)/new/2.host")
+            try copyFile(
+                Fixtures.path("corpus/parsedmarc-samples/aggregate/mimecast-weird-gzip.eml"), "\(md)/new/2.host")
             writeFile("\(md)/dovecot-uidlist", Array("3 V1 N3\n".utf8))
             let summary = Importer(store: store).importPaths([md])
             #expect(summary.documents == 2)

@@ -46,7 +46,9 @@ struct LimitsTests {
         #expect(summary.failed == 1)
         #expect(summary.imported == 1)
         #expect(summary.failures.first?.source == big)
-        #expect(summary.failures.first?.error.contains("the message is larger than the limit") == true, "\(summary.failures)")
+        #expect(
+            summary.failures.first?.error.contains("the message is larger than the limit") == true,
+            "\(summary.failures)")
     }
 
     @Test("Deep MIME nesting stops at the depth limit")

@@ -155,11 +155,13 @@ struct MIMETests {
         #expect(message.contains("lunch?"))
     }
 
-    @Test("Every failure-report sample is recognised as a failure report", arguments: [
-        "DMARC Failure Report for domain.de (mail-from=sharepoint@domain.de, ip=10.10.10.10).eml",
-        "[Netease DMARC Failure Report] Rent Reminder.eml", "dmarc_ruf_report_linkedin.eml",
-        "dmarc_ruf_report_linkedin.crlf.eml", "exim_plain_text_only_no_arf_part.eml",
-    ])
+    @Test(
+        "Every failure-report sample is recognised as a failure report",
+        arguments: [
+            "DMARC Failure Report for domain.de (mail-from=sharepoint@domain.de, ip=10.10.10.10).eml",
+            "[Netease DMARC Failure Report] Rent Reminder.eml", "dmarc_ruf_report_linkedin.eml",
+            "dmarc_ruf_report_linkedin.crlf.eml", "exim_plain_text_only_no_arf_part.eml",
+        ])
     func failureReports(_ name: String) throws {
         var found: [FoundDocument] = []
         let path = Fixtures.path("corpus/parsedmarc-samples/failure/\(name)")

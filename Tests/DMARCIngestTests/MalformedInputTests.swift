@@ -5,7 +5,9 @@ import Testing
 
 @Suite("Malformed reports: repaired with a warning, or refused with a reason")
 struct MalformedInputTests {
-    func parse(_ xml: String, limits: IngestLimits = IngestLimits()) throws -> (ReportTotals?, [AggregateRecord], String?) {
+    func parse(_ xml: String, limits: IngestLimits = IngestLimits()) throws -> (
+        ReportTotals?, [AggregateRecord], String?
+    ) {
         let sink = TotalsSink(keepRecords: true)
         do {
             _ = try AggregateReportReader(limits: limits).read(open: { MemoryStream(Array(xml.utf8)) }, sink: sink)
@@ -23,7 +25,9 @@ struct MalformedInputTests {
         <spf><domain>example.com</domain><result>fail</result></spf></auth_results></record>
         """
 
-    static func report(metadata: String = "", policy: String = "", records: String = record, prolog: String = "") -> String {
+    static func report(metadata: String = "", policy: String = "", records: String = record, prolog: String = "")
+        -> String
+    {
         """
         <?xml version="1.0" encoding="UTF-8"?>\(prolog)
         <feedback><report_metadata><org_name>Reporter</org_name><email>dmarc@reporter.example</email>
@@ -44,7 +48,8 @@ struct MalformedInputTests {
 
     @Test("An unescaped < in a value is escaped, with a warning")
     func unescapedMarkup() throws {
-        let xml = Self.report(records: Self.record.replacingOccurrences("<header_from>example.com", "<header_from><evil>example.com"))
+        let xml = Self.report(
+            records: Self.record.replacingOccurrences("<header_from>example.com", "<header_from><evil>example.com"))
         let (totals, records, error) = try parse(xml)
         #expect(error == nil)
         #expect(records.first?.headerFrom == "<evil>example.com")
@@ -92,8 +97,10 @@ struct MalformedInputTests {
 
     @Test("Upper-case and non-standard values are normalised with warnings")
     func normalisation() throws {
-        let record = Self.record.replacingOccurrences("<dkim>pass</dkim><spf>fail</spf>", "<dkim>Pass</dkim><spf>FAIL</spf>")
-            .replacingOccurrences("<result>fail</result></spf>", "<result>hardfail</result><scope>MFrom</scope></spf>")
+        let record = Self.record.replacingOccurrences(
+            "<dkim>pass</dkim><spf>fail</spf>", "<dkim>Pass</dkim><spf>FAIL</spf>"
+        )
+        .replacingOccurrences("<result>fail</result></spf>", "<result>hardfail</result><scope>MFrom</scope></spf>")
         let (totals, records, error) = try parse(Self.report(records: record))
         #expect(error == nil)
         let r = try #require(records.first)
@@ -162,11 +169,14 @@ struct MalformedInputTests {
         #expect(totals?.messages == 3)
     }
 
-    @Test("A date range that runs backwards, before 1970 or over a year is refused", arguments: [
-        ("1700086399", "1700000000"), ("-9223372036854775808", "1"), ("0", "999999999999999999"),
-    ])
+    @Test(
+        "A date range that runs backwards, before 1970 or over a year is refused",
+        arguments: [
+            ("1700086399", "1700000000"), ("-9223372036854775808", "1"), ("0", "999999999999999999"),
+        ])
     func implausiblePeriod(_ begin: String, _ end: String) throws {
-        let xml = Self.report().replacingOccurrences("<begin>1700000000</begin><end>1700086399</end>", "<begin>\(begin)</begin><end>\(end)</end>")
+        let xml = Self.report().replacingOccurrences(
+            "<begin>1700000000</begin><end>1700086399</end>", "<begin>\(begin)</begin><end>\(end)</end>")
         let (_, _, error) = try parse(xml)
         #expect(error?.contains("date_range") == true, "\(error ?? "no error")")
     }
@@ -174,7 +184,8 @@ struct MalformedInputTests {
     @Test("A foreign element with a report element's name does not hide the real one")
     func foreignNamespace() throws {
         let xml = Self.report(policy: "").replacingOccurrences(
-            "<policy_published><domain>", #"<policy_published xmlns:v="urn:x"><v:domain>evil.example</v:domain><domain>"#)
+            "<policy_published><domain>",
+            #"<policy_published xmlns:v="urn:x"><v:domain>evil.example</v:domain><domain>"#)
         let (totals, _, error) = try parse(xml)
         #expect(error == nil)
         #expect(totals?.header.policy.domain == "example.com")

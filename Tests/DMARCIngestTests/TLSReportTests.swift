@@ -31,7 +31,8 @@ struct TLSReportTests {
         #expect(p.policyDomain == "company-y.example")
         #expect(p.mxHosts == ["*.mail.company-y.example"])
         #expect(p.successfulSessions == 5326 && p.failedSessions == 303)
-        #expect(p.failures.map(\.resultType) == ["certificate-expired", "starttls-not-supported", "validation-failure"])
+        #expect(
+            p.failures.map(\.resultType) == ["certificate-expired", "starttls-not-supported", "validation-failure"])
         #expect(p.failures.last?.failureReasonCode == "X509_V_ERR_PROXY_PATH_LENGTH_EXCEEDED")
         #expect(p.failures[1].additionalInformation?.hasPrefix("https://") == true)
     }
@@ -54,19 +55,23 @@ struct TLSReportTests {
         #expect(noContact.policies.allSatisfy { $0.mxHosts.allSatisfy { !$0.hasPrefix("mx: ") } })
     }
 
-    @Test("Times with offsets and fractions", arguments: [
-        ("2016-04-01T00:00:00Z", Int64(1_459_468_800)), ("2016-04-01T09:00:00+09:00", 1_459_468_800),
-        ("2016-04-01T00:00:00.123Z", 1_459_468_800), ("2016-04-01 00:00:00Z", 1_459_468_800),
-    ])
+    @Test(
+        "Times with offsets and fractions",
+        arguments: [
+            ("2016-04-01T00:00:00Z", Int64(1_459_468_800)), ("2016-04-01T09:00:00+09:00", 1_459_468_800),
+            ("2016-04-01T00:00:00.123Z", 1_459_468_800), ("2016-04-01 00:00:00Z", 1_459_468_800),
+        ])
     func times(_ text: String, _ epoch: Int64) {
         #expect(RFC3339.epoch(text) == epoch)
     }
 
-    @Test("Broken TLS-RPT JSON gets a clear error", arguments: [
-        ("{", "not valid JSON"), (#"{"policies": []}"#, "organization-name"),
-        (#"{"organization-name": "x", "report-id": "1", "policies": []}"#, "date-range"),
-        (#"{"a": 1}"#, "not a TLS-RPT report"),
-    ])
+    @Test(
+        "Broken TLS-RPT JSON gets a clear error",
+        arguments: [
+            ("{", "not valid JSON"), (#"{"policies": []}"#, "organization-name"),
+            (#"{"organization-name": "x", "report-id": "1", "policies": []}"#, "date-range"),
+            (#"{"a": 1}"#, "not a TLS-RPT report"),
+        ])
     func broken(_ json: String, _ expected: String) {
         do {
             _ = try TLSReportParser.parse(Array(json.utf8))

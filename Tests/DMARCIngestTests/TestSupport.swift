@@ -1,13 +1,14 @@
 import DMARCCore
+
 @testable import DMARCIngest
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// Paths of the fixtures, found from this source file (tests never read the workspace corpus).

@@ -7,9 +7,12 @@ import Testing
 /// Zones for good and broken set-ups, served by dnsmasq on loopback. DKIM keys were made once with
 /// `openssl genrsa 512|2048 | openssl rsa -pubout -outform DER | base64 -w0`.
 enum CheckZone {
-    static let key512 = "MFwwDQYJKoZIhvcNAQEBBQADSwAwSAJBAL/oB1nwzRvoTm9pDQ4p900vVpdtkic+ivcPUnYVz2rQJUlmPUAgUQ9jmJpmnbVVQJopVRWoL3vKQjhE/HJscccCAwEAAQ=="
-    static let key2048a = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAqgnBjsawk1gSL3+PKhcVHLRYNonqdrfuC4dhACcSDsdhxKNdFv5+zAJvWwkr8eCe8WHwb+MOCwt3Ef8oe53FTLMu3PQ1COYsT6jtTI8vFoQh5S9Imp+FJlS0Wy6kAeUH+f8b1ITrYisaWSaCqfatlRd/YPTs"
-    static let key2048b = "YipXj/oMa7SXuIFEh+b8AE90JKjJxxuZGFQ0npUSyezouQDPircN2w8qW11y7z84yMmoFYUQDdCe/9lAJa8HxuQy+FDnrN+3Ts8Aa0iSlobd0IV/OgNLy31irZq1a7rdT8kVvACjApFbBAse5UiyeA4WSyNEg0PlN4Spzsi2BSs6Xg8gCb4auCXbYwIDAQAB"
+    static let key512 =
+        "MFwwDQYJKoZIhvcNAQEBBQADSwAwSAJBAL/oB1nwzRvoTm9pDQ4p900vVpdtkic+ivcPUnYVz2rQJUlmPUAgUQ9jmJpmnbVVQJopVRWoL3vKQjhE/HJscccCAwEAAQ=="
+    static let key2048a =
+        "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAqgnBjsawk1gSL3+PKhcVHLRYNonqdrfuC4dhACcSDsdhxKNdFv5+zAJvWwkr8eCe8WHwb+MOCwt3Ef8oe53FTLMu3PQ1COYsT6jtTI8vFoQh5S9Imp+FJlS0Wy6kAeUH+f8b1ITrYisaWSaCqfatlRd/YPTs"
+    static let key2048b =
+        "YipXj/oMa7SXuIFEh+b8AE90JKjJxxuZGFQ0npUSyezouQDPircN2w8qW11y7z84yMmoFYUQDdCe/9lAJa8HxuQy+FDnrN+3Ts8Aa0iSlobd0IV/OgNLy31irZq1a7rdT8kVvACjApFbBAse5UiyeA4WSyNEg0PlN4Spzsi2BSs6Xg8gCb4auCXbYwIDAQAB"
 
     static let lines: [String] = [
         // good.test: everything right; the DMARC and DKIM TXT records come in several strings.
@@ -111,9 +114,12 @@ struct DomainCheckTests {
 
     /// Lookup counts worked out by hand from the zone with RFC 7208 §4.6.4: include, a, mx, ptr,
     /// exists and redirect count, across includes; ip4, ip6 and all do not; a loop stops counting.
-    @Test("Every SPF fixture's lookup count is the RFC's", arguments: [
-        ("good.test", 1), ("counting.test", 5), ("many.test", 11), ("void.test", 3), ("loop.test", 2), ("weak.test", 0),
-    ])
+    @Test(
+        "Every SPF fixture's lookup count is the RFC's",
+        arguments: [
+            ("good.test", 1), ("counting.test", 5), ("many.test", 11), ("void.test", 3), ("loop.test", 2),
+            ("weak.test", 0),
+        ])
     func lookupCounts(_ domain: String, _ expected: Int) {
         #expect(checker.check(domain: domain).spf.dnsLookups == expected)
     }
@@ -183,7 +189,8 @@ struct DomainCheckTests {
     @Test("A silent nameserver gives clear findings, never a hang")
     func silentNameserver() {
         let silent = SilentDNSServer()
-        let slow = DomainChecker(resolver: DNSResolver(DNSConfiguration(server: "127.0.0.1", port: silent.port, timeout: 1, tries: 1)))
+        let slow = DomainChecker(
+            resolver: DNSResolver(DNSConfiguration(server: "127.0.0.1", port: silent.port, timeout: 1, tries: 1)))
         let start = Date()
         let r = slow.check(domain: "good.test")
         #expect(Date().timeIntervalSince(start) < 60)

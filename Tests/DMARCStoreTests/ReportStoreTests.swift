@@ -1,13 +1,13 @@
 import DMARCCore
 import Testing
 
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 @testable import DMARCStore
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 @Suite("SQLite store")
 struct ReportStoreTests {
@@ -15,7 +15,8 @@ struct ReportStoreTests {
     var path: String { "\(dir)/store.sqlite3" }
 
     init() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("dmarcwatch-store-\(UUID().uuidString)").path
+        dir =
+            FileManager.default.temporaryDirectory.appendingPathComponent("dmarcwatch-store-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     }
 

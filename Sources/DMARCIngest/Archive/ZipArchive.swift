@@ -1,5 +1,5 @@
-import DMARCCore
 internal import CArchive
+import DMARCCore
 
 /// libarchive's read callback; `client` is an unretained `ZipSource` owned by the reader.
 func zipArchiveRead(

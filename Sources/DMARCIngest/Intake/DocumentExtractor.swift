@@ -42,7 +42,8 @@ struct DocumentExtractor {
                 return RatioBoundedStream(gunzip, compressed: counted, limits: limits)
             }
             try examine(
-                label: label, open: inflated, depth: depth + 1, inMessage: inMessage, insideArchive: insideArchive, into: &found)
+                label: label, open: inflated, depth: depth + 1, inMessage: inMessage, insideArchive: insideArchive,
+                into: &found)
         case .zip where insideArchive:
             // Archives inside archives multiply work without bound ("42.zip"); reports never need them.
             found.append(.problem(label: label, message: "a zip archive inside a zip archive is not read"))
@@ -72,7 +73,8 @@ struct DocumentExtractor {
                 guard [.gzip, .zip, .xml, .json].contains(leafKind) else { continue }
                 let bytes = leaf.bytes
                 try examine(
-                    label: Self.join(label, leaf.label), open: { MemoryStream(bytes) }, depth: depth + 1, inMessage: true,
+                    label: Self.join(label, leaf.label), open: { MemoryStream(bytes) }, depth: depth + 1,
+                    inMessage: true,
                     insideArchive: insideArchive, into: &found)
             }
             if found.count == before && walk.looksLikeFailureReport {
@@ -88,7 +90,9 @@ struct DocumentExtractor {
         case .unknown:
             if !inMessage {
                 found.append(
-                    .problem(label: label, message: "not a report: the content is not XML, JSON, gzip, zip or a mail message"))
+                    .problem(
+                        label: label, message: "not a report: the content is not XML, JSON, gzip, zip or a mail message"
+                    ))
             }
         }
     }

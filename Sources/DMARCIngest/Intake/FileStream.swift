@@ -1,7 +1,7 @@
 import DMARCCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Reads a file through its descriptor, which is closed in `deinit`. Small reads (libxml2 asks

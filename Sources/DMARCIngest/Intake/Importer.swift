@@ -2,7 +2,7 @@ import DMARCCore
 import DMARCStore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The import pipeline: every input's raw bytes are stored first, then its documents are found
@@ -56,7 +56,9 @@ public final class Importer {
 
     private func importDirectory(_ path: String) {
         var st = stat()
-        guard stat(path, &st) == 0, visitedDirectories.insert([UInt64(st.st_dev), UInt64(st.st_ino)]).inserted else { return }
+        guard stat(path, &st) == 0, visitedDirectories.insert([UInt64(st.st_dev), UInt64(st.st_ino)]).inserted else {
+            return
+        }
         let entries = Self.listDirectory(path)
         let isMaildir = ["cur", "new", "tmp"].allSatisfy { entries.contains($0) }
         for name in entries {
@@ -124,7 +126,9 @@ public final class Importer {
             let name = "\(path) message \(index)"
             if oversized {
                 summary.documents += 1
-                fail(source: name, "message is larger than the limit of \(ByteCount.format(limits.messageBytes)); not imported")
+                fail(
+                    source: name,
+                    "message is larger than the limit of \(ByteCount.format(limits.messageBytes)); not imported")
                 return
             }
             let bytes = message
@@ -253,7 +257,8 @@ public final class Importer {
             let peek = try PeekStream(hashing, peek: 512)
             let kind = ContentKind.sniff(peek.head)
             let started = Self.monotonic()
-            let stored = try store.storeRaw(stream: peek, origin: origin, mediaType: kind.rawValue, digest: { hashing.hexDigest })
+            let stored = try store.storeRaw(
+                stream: peek, origin: origin, mediaType: kind.rawValue, digest: { hashing.hexDigest })
             lastInputStored = true
             switch stored {
             case .stored(let id): lastRawDocumentID = id
@@ -312,7 +317,8 @@ public final class Importer {
     private func process(rawID: Int64, name: String, open: @escaping () throws -> ByteStream) throws {
         var found: [FoundDocument] = []
         do {
-            try DocumentExtractor(limits: limits).examine(label: "", open: open, depth: 0, inMessage: false, into: &found)
+            try DocumentExtractor(limits: limits).examine(
+                label: "", open: open, depth: 0, inMessage: false, into: &found)
         } catch {
             found.append(.problem(label: "", message: "\(error)"))
         }
@@ -374,20 +380,25 @@ public final class Importer {
             summary.ignored += 1
         } else if !problems.isEmpty {
             let error = problems.joined(separator: "; ")
-            try store.markRaw(id: rawID, status: .failed, kind: reportCount > 0 ? "aggregate" : nil, error: error,
+            try store.markRaw(
+                id: rawID, status: .failed, kind: reportCount > 0 ? "aggregate" : nil, error: error,
                 warnings: warnings, reportCount: reportCount)
             fail(source: name, error)
         } else if newReports > 0 || tlsReports > 0 {
             try store.markRaw(
-                id: rawID, status: .parsed, kind: newReports > 0 ? "aggregate" : "tlsrpt", error: nil, warnings: warnings,
+                id: rawID, status: .parsed, kind: newReports > 0 ? "aggregate" : "tlsrpt", error: nil,
+                warnings: warnings,
                 reportCount: reportCount + tlsReports)
             summary.imported += 1
         } else if duplicateReports > 0 {
-            try store.markRaw(id: rawID, status: .duplicate, kind: "aggregate", error: nil, warnings: warnings, reportCount: reportCount)
+            try store.markRaw(
+                id: rawID, status: .duplicate, kind: "aggregate", error: nil, warnings: warnings,
+                reportCount: reportCount)
             summary.duplicates += 1
         } else {
             try store.markRaw(
-                id: rawID, status: .ignored, kind: "none", error: noReport ?? "no report found", warnings: [], reportCount: 0)
+                id: rawID, status: .ignored, kind: "none", error: noReport ?? "no report found", warnings: [],
+                reportCount: 0)
             summary.ignored += 1
         }
     }
@@ -403,7 +414,9 @@ public final class Importer {
 
     // MARK: Documents
 
-    private func parseAggregate(rawID: Int64, label: String, open: () throws -> ByteStream) throws -> AggregateParseOutcome {
+    private func parseAggregate(rawID: Int64, label: String, open: () throws -> ByteStream) throws
+        -> AggregateParseOutcome
+    {
         let writer = ProgressSink(store.reportWriter(rawDocumentID: rawID, sourceName: label.isEmpty ? nil : label)) {
             [weak self] records in
             guard let self else { return }

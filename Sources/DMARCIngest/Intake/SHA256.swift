@@ -1,5 +1,5 @@
-import DMARCCore
 internal import CCrypto
+import DMARCCore
 
 /// SHA-256 through OpenSSL's EVP interface, computed while bytes pass.
 /// See https://www.openssl.org/docs/man3.0/man3/EVP_DigestInit.html

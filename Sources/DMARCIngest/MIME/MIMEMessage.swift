@@ -77,7 +77,8 @@ enum MIMEMessage {
     }
 
     private static func visit(
-        _ object: UnsafeMutablePointer<GMimeObject>, depth: Int, maxDepth: Int, counter: inout Int, into walk: inout MIMEWalk
+        _ object: UnsafeMutablePointer<GMimeObject>, depth: Int, maxDepth: Int, counter: inout Int,
+        into walk: inout MIMEWalk
     ) {
         guard depth <= maxDepth else {
             walk.truncatedDepth = true

@@ -1,9 +1,9 @@
 import DMARCCore
 
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// Any JSON value, decoded without a schema so the reader can accept the shapes real senders
@@ -88,7 +88,9 @@ enum TLSReportParser {
         guard let org = json["organization-name"]?.string, !org.isEmpty else {
             throw IngestError("the TLS-RPT report has no organization-name")
         }
-        guard let id = json["report-id"]?.string, !id.isEmpty else { throw IngestError("the TLS-RPT report has no report-id") }
+        guard let id = json["report-id"]?.string, !id.isEmpty else {
+            throw IngestError("the TLS-RPT report has no report-id")
+        }
         guard let startText = json["date-range"]?["start-datetime"]?.string, let start = RFC3339.epoch(startText),
             let endText = json["date-range"]?["end-datetime"]?.string, let end = RFC3339.epoch(endText), end >= start
         else {
@@ -114,7 +116,8 @@ enum TLSReportParser {
             if result.policyType.isEmpty {
                 warnings.add(code: "missing-value", "a policy has no policy-type")
             } else if !["sts", "tlsa", "no-policy-found"].contains(result.policyType) {
-                warnings.add(code: "unknown-value", "unknown policy-type \"\(result.policyType.prefix(64))\" kept as reported")
+                warnings.add(
+                    code: "unknown-value", "unknown policy-type \"\(result.policyType.prefix(64))\" kept as reported")
             }
             result.policyStrings = p?["policy-string"]?.strings ?? []
             if result.policyType == "tlsa", result.policyStrings.count == 1, result.policyStrings[0].hasPrefix("["),
@@ -124,15 +127,18 @@ enum TLSReportParser {
                 warnings.add(code: "value-mapped", "a TLSA policy-string holding a JSON array was read as its strings")
             }
             result.policyDomain = p?["policy-domain"]?.string.map(DomainName.normalized)
-            result.mxHosts = (p?["mx-host"] ?? p?["mx-host-pattern"])?.strings.map { host in
-                host.hasPrefix("mx: ") ? String(host.dropFirst(4)) : host
-            } ?? []
+            result.mxHosts =
+                (p?["mx-host"] ?? p?["mx-host-pattern"])?.strings.map { host in
+                    host.hasPrefix("mx: ") ? String(host.dropFirst(4)) : host
+                } ?? []
             result.successfulSessions = entry["summary"]?["total-successful-session-count"]?.integer ?? 0
             result.failedSessions = entry["summary"]?["total-failure-session-count"]?.integer ?? 0
             if case .array(let details)? = entry["failure-details"] {
                 for d in details {
                     var f = TLSFailureDetail(resultType: d["result-type"]?.string?.lowercased() ?? "")
-                    if f.resultType.isEmpty { warnings.add(code: "missing-value", "a failure detail has no result-type") }
+                    if f.resultType.isEmpty {
+                        warnings.add(code: "missing-value", "a failure detail has no result-type")
+                    }
                     f.sendingMTAIP = d["sending-mta-ip"]?.string
                     f.receivingMXHostname = d["receiving-mx-hostname"]?.string.map(DomainName.normalized)
                     f.receivingMXHelo = d["receiving-mx-helo"]?.string

@@ -16,7 +16,9 @@ struct AggregateReportReader {
                 bytes = try open().readAll(limit: limits.repairBytes, what: "a malformed document to be repaired")
             } catch is LimitExceeded {
                 throw XMLSyntaxError(
-                    message: "\(original.message) (the document is over \(ByteCount.format(limits.repairBytes)), too large to repair)")
+                    message:
+                        "\(original.message) (the document is over \(ByteCount.format(limits.repairBytes)), too large to repair)"
+                )
             }
             let (fixed, repairs) = XMLRepair.repair(bytes)
             do {
@@ -25,10 +27,12 @@ struct AggregateReportReader {
                 let recovered =
                     repairs + [
                         ParseWarning(
-                            code: "xml-recovered", message: "\(original.message); read in recovery mode, data may be missing")
+                            code: "xml-recovered",
+                            message: "\(original.message); read in recovery mode, data may be missing")
                     ]
                 do {
-                    return try parser.parse(stream: MemoryStream(fixed), recover: true, initialWarnings: recovered, sink: sink)
+                    return try parser.parse(
+                        stream: MemoryStream(fixed), recover: true, initialWarnings: recovered, sink: sink)
                 } catch is XMLSyntaxError {
                     throw original
                 }

@@ -1,5 +1,5 @@
-import DMARCCore
 internal import CLibXML2
+import DMARCCore
 
 /// A document that is not well-formed XML, with libxml2's message and position.
 struct XMLSyntaxError: Error, CustomStringConvertible {
@@ -33,7 +33,8 @@ final class XMLInputContext {
 
 /// libxml2's read callback. `context` is an unretained `XMLInputContext` that the parser keeps
 /// alive until the reader is freed.
-func xmlInputRead(_ context: UnsafeMutableRawPointer?, _ buffer: UnsafeMutablePointer<CChar>?, _ length: Int32) -> Int32 {
+func xmlInputRead(_ context: UnsafeMutableRawPointer?, _ buffer: UnsafeMutablePointer<CChar>?, _ length: Int32) -> Int32
+{
     guard let context, let buffer, length > 0 else { return -1 }
     let input = Unmanaged<XMLInputContext>.fromOpaque(context).takeUnretainedValue()
     do {
@@ -74,7 +75,8 @@ struct AggregateXMLParser {
         let context = Unmanaged.passUnretained(input).toOpaque()
         // NOBLANKS drops the white space between elements, which is most text nodes of a report.
         var options = Int32(
-            XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue | XML_PARSE_NOBLANKS.rawValue)
+            XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue
+                | XML_PARSE_NOBLANKS.rawValue)
         if recover { options |= Int32(XML_PARSE_RECOVER.rawValue) }
         guard let reader = xmlReaderForIO(xmlInputRead, xmlInputClose, context, nil, nil, options) else {
             throw IngestError("libxml2 could not start a reader")
@@ -218,7 +220,8 @@ private struct ParserState {
                 case "urn:ietf:params:xml:ns:dmarc-2.0": header.flavour = .rfc9990
                 case nil, "http://dmarc.org/dmarc-xml/0.1": header.flavour = .rfc7489
                 case let other?:
-                    warnings.add(code: "unknown-namespace", "unknown report namespace \(other); parsed by element names")
+                    warnings.add(
+                        code: "unknown-namespace", "unknown report namespace \(other); parsed by element names")
                 }
             } else if stack.count >= 1 {
                 throw IngestError("not a DMARC aggregate report: the root element is not <feedback>")
@@ -291,7 +294,8 @@ private struct ParserState {
         if let canonical = ValueNormalizer.canonicalValue(t, as: field) {
             if t.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) {
                 warnings.add(
-                    code: "value-mapped", "\(field.rawValue) \"\(String(decoding: t.prefix(64), as: UTF8.self))\" read as \"\(canonical)\"")
+                    code: "value-mapped",
+                    "\(field.rawValue) \"\(String(decoding: t.prefix(64), as: UTF8.self))\" read as \"\(canonical)\"")
             }
             return canonical
         }
@@ -354,7 +358,8 @@ private struct ParserState {
                 if let n = Int(v), (0...100).contains(n) {
                     header.policy.pct = n
                 } else {
-                    warnings.add(code: "invalid-value", "pct \"\(v.prefix(64))\" is not a number from 0 to 100; ignored")
+                    warnings.add(
+                        code: "invalid-value", "pct \"\(v.prefix(64))\" is not a number from 0 to 100; ignored")
                 }
             }
         case .adkim: header.policy.adkim = normalized(.alignment)
@@ -414,7 +419,8 @@ private struct ParserState {
             case (.authResults, .spf, .humanResult): currentSPF.humanResult = value
             default: break
             }
-        case (.record, 4) where path[path0 + 1] == .row && path[path0 + 2] == .policyEvaluated && path[path0 + 3] == .reason:
+        case (.record, 4)
+        where path[path0 + 1] == .row && path[path0 + 2] == .policyEvaluated && path[path0 + 3] == .reason:
             switch tag {
             case .type:
                 currentReason.type = normalized(.overrideType) ?? "other"
@@ -434,7 +440,8 @@ private struct ParserState {
             warnings.add(code: "missing-value", "date_range \(name) is empty")
             return nil
         }
-        let whole = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? text
+        let whole =
+            text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? text
         if let n = Int64(whole) {
             if whole != text { warnings.add(code: "value-mapped", "date_range \(name) \"\(text)\" read as \(n)") }
             return n
@@ -445,25 +452,26 @@ private struct ParserState {
 
     mutating func finishRecord() throws {
         var r = current
-        let where_ = "record \(recordIndex)"
+        let location = "record \(recordIndex)"
         if r.count < 0 {
-            warnings.add(code: "record-skipped", "\(where_) has no valid <count>; skipped")
+            warnings.add(code: "record-skipped", "\(location) has no valid <count>; skipped")
             return
         }
         if r.count > Self.maximumCount {
-            warnings.add(code: "record-skipped", "\(where_) has an implausible count \(r.count); skipped")
+            warnings.add(code: "record-skipped", "\(location) has an implausible count \(r.count); skipped")
             return
         }
         if r.sourceIP.isEmpty {
             if r.count == 0 {
                 warnings.add(code: "null-record", "an empty record (no source_ip, count 0) was skipped")
             } else {
-                warnings.add(code: "record-skipped", "\(where_) has no <source_ip>; skipped")
+                warnings.add(code: "record-skipped", "\(location) has no <source_ip>; skipped")
             }
             return
         }
         guard let ip = IPAddress(r.sourceIP) else {
-            warnings.add(code: "record-skipped", "\(where_) has an invalid source_ip \"\(r.sourceIP.prefix(64))\"; skipped")
+            warnings.add(
+                code: "record-skipped", "\(location) has an invalid source_ip \"\(r.sourceIP.prefix(64))\"; skipped")
             return
         }
         // inet_pton accepts only canonical dotted quads, so IPv4 text is kept as it is.
@@ -500,7 +508,8 @@ private struct ParserState {
         }
         guard begin >= 0, end >= begin, end <= Self.latestEpoch, end - begin <= Self.longestPeriod else {
             throw IngestError(
-                "the report's <date_range> \(begin)–\(end) is not a plausible period (it must run forwards, after 1970, for at most a year)")
+                "the report's <date_range> \(begin)–\(end) is not a plausible period (it must run forwards, after 1970, for at most a year)"
+            )
         }
         if !headerChecked {
             headerChecked = true

@@ -11,12 +11,14 @@ enum XMLRepair {
         if declaresUTF8OrNothing(bytes), let fixed = fixInvalidUTF8(bytes) {
             bytes = fixed.bytes
             warnings.append(
-                ParseWarning(code: "xml-repaired", message: "\(fixed.count) byte(s) of invalid UTF-8 read as windows-1252"))
+                ParseWarning(
+                    code: "xml-repaired", message: "\(fixed.count) byte(s) of invalid UTF-8 read as windows-1252"))
         }
         let stripped = bytes.filter { $0 >= 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
         if stripped.count != bytes.count {
             warnings.append(
-                ParseWarning(code: "xml-repaired", message: "\(bytes.count - stripped.count) control character(s) removed"))
+                ParseWarning(
+                    code: "xml-repaired", message: "\(bytes.count - stripped.count) control character(s) removed"))
             bytes = stripped
         }
         if let fixed = removeUnclosedWrapper(bytes) {
@@ -27,7 +29,8 @@ enum XMLRepair {
         if escaped.count > 0 {
             bytes = escaped.bytes
             warnings.append(
-                ParseWarning(code: "xml-repaired", message: "unescaped markup characters escaped in \(escaped.count) value(s)"))
+                ParseWarning(
+                    code: "xml-repaired", message: "unescaped markup characters escaped in \(escaped.count) value(s)"))
         }
         return (bytes, warnings)
     }
@@ -35,7 +38,9 @@ enum XMLRepair {
     /// Whether the XML declaration names UTF-8 or no encoding at all.
     static func declaresUTF8OrNothing(_ bytes: [UInt8]) -> Bool {
         let head = Array(String(decoding: bytes.prefix(200), as: UTF8.self).lowercased().utf8)
-        guard head.starts(with: Array("<?xml".utf8)), let close = head.firstRange(of: Array("?>".utf8)) else { return true }
+        guard head.starts(with: Array("<?xml".utf8)), let close = head.firstRange(of: Array("?>".utf8)) else {
+            return true
+        }
         let decl = Array(head[..<close.lowerBound])
         guard let enc = decl.firstRange(of: Array("encoding".utf8)) else { return true }
         let rest = decl[enc.upperBound...].drop(while: { $0 == 0x20 || $0 == 0x3D || $0 == 0x22 || $0 == 0x27 })
@@ -109,7 +114,9 @@ enum XMLRepair {
                 continue
             }
             guard let close = bytes[i..<feedback.lowerBound].firstIndex(of: 0x3E) else { return nil }
-            let nameEnd = bytes[(i + 1)..<close].firstIndex { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D || $0 == 0x2F } ?? close
+            let nameEnd =
+                bytes[(i + 1)..<close].firstIndex { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D || $0 == 0x2F }
+                ?? close
             let name = Array(bytes[(i + 1)..<nameEnd])
             let selfClosing = bytes[close - 1] == 0x2F
             if !selfClosing && bytes.firstRange(of: Array("</".utf8) + name + [0x3E]) == nil {

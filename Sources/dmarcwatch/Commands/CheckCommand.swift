@@ -41,11 +41,14 @@ enum CheckCommand {
         }
         // Room for the longest name the check queries (selector._domainkey.DOMAIN).
         guard DomainName.normalized(domain).utf8.count <= 200 else {
-            throw UsageError(message: "\(domain) is too long to check (the names queried under it would exceed 253 characters)")
+            throw UsageError(
+                message: "\(domain) is too long to check (the names queried under it would exceed 253 characters)")
         }
         var timeout = 3
         if let t = args.value("--timeout") {
-            guard let n = Int(t), (1...60).contains(n) else { throw UsageError(message: "--timeout must be 1 to 60 seconds") }
+            guard let n = Int(t), (1...60).contains(n) else {
+                throw UsageError(message: "--timeout must be 1 to 60 seconds")
+            }
             timeout = n
         }
         var configuration = DNSConfiguration(timeout: timeout)
@@ -73,7 +76,8 @@ enum DomainCheckOutput {
         .array(
             list.map {
                 .object([
-                    ("severity", .string($0.severity.rawValue)), ("code", .string($0.code)), ("message", .string($0.message)),
+                    ("severity", .string($0.severity.rawValue)), ("code", .string($0.code)),
+                    ("message", .string($0.message)),
                     ("fix", .string($0.fix)),
                 ])
             })
@@ -111,7 +115,8 @@ enum DomainCheckOutput {
                         .array(
                             r.spf.tree.map {
                                 .object([
-                                    ("depth", .int($0.depth)), ("domain", .string($0.domain)), ("record", .optional($0.record)),
+                                    ("depth", .int($0.depth)), ("domain", .string($0.domain)),
+                                    ("record", .optional($0.record)),
                                     ("lookups", .int($0.lookups)),
                                 ])
                             })
@@ -123,9 +128,12 @@ enum DomainCheckOutput {
                 .array(
                     r.dkim.map {
                         .object([
-                            ("selector", .string($0.selector)), ("name", .string($0.name)), ("record", .optional($0.record)),
-                            ("cname_chain", .array($0.cnameChain.map { .string($0) })), ("key_type", .optional($0.keyType)),
-                            ("key_bits", .optional($0.keyBits)), ("testing", .bool($0.testing)), ("revoked", .bool($0.revoked)),
+                            ("selector", .string($0.selector)), ("name", .string($0.name)),
+                            ("record", .optional($0.record)),
+                            ("cname_chain", .array($0.cnameChain.map { .string($0) })),
+                            ("key_type", .optional($0.keyType)),
+                            ("key_bits", .optional($0.keyBits)), ("testing", .bool($0.testing)),
+                            ("revoked", .bool($0.revoked)),
                         ])
                     })
             ),
@@ -175,17 +183,21 @@ enum DomainCheckOutput {
             t += "no record\n"
         }
         t += "  \(verdict(r, prefix: "spf"))  SPF      "
-        t += r.spf.record.map { "\"\($0)\"  (\(r.spf.dnsLookups)/10 DNS lookups, \(r.spf.voidLookups)/2 void)" } ?? "no record"
+        t +=
+            r.spf.record.map { "\"\($0)\"  (\(r.spf.dnsLookups)/10 DNS lookups, \(r.spf.voidLookups)/2 void)" }
+            ?? "no record"
         t += "\n"
         for line in r.spf.tree.dropFirst() {
-            t += String(repeating: "  ", count: line.depth + 8) + "\(line.domain): \(line.record ?? "(no SPF record)")\n"
+            t +=
+                String(repeating: "  ", count: line.depth + 8) + "\(line.domain): \(line.record ?? "(no SPF record)")\n"
         }
         let found = r.dkim.filter { $0.record != nil }
         t += "  \(verdict(r, prefix: "dkim"))  DKIM     "
         t += found.isEmpty ? "no key found for the selectors tried\n" : "\n"
         for k in found {
             let bits = k.keyBits.map { "\($0)-bit " } ?? ""
-            t += "             \(k.name): \(bits)\(k.keyType ?? "rsa")\(k.revoked ? " (revoked)" : "")\(k.testing ? " (testing)" : "")"
+            t +=
+                "             \(k.name): \(bits)\(k.keyType ?? "rsa")\(k.revoked ? " (revoked)" : "")\(k.testing ? " (testing)" : "")"
             t += k.cnameChain.isEmpty ? "\n" : " via CNAME \(k.cnameChain.joined(separator: " -> "))\n"
         }
         t += "  \(verdict(r, prefix: "mx"))  MX       \(r.mx.isEmpty ? "none" : r.mx.joined(separator: ", "))\n"

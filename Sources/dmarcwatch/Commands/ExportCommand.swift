@@ -2,7 +2,7 @@ import DMARCCore
 import DMARCStore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 enum ExportCommand {
@@ -39,16 +39,20 @@ enum ExportCommand {
         var fd: Int32 = 1
         if let path = args.value("--output") {
             fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-            guard fd >= 0 else { throw UsageError(message: "cannot write \(path): \(String(cString: strerror(errno)))") }
+            guard fd >= 0 else {
+                throw UsageError(message: "cannot write \(path): \(String(cString: strerror(errno)))")
+            }
         }
         defer { if fd != 1 { close(fd) } }
         let out = BufferedOutput(fd: fd)
         if format == "csv" {
             out.write(ParsedmarcFormat.csvHeader())
             var current: StoredReport?
-            try store.exportReports(filter, report: { current = $0 }, record: { r in
-                out.write(ParsedmarcFormat.csvRow(report: current!, record: r))
-            }, reportEnd: {})
+            try store.exportReports(
+                filter, report: { current = $0 },
+                record: { r in
+                    out.write(ParsedmarcFormat.csvRow(report: current!, record: r))
+                }, reportEnd: {})
         } else {
             out.write("[")
             var firstReport = true
@@ -64,7 +68,9 @@ enum ExportCommand {
                     firstRecord = true
                 },
                 record: { r in
-                    out.write((firstRecord ? "\n" : ",\n") + ParsedmarcFormat.jsonRecord(report: current!, record: r).serialized())
+                    out.write(
+                        (firstRecord ? "\n" : ",\n")
+                            + ParsedmarcFormat.jsonRecord(report: current!, record: r).serialized())
                     firstRecord = false
                 },
                 reportEnd: { out.write("]}") })

@@ -53,12 +53,16 @@ enum ImportCommand {
             ("failed", .int(s.failed)), ("ignored", .int(s.ignored)), ("reports", .int(s.reports)),
             ("tls_reports", .int(s.tlsReports)),
             ("records", .int(s.records)), ("messages", .int(s.messages)),
-            ("failures", .array(s.failures.map { .object([("source", .string($0.source)), ("error", .string($0.error))]) })),
+            (
+                "failures",
+                .array(s.failures.map { .object([("source", .string($0.source)), ("error", .string($0.error))]) })
+            ),
         ])
     }
 
     static func human(_ s: ImportSummary) -> String {
-        var text = "\(grouped(s.documents)) document(s): \(grouped(s.imported)) imported, \(grouped(s.duplicates)) duplicate, "
+        var text =
+            "\(grouped(s.documents)) document(s): \(grouped(s.imported)) imported, \(grouped(s.duplicates)) duplicate, "
         text += "\(grouped(s.failed)) failed, \(grouped(s.ignored)) ignored\n"
         text += "\(grouped(s.reports)) new report(s), \(grouped(s.records)) records, \(grouped(s.messages)) messages"
         text += s.tlsReports > 0 ? "; \(grouped(s.tlsReports)) new TLS report(s)\n" : "\n"
@@ -87,7 +91,8 @@ final class ProgressLine {
         let elapsed = max(now - start, 0.001)
         let rate = Int64(Double(s.records) / elapsed)
         Console.err(
-            "\r\u{1B}[K\(grouped(s.documents)) files, \(grouped(s.reports)) reports, \(grouped(s.records)) records (\(grouped(rate)) records/s)")
+            "\r\u{1B}[K\(grouped(s.documents)) files, \(grouped(s.reports)) reports, \(grouped(s.records)) records (\(grouped(rate)) records/s)"
+        )
         shown = true
     }
 

@@ -28,12 +28,15 @@ enum IngestCommand {
     static let tempFail: Int32 = 75
 
     static func run(_ args: Arguments, _ context: Context) throws -> Int32 {
-        guard args.positionals.isEmpty else { throw UsageError(message: "ingest reads standard input and takes no PATH") }
+        guard args.positionals.isEmpty else {
+            throw UsageError(message: "ingest reads standard input and takes no PATH")
+        }
         let store: ReportStore
         do {
             store = try context.openStore()
         } catch {
-            Console.err("dmarcwatch ingest: cannot open the database \(context.databasePath): \(error); the MTA should retry\n")
+            Console.err(
+                "dmarcwatch ingest: cannot open the database \(context.databasePath): \(error); the MTA should retry\n")
             return tempFail
         }
         let importer = Importer(store: store)

@@ -4,7 +4,7 @@ import DMARCNet
 import DMARCStore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 enum MailboxCommand {
@@ -39,7 +39,9 @@ enum MailboxCommand {
     static func run(_ args: Arguments, _ context: Context) throws -> Int32 {
         switch args.positionals.first {
         case "add":
-            guard let url = args.value("--url"), let user = args.value("--user"), let file = args.value("--password-file") else {
+            guard let url = args.value("--url"), let user = args.value("--user"),
+                let file = args.value("--password-file")
+            else {
                 throw UsageError(message: "mailbox add needs --url, --user and --password-file")
             }
             let endpoint: IMAPEndpoint
@@ -54,7 +56,8 @@ enum MailboxCommand {
                 url: endpoint.display, username: user, password: password, doneFolder: args.value("--done-folder"),
                 failedFolder: args.value("--failed-folder"), allowPlaintext: endpoint.security == .plaintext,
                 caFile: args.value("--ca-file"))
-            Console.out("Mailbox \(id) added: \(endpoint.display) (user \(user)). Run 'dmarcwatch fetch' to pull reports.\n")
+            Console.out(
+                "Mailbox \(id) added: \(endpoint.display) (user \(user)). Run 'dmarcwatch fetch' to pull reports.\n")
             return ExitCode.success
         case "list":
             let boxes = try context.openStore().mailboxes()
@@ -76,7 +79,9 @@ enum MailboxCommand {
                 var line = "\(b.id)  \(b.url)  user \(b.username)"
                 if let d = b.doneFolder { line += "  done→\(d)" }
                 if let f = b.failedFolder { line += "  failed→\(f)" }
-                line += b.lastRunAt.map { "  last run \(DayMath.isoDateTime($0))Z, \(b.lastFetched) fetched" } ?? "  never run"
+                line +=
+                    b.lastRunAt.map { "  last run \(DayMath.isoDateTime($0))Z, \(b.lastFetched) fetched" }
+                    ?? "  never run"
                 if let e = b.lastError { line += "\n     last error: \(e)" }
                 Console.out(sanitized(line) + "\n")
             }
@@ -161,7 +166,8 @@ enum FetchCommand {
                     .array(
                         runs.map { r in
                             .object([
-                                ("mailbox", .string(r.mailbox)), ("fetched", .int(r.fetched)), ("reports", .int(r.reports)),
+                                ("mailbox", .string(r.mailbox)), ("fetched", .int(r.fetched)),
+                                ("reports", .int(r.reports)),
                                 ("not_reports", .int(r.notReports)), ("failed", .int(r.failed)),
                                 ("errors", .array(r.errors.map { .string($0) })),
                             ])
@@ -175,7 +181,8 @@ enum FetchCommand {
             for r in runs {
                 Console.out(
                     sanitized(
-                        "\(r.mailbox): \(r.fetched) fetched, \(r.reports) with reports, \(r.notReports) not reports, \(r.failed) failed\n"))
+                        "\(r.mailbox): \(r.fetched) fetched, \(r.reports) with reports, \(r.notReports) not reports, \(r.failed) failed\n"
+                    ))
                 for e in r.errors { Console.err(sanitized("dmarcwatch fetch: \(e)") + "\n") }
             }
         }

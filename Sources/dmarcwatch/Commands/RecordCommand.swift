@@ -28,7 +28,9 @@ enum RecordCommand {
               --json           {"name", "value", "explanations", "authorization_records": [{"name", "value"}]}
 
             """,
-        options: ["--domain", "--policy", "--sp", "--np", "--adkim", "--aspf", "--rua", "--ruf", "--fo", "--legacy-pct"],
+        options: [
+            "--domain", "--policy", "--sp", "--np", "--adkim", "--aspf", "--rua", "--ruf", "--fo", "--legacy-pct",
+        ],
         flags: ["--testing", "--json"],
         run: run
     )
@@ -60,7 +62,10 @@ enum RecordCommand {
                 ("explanations", .array(generated.explanations.map { .string($0) })),
                 (
                     "authorization_records",
-                    .array(generated.authorizationRecords.map { .object([("name", .string($0.name)), ("value", .string($0.value))]) })
+                    .array(
+                        generated.authorizationRecords.map {
+                            .object([("name", .string($0.name)), ("value", .string($0.value))])
+                        })
                 ),
             ])
             Console.out(json.serialized(pretty: true) + "\n")

@@ -39,7 +39,8 @@ enum ReportsCommand {
                     .object([
                         ("id", .int(r.id)), ("reporter", .string(r.reporter)), ("email", .optional(r.email)),
                         ("report_id", .string(r.reportID)), ("domain", .string(r.domain)),
-                        ("begin", .string(DayMath.isoDateTime(r.begin) + "Z")), ("end", .string(DayMath.isoDateTime(r.end) + "Z")),
+                        ("begin", .string(DayMath.isoDateTime(r.begin) + "Z")),
+                        ("end", .string(DayMath.isoDateTime(r.end) + "Z")),
                         ("flavour", .string(r.flavour)), ("policy", .optional(r.policy)), ("records", .int(r.records)),
                         ("messages", .int(r.messages)), ("warnings", .int(r.warnings)), ("source", .string(r.source)),
                     ])
@@ -54,9 +55,11 @@ enum ReportsCommand {
         Console.out("DATE (UTC)  DOMAIN                  REPORTER                  RECORDS  MESSAGES  REPORT ID\n")
         for r in reports {
             let line =
-                DayMath.isoDate(day: DayMath.day(of: r.begin)).padding(to: 12) + String(r.domain.prefix(23)).padding(to: 24)
+                DayMath.isoDate(day: DayMath.day(of: r.begin)).padding(to: 12)
+                + String(r.domain.prefix(23)).padding(to: 24)
                 + String(r.reporter.prefix(25)).padding(to: 26) + grouped(r.records).leftPadded(7) + "  "
-                + grouped(r.messages).leftPadded(8) + "  " + r.reportID + (r.warnings > 0 ? "  (\(r.warnings) warnings)" : "")
+                + grouped(r.messages).leftPadded(8) + "  " + r.reportID
+                + (r.warnings > 0 ? "  (\(r.warnings) warnings)" : "")
             Console.out(sanitized(line) + "\n")
         }
         return ExitCode.success

@@ -6,7 +6,7 @@ import Dispatch
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 enum ServeCommand {
@@ -35,12 +35,15 @@ enum ServeCommand {
     static func run(_ args: Arguments, _ context: Context) throws -> Int32 {
         guard args.positionals.isEmpty else { throw UsageError(message: "serve takes no arguments") }
         let listen = args.value("--listen") ?? "127.0.0.1:8080"
-        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port)
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
+            (0...65535).contains(port)
         else { throw UsageError(message: "--listen must be HOST:PORT") }
         let host = String(listen[..<colon])
         var interval = 300
         if let text = args.value("--poll-interval") {
-            guard let n = Int(text), n >= 1 else { throw UsageError(message: "--poll-interval must be a number of seconds") }
+            guard let n = Int(text), n >= 1 else {
+                throw UsageError(message: "--poll-interval must be a number of seconds")
+            }
             interval = n
         }
         _ = try context.openStore()  // migrations run once, before any thread starts
@@ -50,7 +53,9 @@ enum ServeCommand {
         } catch {
             throw UsageError(message: "\(error)")
         }
-        Console.out("DMARCWatch listening on http://\(host):\(server.port) (health probe: /healthz); mailboxes polled every \(interval) s\n")
+        Console.out(
+            "DMARCWatch listening on http://\(host):\(server.port) (health probe: /healthz); mailboxes polled every \(interval) s\n"
+        )
         let poller = MailboxPoller(databasePath: context.databasePath, interval: interval)
         poller.start()
         let signals = SignalWatcher {

@@ -46,13 +46,16 @@ enum SummaryCommand {
         }
         for d in domains {
             var text = "\(d.domain)\n"
-            text += "  \(grouped(d.reports)) report(s) from \(grouped(d.reporters)) reporter(s), \(grouped(d.records)) records, "
+            text +=
+                "  \(grouped(d.reports)) report(s) from \(grouped(d.reporters)) reporter(s), \(grouped(d.records)) records, "
             text += "\(grouped(d.messages)) messages\n"
             text += "  DMARC pass \(grouped(d.dmarcPass)) (\(percent(d.dmarcPass, of: d.messages)))"
             text += "   DKIM aligned \(grouped(d.dkimPass)) (\(percent(d.dkimPass, of: d.messages)))"
             text += "   SPF aligned \(grouped(d.spfPass)) (\(percent(d.spfPass, of: d.messages)))\n"
             text += "  both failed (spoofing?) \(grouped(d.bothFail)) (\(percent(d.bothFail, of: d.messages)))\n"
-            text += "  dispositions: " + dispositionOrder(d.disposition).map { "\($0.0) \(grouped($0.1))" }.joined(separator: ", ")
+            text +=
+                "  dispositions: "
+                + dispositionOrder(d.disposition).map { "\($0.0) \(grouped($0.1))" }.joined(separator: ", ")
             text += "\n\n"
             Console.out(text)
         }
@@ -70,7 +73,10 @@ enum SummaryCommand {
             ("domain", .string(d.domain)), ("reports", .int(d.reports)), ("reporters", .int(d.reporters)),
             ("records", .int(d.records)), ("messages", .int(d.messages)), ("dmarc_pass", .int(d.dmarcPass)),
             ("dkim_pass", .int(d.dkimPass)), ("spf_pass", .int(d.spfPass)), ("both_fail", .int(d.bothFail)),
-            ("disposition", .object(dispositionOrder(d.disposition).map { ($0.0 == "(empty)" ? "" : $0.0, .int($0.1)) })),
+            (
+                "disposition",
+                .object(dispositionOrder(d.disposition).map { ($0.0 == "(empty)" ? "" : $0.0, .int($0.1)) })
+            ),
         ])
     }
 }

@@ -37,16 +37,26 @@ enum TLSReportsCommand {
                     .array(
                         domains.map { d in
                             .object([
-                                ("domain", .string(d.domain)), ("reports", .int(d.reports)), ("reporters", .int(d.reporters)),
-                                ("successful_sessions", .int(d.successfulSessions)), ("failed_sessions", .int(d.failedSessions)),
+                                ("domain", .string(d.domain)), ("reports", .int(d.reports)),
+                                ("reporters", .int(d.reporters)),
+                                ("successful_sessions", .int(d.successfulSessions)),
+                                ("failed_sessions", .int(d.failedSessions)),
                                 ("policy_types", .array(d.policyTypes.map { .string($0) })),
                                 (
                                     "failures",
-                                    .array(d.failuresByType.map { .object([("result_type", .string($0.type)), ("sessions", .int($0.sessions))]) })
+                                    .array(
+                                        d.failuresByType.map {
+                                            .object([
+                                                ("result_type", .string($0.type)), ("sessions", .int($0.sessions)),
+                                            ])
+                                        })
                                 ),
                                 (
                                     "failing_mx_hosts",
-                                    .array(d.failingMXHosts.map { .object([("host", .string($0.host)), ("sessions", .int($0.sessions))]) })
+                                    .array(
+                                        d.failingMXHosts.map {
+                                            .object([("host", .string($0.host)), ("sessions", .int($0.sessions))])
+                                        })
                                 ),
                             ])
                         })
@@ -62,12 +72,16 @@ enum TLSReportsCommand {
         var text = ""
         for d in domains {
             let total = d.successfulSessions + d.failedSessions
-            text += "\(d.domain.isEmpty ? "(no policy domain)" : d.domain)  [\(d.policyTypes.joined(separator: ", "))]\n"
-            text += "  \(grouped(d.reports)) report(s) from \(grouped(d.reporters)) reporter(s): \(grouped(total)) sessions, "
+            text +=
+                "\(d.domain.isEmpty ? "(no policy domain)" : d.domain)  [\(d.policyTypes.joined(separator: ", "))]\n"
+            text +=
+                "  \(grouped(d.reports)) report(s) from \(grouped(d.reporters)) reporter(s): \(grouped(total)) sessions, "
             text += "\(grouped(d.failedSessions)) failed (\(percent(d.failedSessions, of: total)))\n"
             for f in d.failuresByType { text += "  \(f.type.padding(to: 28))\(grouped(f.sessions)) session(s)\n" }
             if !d.failingMXHosts.isEmpty {
-                text += "  failing MX hosts: " + d.failingMXHosts.map { "\($0.host) (\(grouped($0.sessions)))" }.joined(separator: ", ") + "\n"
+                text +=
+                    "  failing MX hosts: "
+                    + d.failingMXHosts.map { "\($0.host) (\(grouped($0.sessions)))" }.joined(separator: ", ") + "\n"
             }
             text += "\n"
         }

@@ -4,7 +4,7 @@ import DMARCNet
 import DMARCStore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The outcome of fetching one mailbox.
@@ -41,12 +41,15 @@ struct MailboxFetcher {
             for uid in try client.uids(folder) {
                 if shouldStop() { break }
                 do {
-                    try handle(uid: uid, folder: folder, validity: validity, client: client, mailbox: mailbox, result: &result)
+                    try handle(
+                        uid: uid, folder: folder, validity: validity, client: client, mailbox: mailbox, result: &result)
                 } catch {
                     // One retry: libcurl opens a new connection if the old one was dropped. If that
                     // fails too, this run stops here and the next one resumes from this UID.
                     do {
-                        try handle(uid: uid, folder: folder, validity: validity, client: client, mailbox: mailbox, result: &result)
+                        try handle(
+                            uid: uid, folder: folder, validity: validity, client: client, mailbox: mailbox,
+                            result: &result)
                     } catch {
                         result.errors.append("\(error)")
                         break
@@ -61,7 +64,8 @@ struct MailboxFetcher {
     }
 
     private func handle(
-        uid: UInt64, folder: String, validity: UInt64, client: IMAPClient, mailbox: MailboxConfig, result: inout MailboxRun
+        uid: UInt64, folder: String, validity: UInt64, client: IMAPClient, mailbox: MailboxConfig,
+        result: inout MailboxRun
     ) throws {
         if let known = try store.messageState(mailbox: mailbox.id, folder: folder, uidValidity: validity, uid: uid) {
             switch known.state {
@@ -85,10 +89,13 @@ struct MailboxFetcher {
         _ = try client.fetch(folder, uid: uid, to: fd, limit: importer.limits.messageBytes)
         result.fetched += 1
         let outcome = importer.importInput(
-            path: path, name: "\(client.endpoint.display) UID \(uid)", origin: "imap:\(mailbox.id):\(folder):\(validity):\(uid)")
+            path: path, name: "\(client.endpoint.display) UID \(uid)",
+            origin: "imap:\(mailbox.id):\(folder):\(validity):\(uid)")
         guard importer.lastInputStored else {
             result.failed += 1
-            result.errors.append("\(client.endpoint.display) UID \(uid): not stored: \(importer.summary.failures.last?.error ?? "unknown error")")
+            result.errors.append(
+                "\(client.endpoint.display) UID \(uid): not stored: \(importer.summary.failures.last?.error ?? "unknown error")"
+            )
             return
         }
         let category: String
@@ -110,7 +117,8 @@ struct MailboxFetcher {
 
     /// Moves the message to the done or failed folder (or flags it seen), then records it done.
     private func finish(
-        uid: UInt64, folder: String, validity: UInt64, state: MailboxMessageState, client: IMAPClient, mailbox: MailboxConfig
+        uid: UInt64, folder: String, validity: UInt64, state: MailboxMessageState, client: IMAPClient,
+        mailbox: MailboxConfig
     ) throws {
         let target = state.outcome == "report" ? mailbox.doneFolder : mailbox.failedFolder
         if let target {
@@ -120,7 +128,9 @@ struct MailboxFetcher {
         }
         var done = state
         done.state = state.outcome == "report" || target != nil ? .done : .failed
-        let reason = state.outcome == "report" ? nil : (state.outcome == "failed" ? "could not be parsed" : "not a report")
-        try store.setMessageState(mailbox: mailbox.id, folder: folder, uidValidity: validity, uid: uid, done, error: reason)
+        let reason =
+            state.outcome == "report" ? nil : (state.outcome == "failed" ? "could not be parsed" : "not a report")
+        try store.setMessageState(
+            mailbox: mailbox.id, folder: folder, uidValidity: validity, uid: uid, done, error: reason)
     }
 }

@@ -46,7 +46,7 @@ let package = Package(
         ),
         .testTarget(name: "DMARCStoreTests", dependencies: ["DMARCStore", "DMARCCore"]),
         .testTarget(name: "DMARCNetTests", dependencies: ["DMARCNet", "DMARCCore"]),
-        .testTarget(name: "CLITests", dependencies: ["DMARCCore"]),
+        .testTarget(name: "CLITests", dependencies: ["DMARCCore"], exclude: ["Snapshots"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -25,6 +25,7 @@ let package = Package(
 
         .target(name: "DMARCCore"),
         .target(name: "DMARCNet", dependencies: ["DMARCCore", "CShims", "CPSL", "CCurl"]),
+        .target(name: "DMARCEnrich", dependencies: ["DMARCCore", "DMARCNet"]),
         .target(name: "DMARCWeb", dependencies: ["DMARCCore", "DMARCStore", "CShims", "CMicroHTTPD"]),
         .target(name: "DMARCStore", dependencies: ["DMARCCore", "CSQLite", "CShims", "CZlib"]),
         .target(
@@ -32,7 +33,8 @@ let package = Package(
             dependencies: ["DMARCCore", "DMARCStore", "CLibXML2", "CArchive", "CGMime", "CZlib", "CShims", "CCrypto"]
         ),
         .executableTarget(
-            name: "dmarcwatch", dependencies: ["DMARCCore", "DMARCStore", "DMARCIngest", "DMARCNet", "DMARCWeb"]
+            name: "dmarcwatch",
+            dependencies: ["DMARCCore", "DMARCStore", "DMARCIngest", "DMARCNet", "DMARCEnrich", "DMARCWeb"]
         ),
         .executableTarget(
             name: "dmarcwatch-bench", dependencies: ["DMARCCore", "DMARCIngest", "CArchive", "CZlib"]
@@ -45,7 +47,7 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "DMARCStoreTests", dependencies: ["DMARCStore", "DMARCCore"]),
-        .testTarget(name: "DMARCNetTests", dependencies: ["DMARCNet", "DMARCCore"]),
+        .testTarget(name: "DMARCNetTests", dependencies: ["DMARCNet", "DMARCCore", "DMARCEnrich"]),
         .testTarget(name: "CLITests", dependencies: ["DMARCCore"], exclude: ["Snapshots"]),
     ],
     swiftLanguageModes: [.v6]

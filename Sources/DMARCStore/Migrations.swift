@@ -174,5 +174,21 @@ enum Migrations {
         """,
         // 4: a CA bundle per mailbox, for servers with a private certificate authority.
         "ALTER TABLE mailboxes ADD COLUMN ca_file TEXT;",
+        // 5: what enrichment found out about each source address, with an expiry.
+        """
+        CREATE TABLE ip_info (
+            ip TEXT PRIMARY KEY,
+            ptr TEXT,
+            forward_confirmed INTEGER NOT NULL DEFAULT 0,
+            base_domain TEXT,
+            country TEXT,
+            asn INTEGER,
+            as_org TEXT,
+            service TEXT,
+            problem TEXT,
+            fetched_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        """,
     ]
 }

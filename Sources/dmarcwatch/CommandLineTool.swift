@@ -31,7 +31,7 @@ enum CommandLineTool {
         ImportCommand.command, SummaryCommand.command, ReportsCommand.command, ExportCommand.command,
         ReparseCommand.command, IngestCommand.command, MailboxCommand.command, FetchCommand.command,
         ServeCommand.command,
-        TLSReportsCommand.command, CheckCommand.command,
+        TLSReportsCommand.command, EnrichCommand.command, CheckCommand.command,
         RecordCommand.command,
     ]
 

@@ -19,7 +19,8 @@ final class DNSTestServer: @unchecked Sendable {
         directory = NSTemporaryDirectory() + "dmarcwatch-dns-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let config = "\(directory)/dnsmasq.conf"
-        let lines = ["no-resolv", "no-hosts", "local=/test/", "log-queries=extra"] + zone
+        // No query log: dnsmasq writes it to stderr, and an unread pipe would stall the server.
+        let lines = ["no-resolv", "no-hosts", "local=/test/"] + zone
         try lines.joined(separator: "\n").appending("\n").write(toFile: config, atomically: true, encoding: .utf8)
         var lastError = ""
         for _ in 0..<5 {
@@ -30,8 +31,9 @@ final class DNSTestServer: @unchecked Sendable {
                 "--no-daemon", "--conf-file=\(config)", "--port=\(port)", "--listen-address=127.0.0.1",
                 "--bind-interfaces", "--user=root", "--pid-file=\(directory)/pid",
             ]
-            let err = Pipe()
-            p.standardError = err
+            let logPath = "\(directory)/dnsmasq.log"
+            FileManager.default.createFile(atPath: logPath, contents: nil)
+            p.standardError = FileHandle(forWritingAtPath: logPath)
             p.standardOutput = FileHandle.nullDevice
             try p.run()
             // Wait until it answers (or dies).
@@ -46,7 +48,7 @@ final class DNSTestServer: @unchecked Sendable {
             }
             kill(p.processIdentifier, SIGKILL)
             p.waitUntilExit()
-            lastError = String(decoding: err.fileHandleForReading.availableData, as: UTF8.self)
+            lastError = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
         }
         throw SkipReason("dnsmasq did not start: \(lastError)")
     }

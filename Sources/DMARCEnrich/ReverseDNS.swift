@@ -1,0 +1,82 @@
+import DMARCCore
+import DMARCNet
+import Dispatch
+import Synchronization
+
+/// What reverse DNS says about one source address.
+public struct ReverseDNSResult: Sendable, Equatable {
+    public var ip: String
+    /// The first PTR name, if any.
+    public var ptr: String?
+    /// Whether the PTR name resolves back to the address (forward-confirmed reverse DNS).
+    public var forwardConfirmed: Bool
+    /// The PTR name's organisational domain (public suffix list), e.g. `google.com`.
+    public var baseDomain: String?
+    /// Set when a lookup failed (timeout, SERVFAIL), so the result should not be cached long.
+    public var problem: String?
+}
+
+/// Reverse DNS with forward confirmation for many addresses at once, with a bounded number of
+/// questions in flight: DNS waits on the network, so throughput comes from concurrency, never
+/// from asking one address at a time.
+public struct ReverseDNSLookup: Sendable {
+    public let resolver: DNSResolver
+    public let psl: PublicSuffixList
+    /// Most lookups in flight at once.
+    public let concurrency: Int
+
+    public init(resolver: DNSResolver, psl: PublicSuffixList = .shared, concurrency: Int = 64) {
+        self.resolver = resolver
+        self.psl = psl
+        self.concurrency = max(1, concurrency)
+    }
+
+    /// Looks up one address: PTR, then A/AAAA of the PTR name to confirm it.
+    public func lookup(_ text: String) -> ReverseDNSResult {
+        var result = ReverseDNSResult(ip: text, ptr: nil, forwardConfirmed: false, baseDomain: nil, problem: nil)
+        guard let address = IPAddress(text) else {
+            result.problem = "not an IP address"
+            return result
+        }
+        let answer = resolver.ptr(address)
+        switch answer {
+        case .records(let names):
+            guard let name = names.first else { return result }
+            result.ptr = name
+            result.baseDomain = psl.organizationalDomain(name)
+            let forward = address.isIPv4 ? resolver.ipv4(name) : resolver.ipv6(name)
+            result.forwardConfirmed = (forward.value ?? []).contains { IPAddress($0) == address }
+        case .nxdomain, .noData:
+            break
+        default:
+            result.problem = answer.problem
+        }
+        return result
+    }
+
+    /// Looks up every address with at most `concurrency` in flight; results in input order.
+    public func lookup(_ addresses: [String]) -> [ReverseDNSResult] {
+        let results = Mutex([ReverseDNSResult?](repeating: nil, count: addresses.count))
+        let next = Mutex(0)
+        let group = DispatchGroup()
+        let me = self
+        for _ in 0..<min(concurrency, addresses.count) {
+            group.enter()
+            // Each worker blocks on DNS; they run on their own threads, off the cooperative pool.
+            DispatchQueue.global().async {
+                defer { group.leave() }
+                while true {
+                    let i = next.withLock { n -> Int in
+                        defer { n += 1 }
+                        return n
+                    }
+                    guard i < addresses.count else { return }
+                    let r = me.lookup(addresses[i])
+                    results.withLock { $0[i] = r }
+                }
+            }
+        }
+        group.wait()
+        return results.withLock { $0.compactMap { $0 } }
+    }
+}

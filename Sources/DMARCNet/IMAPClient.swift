@@ -37,6 +37,10 @@ public struct IMAPEndpoint: Sendable, Equatable {
         }
         let slash = rest.firstIndex(of: "/") ?? rest.endIndex
         let authority = rest[..<slash]
+        // Never echo a URL that carries credentials.
+        guard !authority.contains("@") else {
+            throw IMAPError("put the user name in --user and the password in --password-file, not in the URL")
+        }
         rest = slash < rest.endIndex ? rest[rest.index(after: slash)...] : ""
         var host = String(authority)
         var port = scheme == "imaps" ? 993 : 143
@@ -75,7 +79,13 @@ public struct IMAPEndpoint: Sendable, Equatable {
 /// A mailbox operation that failed, in one line that names the mailbox and never the password.
 public struct IMAPError: Error, Sendable, CustomStringConvertible {
     public let description: String
-    public init(_ d: String) { description = d }
+    /// The server cannot be reached or refuses the login: no point trying the next message.
+    public let isConnectionProblem: Bool
+
+    public init(_ d: String, connection: Bool = false) {
+        description = d
+        isConnectionProblem = connection
+    }
 }
 
 /// Collects what a transfer writes, or streams it to a file descriptor, within a size limit.
@@ -149,7 +159,7 @@ public final class IMAPClient {
     deinit { curl_easy_cleanup(handle) }
 
     /// Runs one request and returns what the server wrote, or throws a one-line error.
-    private func perform(path: String, request: String?, sink: IMAPSink) throws {
+    private func perform(path: String, request: String?, sink: IMAPSink, wholeTransferLimit: Bool = true) throws {
         curl_easy_reset(handle)
         let url = endpoint.baseURL + "/" + Self.encode(path)
         cshim_curl_setopt_string(handle, CURLOPT_URL, url)
@@ -157,7 +167,9 @@ public final class IMAPClient {
         cshim_curl_setopt_string(handle, CURLOPT_PASSWORD, password)
         cshim_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
         cshim_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT, 15)
-        cshim_curl_setopt_long(handle, CURLOPT_TIMEOUT, timeout)
+        // Commands get a total time limit; a message download only the stall limit below, so a large
+        // message on a slow link is not cut off.
+        if wholeTransferLimit { cshim_curl_setopt_long(handle, CURLOPT_TIMEOUT, timeout) }
         // A stalled transfer (under 1 byte/s for the timeout) is cut, however large the message.
         cshim_curl_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1)
         cshim_curl_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, timeout)
@@ -176,7 +188,13 @@ public final class IMAPClient {
             if sink.overflow {
                 throw IMAPError("\(endpoint.display): the message is larger than \(ByteCount.format(sink.limit))")
             }
-            throw IMAPError("\(endpoint.display): \(Self.explain(code, user: user, folder: path))")
+            let connection =
+                [
+                    CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_USE_SSL_FAILED, CURLE_SSL_CONNECT_ERROR,
+                    CURLE_PEER_FAILED_VERIFICATION, CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_GOT_NOTHING,
+                ].contains(code) || (code == CURLE_LOGIN_DENIED && path.isEmpty)
+            throw IMAPError(
+                "\(endpoint.display): \(Self.explain(code, user: user, folder: path))", connection: connection)
         }
     }
 
@@ -220,6 +238,7 @@ public final class IMAPClient {
 
     func text(path: String, _ request: String) throws -> String {
         let sink = IMAPSink()
+        sink.limit = 64 << 20  // a UID SEARCH of a very large folder
         try perform(path: path, request: request, sink: sink)
         return String(decoding: sink.bytes, as: UTF8.self)
     }
@@ -234,9 +253,9 @@ public final class IMAPClient {
     public func uidValidity(_ folder: String) throws -> UInt64 {
         let out = try text(path: "", "STATUS \(Self.quote(folder)) (UIDVALIDITY)")
         guard let range = out.firstRange(of: "UIDVALIDITY "),
-            let value = UInt64(out[range.upperBound...].prefix { $0.isNumber })
+            let value = UInt32(out[range.upperBound...].prefix { $0.isNumber })
         else { throw IMAPError("\(endpoint.display): the server did not give the folder's UIDVALIDITY") }
-        return value
+        return UInt64(value)
     }
 
     /// Every message UID in the folder, ascending.
@@ -244,7 +263,8 @@ public final class IMAPClient {
         let out = try text(path: folder, "UID SEARCH ALL")
         var uids: [UInt64] = []
         for line in out.split(separator: "\n") where line.hasPrefix("* SEARCH") {
-            uids += line.dropFirst(8).split(separator: " ").compactMap { UInt64($0.trimmedASCII) }
+            // UIDs are 32-bit (RFC 3501 nz-number); anything else is ignored.
+            uids += line.dropFirst(8).split(separator: " ").compactMap { UInt32($0.trimmedASCII).map(UInt64.init) }
         }
         return uids.sorted()
     }
@@ -254,7 +274,7 @@ public final class IMAPClient {
         let sink = IMAPSink()
         sink.fd = fd
         sink.limit = limit
-        try perform(path: "\(folder);UID=\(uid)", request: nil, sink: sink)
+        try perform(path: "\(folder);UID=\(uid)", request: nil, sink: sink, wholeTransferLimit: false)
         if sink.writeFailed { throw IMAPError("\(endpoint.display): cannot write the message to a temporary file") }
         return sink.written
     }
@@ -262,7 +282,14 @@ public final class IMAPClient {
     /// Moves a message (UID MOVE, RFC 6851), creating the target folder when needed.
     public func move(_ folder: String, uid: UInt64, to target: String) throws {
         if try !folderExists(target) { _ = try text(path: "", "CREATE \(Self.quote(target))") }
-        _ = try text(path: folder, "UID MOVE \(uid) \(Self.quote(target))")
+        do {
+            _ = try text(path: folder, "UID MOVE \(uid) \(Self.quote(target))")
+        } catch let error as IMAPError where !error.isConnectionProblem {
+            // Servers without MOVE (RFC 6851): copy, mark deleted, expunge.
+            _ = try text(path: folder, "UID COPY \(uid) \(Self.quote(target))")
+            _ = try text(path: folder, "UID STORE \(uid) +FLAGS.SILENT (\\Deleted)")
+            _ = try text(path: folder, "EXPUNGE")
+        }
     }
 
     /// Flags a message as seen.

@@ -106,7 +106,7 @@ public final class HTTPServer: @unchecked Sendable {
     private var daemon: OpaquePointer?
     public private(set) var port: Int = 0
 
-    public init(maximumBody: Int = 50 << 20, handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse) {
+    public init(maximumBody: Int = 64 << 10, handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse) {
         self.handler = handler
         self.maximumBody = maximumBody
     }

@@ -1,6 +1,10 @@
 import DMARCCore
 import DMARCStore
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A subcommand: its name, one-line summary, help text and body.
 struct Command: Sendable {
     let name: String
@@ -55,6 +59,8 @@ enum CommandLineTool {
     }
 
     static func run(_ args: [String]) -> Int32 {
+        // The database holds mailbox passwords and report data: files created are private.
+        umask(0o077)
         var args = args
         var dbPath = Console.environment("DMARCWATCH_DB") ?? "./dmarcwatch.sqlite3"
         while let first = args.first, first.hasPrefix("-") {

@@ -142,6 +142,17 @@ struct MailboxTests {
             "--db", db, "mailbox", "add", "--url", "pop3://x/INBOX", "--user", "u", "--password-file", "\(dir)/pw",
         ])
         #expect(bad.status == 64)
+        let withSecret = try CLI.run([
+            "--db", db, "mailbox", "add", "--url", "imaps://rua:hunter2@mail.example.com:99999/DMARC", "--user", "u",
+            "--password-file", "\(dir)/pw",
+        ])
+        #expect(withSecret.status == 64)
+        #expect(!withSecret.stderr.contains("hunter2"))
+        let sameFolder = try CLI.run([
+            "--db", db, "mailbox", "add", "--url", "imaps://mail.example.com/DMARC", "--user", "u", "--password-file",
+            "\(dir)/pw", "--done-folder", "DMARC",
+        ])
+        #expect(sameFolder.status == 64)
         #expect(
             try CLI.run([
                 "--db", db, "mailbox", "add", "--url", "imaps://mail.example.com/Reports", "--user", "u",
@@ -149,7 +160,8 @@ struct MailboxTests {
             ]).status == 0)
         let list = try CLI.run(["--db", db, "mailbox", "list", "--json"])
         #expect((list.json as? [[String: Any]])?.first?["url"] as? String == "imaps://mail.example.com:993/Reports")
-        #expect(try CLI.run(["--db", db, "mailbox", "remove", "1"]).status == 0)
+        // Removed by the URL as typed (normalised like add does).
+        #expect(try CLI.run(["--db", db, "mailbox", "remove", "imaps://mail.example.com/Reports"]).status == 0)
         #expect(try CLI.run(["--db", db, "mailbox", "remove", "1"]).status == 1)
     }
 

@@ -81,6 +81,15 @@ struct TLSReportTests {
         }
     }
 
+    @Test("Negative or absurd session counts are not taken")
+    func hostileCounts() throws {
+        let json =
+            #"{"organization-name": "x", "report-id": "1", "date-range": {"start-datetime": "2026-01-01T00:00:00Z", "end-datetime": "2026-01-01T23:59:59Z"}, "policies": [{"policy": {"policy-type": "sts", "policy-domain": "example.com"}, "summary": {"total-successful-session-count": -5, "total-failure-session-count": 9223372036854775807}}]}"#
+        let r = try TLSReportParser.parse(Array(json.utf8))
+        #expect(r.policies.first?.successfulSessions == 0)
+        #expect(r.policies.first?.failedSessions == 0)
+    }
+
     @Test("TLS reports are imported from mail and files, once, and summed per domain")
     func importAndSummary() throws {
         let dir = makeTemporaryDirectory()

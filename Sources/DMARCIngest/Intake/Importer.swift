@@ -180,6 +180,8 @@ public final class Importer {
     public private(set) var lastInputStored = false
     /// The stored raw document of the last input.
     public private(set) var lastRawDocumentID: Int64?
+    /// The status of the last input's bytes when they were already stored.
+    private var lastExistingStatus: RawDocumentStatus?
 
     /// What became of one input.
     public enum InputOutcome: String, Sendable {
@@ -197,7 +199,15 @@ public final class Importer {
     /// and origin, and says what became of it.
     public func importInput(path: String, name: String, origin: String) -> InputOutcome {
         let before = summary
+        lastExistingStatus = nil
         importUnit(name: name, origin: origin) { try FileStream(path: path) }
+        // Bytes stored before: what happened to them then is what this input is.
+        switch lastExistingStatus {
+        case .failed?: return .failed
+        case .ignored?: return .ignored
+        case .parsed?, .duplicate?: return .duplicate
+        case .pending?, nil: break
+        }
         if summary.failed > before.failed { return .failed }
         if summary.imported > before.imported { return .imported }
         if summary.ignored > before.ignored { return .ignored }
@@ -271,7 +281,8 @@ public final class Importer {
                 // An import that was interrupted before this document was parsed: finish it now.
                 try process(rawID: existing.id, name: name, open: open)
                 timing.parse += Self.monotonic() - rawDone
-            case .alreadyStored:
+            case .alreadyStored(let existing):
+                lastExistingStatus = existing.status
                 summary.duplicates += 1
             case .stored(let id):
                 try process(rawID: id, name: name, open: open)
@@ -371,7 +382,7 @@ public final class Importer {
             }
         }
         let reportCount = newReports + duplicateReports
-        if isFailureReport {
+        if isFailureReport && reportCount + tlsReports == 0 {
             // Failure reports carry personal data: recognised, counted, and their bytes dropped.
             try store.dropRawBytes(id: rawID)
             try store.markRaw(

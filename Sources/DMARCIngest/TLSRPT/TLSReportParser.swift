@@ -58,13 +58,18 @@ indirect enum AnyJSON: Decodable {
         }
     }
 
+    /// A session count: a non-negative integer no larger than a trillion (larger or negative
+    /// values are hostile and would break the sums), else `nil`.
     var integer: Int64? {
+        let value: Int64?
         switch self {
-        case .integer(let i): return i
-        case .number(let d) where d >= 0 && d < 9e15: return Int64(d)
-        case .string(let s): return Int64(s.trimmedASCII)
-        default: return nil
+        case .integer(let i): value = i
+        case .number(let d) where d >= 0 && d < 9e15: value = Int64(d)
+        case .string(let s): value = Int64(s.trimmedASCII)
+        default: value = nil
         }
+        guard let value, value >= 0, value <= 1_000_000_000_000 else { return nil }
+        return value
     }
 }
 

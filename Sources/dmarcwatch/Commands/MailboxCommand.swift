@@ -50,6 +50,15 @@ enum MailboxCommand {
             } catch {
                 throw UsageError(message: "\(error)")
             }
+            if let done = args.value("--done-folder"), done == endpoint.folder {
+                throw UsageError(message: "--done-folder must differ from the folder fetched")
+            }
+            if let failed = args.value("--failed-folder"), failed == endpoint.folder {
+                throw UsageError(message: "--failed-folder must differ from the folder fetched")
+            }
+            if let ca = args.value("--ca-file"), !ca.hasPrefix("/") {
+                throw UsageError(message: "--ca-file must be an absolute path (serve may run from another directory)")
+            }
             let password = try readPassword(file)
             let store = try context.openStore()
             let id = try store.addMailbox(
@@ -88,7 +97,11 @@ enum MailboxCommand {
             return ExitCode.success
         case "remove":
             guard args.positionals.count == 2 else { throw UsageError(message: "mailbox remove needs an ID or URL") }
-            guard try context.openStore().removeMailbox(args.positionals[1]) else {
+            let target = args.positionals[1]
+            let key =
+                Int64(target) != nil
+                ? target : ((try? IMAPEndpoint(url: target, allowPlaintext: true).display) ?? target)
+            guard try context.openStore().removeMailbox(key) else {
                 Console.err("dmarcwatch mailbox: no mailbox \(args.positionals[1])\n")
                 return ExitCode.someInputFailed
             }
@@ -144,7 +157,11 @@ enum FetchCommand {
                 throw UsageError(message: "--every takes a number of seconds, at least 10")
             }
             while true {
-                _ = try once(args, context)
+                do {
+                    _ = try once(args, context)
+                } catch {
+                    Console.err("dmarcwatch fetch: \(error); trying again in \(seconds) s\n")
+                }
                 sleep(seconds)
             }
         }

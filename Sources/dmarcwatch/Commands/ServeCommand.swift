@@ -48,11 +48,7 @@ enum ServeCommand {
         }
         _ = try context.openStore()  // migrations run once, before any thread starts
         let server = HTTPServer(handler: route)
-        do {
-            try server.start(host: host == "localhost" ? "127.0.0.1" : host, port: port)
-        } catch {
-            throw UsageError(message: "\(error)")
-        }
+        try server.start(host: host == "localhost" ? "127.0.0.1" : host, port: port)
         Console.out(
             "DMARCWatch listening on http://\(host):\(server.port) (health probe: /healthz); mailboxes polled every \(interval) s\n"
         )

@@ -118,3 +118,16 @@ extension StringProtocol {
         return String(self[first...last])
     }
 }
+
+extension String {
+    /// Every occurrence of `target` replaced by `replacement` (FoundationEssentials has no such call).
+    public func replacingOccurrences(_ target: String, _ replacement: String) -> String {
+        var out = ""
+        var rest = self[...]
+        while let r = rest.firstRange(of: target) {
+            out += rest[..<r.lowerBound] + replacement
+            rest = rest[r.upperBound...]
+        }
+        return out + rest
+    }
+}

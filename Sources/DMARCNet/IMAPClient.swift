@@ -300,15 +300,3 @@ public final class IMAPClient {
 
 @available(*, unavailable)
 extension IMAPClient: Sendable {}
-
-extension String {
-    func replacingOccurrences(_ target: String, _ replacement: String) -> String {
-        var out = ""
-        var rest = self[...]
-        while let r = rest.firstRange(of: target) {
-            out += rest[..<r.lowerBound] + replacement
-            rest = rest[r.upperBound...]
-        }
-        return out + rest
-    }
-}

@@ -47,8 +47,9 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "DMARCStoreTests", dependencies: ["DMARCStore", "DMARCCore"]),
-        .testTarget(name: "DMARCNetTests", dependencies: ["DMARCNet", "DMARCCore", "DMARCEnrich"]),
-        .testTarget(name: "CLITests", dependencies: ["DMARCCore"], exclude: ["Snapshots"]),
+        .target(name: "TestServers", path: "Tests/TestServers"),
+        .testTarget(name: "DMARCNetTests", dependencies: ["DMARCNet", "DMARCCore", "DMARCEnrich", "TestServers"]),
+        .testTarget(name: "CLITests", dependencies: ["DMARCCore", "TestServers"], exclude: ["Snapshots"]),
     ],
     swiftLanguageModes: [.v6]
 )

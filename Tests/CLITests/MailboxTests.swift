@@ -1,4 +1,5 @@
 import Foundation
+import TestServers
 import Testing
 
 @Suite("IMAP mailboxes against dovecot on loopback", .serialized)

@@ -1,4 +1,5 @@
 import Foundation
+import TestServers
 import Testing
 
 /// `serve` as a process: the health probe, 401 elsewhere, mailbox polling, clean stop on SIGTERM.

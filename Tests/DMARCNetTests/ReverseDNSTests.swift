@@ -1,5 +1,6 @@
 import DMARCCore
 import Foundation
+import TestServers
 import Testing
 
 @testable import DMARCEnrich

@@ -2,30 +2,32 @@ import Foundation
 
 /// A real IMAP server (dovecot) on loopback with one user whose Maildir the test fills before the
 /// server starts. Plain-text IMAP on loopback only.
-final class IMAPTestServer: @unchecked Sendable {
+public final class IMAPTestServer: @unchecked Sendable {
     // @unchecked: every stored property is set once in init.
-    let port: Int
+    public let port: Int
     /// The implicit-TLS (imaps) port when started with `tls`, else 0.
-    let tlsPort: Int
-    let directory: String
-    let user = "reports"
-    let password = "s3cret-\(UUID().uuidString.prefix(8))"
+    public let tlsPort: Int
+    public let directory: String
+    public let user = "reports"
+    public let password = "s3cret-\(UUID().uuidString.prefix(8))"
     private let process: Process
 
-    var maildir: String { "\(directory)/mail/\(user)" }
+    public var maildir: String { "\(directory)/mail/\(user)" }
 
     static var dovecotPath: String? {
         ["/usr/sbin/dovecot"].first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
     /// The self-signed certificate (for 127.0.0.1) when started with `tls`.
-    var certificate: String { "\(directory)/cert.pem" }
+    public var certificate: String { "\(directory)/cert.pem" }
 
     /// Starts dovecot with `messages` (name → bytes) in the user's INBOX. With `tls`, the server
     /// requires STARTTLS on `port`, offers implicit TLS on `tlsPort`, and uses a fresh self-signed
     /// certificate for 127.0.0.1.
-    init(messages: [(String, Data)], tls: Bool = false) throws {
-        guard let binary = Self.dovecotPath else { throw TestSkip("dovecot is not installed (make test installs it)") }
+    public init(messages: [(String, Data)], tls: Bool = false) throws {
+        guard let binary = Self.dovecotPath else {
+            throw TestServerUnavailable("dovecot is not installed (make test installs it)")
+        }
         directory = NSTemporaryDirectory() + "dmarcwatch-imap-\(UUID().uuidString)"
         let fm = FileManager.default
         for sub in ["run", "state", "mail/\(user)/new", "mail/\(user)/cur", "mail/\(user)/tmp"] {
@@ -52,7 +54,9 @@ final class IMAPTestServer: @unchecked Sendable {
             openssl.standardError = FileHandle.nullDevice
             try openssl.run()
             openssl.waitUntilExit()
-            guard openssl.terminationStatus == 0 else { throw TestSkip("openssl could not make a certificate") }
+            guard openssl.terminationStatus == 0 else {
+                throw TestServerUnavailable("openssl could not make a certificate")
+            }
         }
         var lastLog = ""
         for _ in 0..<5 {
@@ -123,7 +127,7 @@ final class IMAPTestServer: @unchecked Sendable {
             p.waitUntilExit()
             lastLog = (try? String(contentsOfFile: "\(directory)/dovecot.log", encoding: .utf8)) ?? ""
         }
-        throw TestSkip("dovecot did not start: \(lastLog.suffix(500))")
+        throw TestServerUnavailable("dovecot did not start: \(lastLog.suffix(500))")
     }
 
     deinit {
@@ -133,33 +137,18 @@ final class IMAPTestServer: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    var url: String { "imap://127.0.0.1:\(port)/INBOX" }
+    public var url: String { "imap://127.0.0.1:\(port)/INBOX" }
 
     /// Message files in a folder ("" for INBOX), new and cur.
-    func count(_ folder: String) -> Int {
+    public func count(_ folder: String) -> Int {
         let base = folder.isEmpty ? maildir : "\(maildir)/.\(folder)"
         return ["new", "cur"].reduce(0) { n, sub in
             n + ((try? FileManager.default.contentsOfDirectory(atPath: "\(base)/\(sub)"))?.count ?? 0)
         }
     }
 
-    static func freeTCPPort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        _ = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
-        }
-        return Int(UInt16(bigEndian: addr.sin_port))
-    }
+    /// A TCP port on loopback that nothing uses right now.
+    public static func freeTCPPort() -> Int { LoopbackPort.free(type: SOCK_STREAM) }
 
     static func accepts(port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -174,9 +163,4 @@ final class IMAPTestServer: @unchecked Sendable {
             }
         } == 0
     }
-}
-
-struct TestSkip: Error, CustomStringConvertible {
-    let description: String
-    init(_ d: String) { description = d }
 }

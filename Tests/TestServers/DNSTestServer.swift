@@ -2,9 +2,9 @@ import Foundation
 
 /// A real DNS server (dnsmasq) on loopback, serving the zone lines given, started per suite.
 /// Names under `.test` it does not know get NXDOMAIN; other names are refused.
-final class DNSTestServer: @unchecked Sendable {
+public final class DNSTestServer: @unchecked Sendable {
     // @unchecked: the process handle is written once in init and only read afterwards.
-    let port: Int
+    public let port: Int
     private let process: Process
     private let directory: String
 
@@ -12,9 +12,9 @@ final class DNSTestServer: @unchecked Sendable {
         ["/usr/sbin/dnsmasq", "/usr/bin/dnsmasq"].first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    init(zone: [String]) throws {
+    public init(zone: [String]) throws {
         guard let binary = Self.dnsmasqPath else {
-            throw SkipReason("dnsmasq is not installed (make test installs it)")
+            throw TestServerUnavailable("dnsmasq is not installed (make test installs it)")
         }
         directory = NSTemporaryDirectory() + "dmarcwatch-dns-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -50,7 +50,7 @@ final class DNSTestServer: @unchecked Sendable {
             p.waitUntilExit()
             lastError = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
         }
-        throw SkipReason("dnsmasq did not start: \(lastError)")
+        throw TestServerUnavailable("dnsmasq did not start: \(lastError)")
     }
 
     deinit {
@@ -59,26 +59,10 @@ final class DNSTestServer: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    var nameserver: String { "127.0.0.1:\(port)" }
+    public var nameserver: String { "127.0.0.1:\(port)" }
 
-    static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = 0
-        _ = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
-        }
-        return Int(UInt16(bigEndian: addr.sin_port))
-    }
+    /// A UDP port on loopback that nothing uses right now.
+    public static func freePort() -> Int { LoopbackPort.free(type: SOCK_DGRAM) }
 
     /// Sends a tiny query for `probe.test` and waits briefly for any answer.
     static func answers(port: Int) -> Bool {
@@ -103,12 +87,12 @@ final class DNSTestServer: @unchecked Sendable {
 }
 
 /// A UDP socket on loopback that never answers: a nameserver that times out.
-final class SilentDNSServer: @unchecked Sendable {
+public final class SilentDNSServer: @unchecked Sendable {
     // @unchecked: the descriptor is set once in init.
     let fd: Int32
-    let port: Int
+    public let port: Int
 
-    init() {
+    public init() {
         let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
         self.fd = fd
         var addr = sockaddr_in()
@@ -129,7 +113,30 @@ final class SilentDNSServer: @unchecked Sendable {
     deinit { close(fd) }
 }
 
-struct SkipReason: Error, CustomStringConvertible {
-    let description: String
-    init(_ d: String) { description = d }
+/// A test server could not start because a tool is missing or failed; the message says which.
+public struct TestServerUnavailable: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ d: String) { description = d }
+}
+
+/// Free loopback ports.
+public enum LoopbackPort {
+    /// A port of the given socket type that nothing is bound to right now.
+    public static func free(type: __socket_type) -> Int {
+        let fd = socket(AF_INET, Int32(type.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
 }

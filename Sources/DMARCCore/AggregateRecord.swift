@@ -3,6 +3,8 @@
 public struct AggregateRecord: Sendable, Equatable {
     /// Canonical text form of the source address (RFC 5952 for IPv6).
     public var sourceIP: String = ""
+    /// The parsed address, when the parser has it (saves parsing `sourceIP` again to store it).
+    public var sourceAddress: IPAddress?
     public var count: Int64 = 0
     public var disposition: String?
     /// Policy-evaluated (aligned) DKIM result: `pass` or `fail`.

@@ -45,26 +45,15 @@ public struct DMARCPolicyFinder: Sendable {
         resolver.txt("_dmarc.\(domain)").map { $0.filter(Self.isDMARC) }
     }
 
-    /// A TXT value is a DMARC record when it starts with `v` `=` `DMARC1` (white space allowed
-    /// around `=`, the value case-sensitive) followed by `;`, white space or the end.
+    /// A TXT value is a DMARC record when the record grammar accepts its version (`v=DMARC1`
+    /// first, case-sensitive value); other problems in it do not make it "not DMARC".
     public static func isDMARC(_ text: String) -> Bool {
-        var rest = Substring(text)
-        rest = rest.drop { $0 == " " || $0 == "\t" }
-        guard rest.first == "v" || rest.first == "V" else { return false }
-        rest = rest.dropFirst().drop { $0 == " " || $0 == "\t" }
-        guard rest.first == "=" else { return false }
-        rest = rest.dropFirst().drop { $0 == " " || $0 == "\t" }
-        guard rest.hasPrefix("DMARC1") else { return false }
-        rest = rest.dropFirst(6)
-        return rest.isEmpty || rest.first == ";" || rest.first == " " || rest.first == "\t"
+        DMARCRecord.parse(text).record != nil
     }
 
+    /// The record's `psd` value, `u` when absent (RFC 9989 editor clarification (a)).
     static func psdValue(_ text: String) -> String {
-        for part in text.split(separator: ";") {
-            let kv = part.split(separator: "=", maxSplits: 1).map { $0.trimmedASCII }
-            if kv.count == 2, kv[0].lowercased() == "psd" { return kv[1].lowercased() }
-        }
-        return "u"
+        DMARCRecord.parse(text).record?.effectivePSD.rawValue ?? "u"
     }
 
     /// RFC 9989 §4.10: the author domain first, then its parents (at most eight queries; a name

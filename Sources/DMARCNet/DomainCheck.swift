@@ -157,11 +157,7 @@ public struct DomainChecker: Sendable {
         report.dmarc.foundAt = "_dmarc.\(found.domain)"
         report.dmarc.inherited = found.domain != report.domain
         let (record, findings) = DMARCRecord.parse(found.text)
-        report.findings += findings.map { f in
-            var f = f
-            f.message = "_dmarc.\(found.domain): " + f.message
-            return f
-        }
+        report.findings += prefixed(findings, "_dmarc.\(found.domain)")
         guard let record else { return }
         if report.dmarc.inherited {
             let exists = !(resolver.query(report.domain, type: DNSType.a).isNXDOMAIN)

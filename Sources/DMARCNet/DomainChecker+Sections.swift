@@ -84,11 +84,7 @@ extension DomainChecker {
                 continue
             }
             let (key, findings) = DKIMKeyRecord.parse(text)
-            report.findings += findings.map { f in
-                var f = f
-                f.message = "\(sections[i].name): " + f.message
-                return f
-            }
+            report.findings += prefixed(findings, sections[i].name)
             sections[i].keyType = key?.keyType
             sections[i].keyBits = key?.keyBits
             sections[i].testing = key?.isTesting ?? false
@@ -132,11 +128,7 @@ extension DomainChecker {
         var nodeFindings: [RecordFinding] = []
         func walk(_ node: SPFExpansionNode, depth: Int) {
             lines.append((depth, node.domain, node.record, node.lookups))
-            nodeFindings += node.findings.map { f in
-                var f = f
-                if depth > 0 { f.message = "\(node.domain): " + f.message }
-                return f
-            }
+            nodeFindings += depth > 0 ? prefixed(node.findings, node.domain) : node.findings
             for child in node.children { walk(child, depth: depth + 1) }
         }
         walk(expansion.root, depth: 0)

@@ -20,7 +20,7 @@ public enum ParsedmarcFormat {
     /// One CSV field, quoted when it holds a comma, quote or line break.
     public static func csvField(_ s: String) -> String {
         guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
-        return "\"" + s.replacingAll("\"", with: "\"\"") + "\""
+        return "\"" + s.replacingOccurrences("\"", "\"\"") + "\""
     }
 
     public static func csvHeader() -> String { csvColumns.joined(separator: ",") + "\r\n" }
@@ -142,14 +142,5 @@ public enum ParsedmarcFormat {
             ("interval_begin", .string(DayMath.isoDateTime(report.begin))),
             ("interval_end", .string(DayMath.isoDateTime(report.end))),
         ])
-    }
-}
-
-extension String {
-    /// Every occurrence of `target` replaced (no Foundation needed).
-    func replacingAll(_ target: Character, with replacement: String) -> String {
-        var out = ""
-        for ch in self { if ch == target { out += replacement } else { out.append(ch) } }
-        return out
     }
 }

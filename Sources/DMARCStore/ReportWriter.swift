@@ -232,7 +232,7 @@ final class RecordInserter {
             try s.bind(id, at: i)
             try s.bind(reportRowID, at: i + 1)
             try s.bind(r.sourceIP, at: i + 2)
-            try s.bind(bytes: IPAddress(r.sourceIP)?.bytes ?? [], at: i + 3)
+            try s.bind(bytes: (r.sourceAddress ?? IPAddress(r.sourceIP))?.bytes ?? [], at: i + 3)
             try s.bind(r.count, at: i + 4)
             try s.bind(r.disposition, at: i + 5)
             try s.bind(r.dkim, at: i + 6)

@@ -93,21 +93,7 @@ public final class SilentDNSServer: @unchecked Sendable {
     public let port: Int
 
     public init() {
-        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        self.fd = fd
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        _ = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
-        }
-        port = Int(UInt16(bigEndian: addr.sin_port))
+        (fd, port) = LoopbackPort.bound(type: SOCK_DGRAM)
     }
 
     deinit { close(fd) }
@@ -123,8 +109,14 @@ public struct TestServerUnavailable: Error, CustomStringConvertible {
 public enum LoopbackPort {
     /// A port of the given socket type that nothing is bound to right now.
     public static func free(type: __socket_type) -> Int {
+        let (fd, port) = bound(type: type)
+        close(fd)
+        return port
+    }
+
+    /// A socket bound to a free loopback port, and that port; the caller closes the socket.
+    static func bound(type: __socket_type) -> (fd: Int32, port: Int) {
         let fd = socket(AF_INET, Int32(type.rawValue), 0)
-        defer { close(fd) }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -137,6 +129,6 @@ public enum LoopbackPort {
         _ = withUnsafeMutablePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
         }
-        return Int(UInt16(bigEndian: addr.sin_port))
+        return (fd, Int(UInt16(bigEndian: addr.sin_port)))
     }
 }

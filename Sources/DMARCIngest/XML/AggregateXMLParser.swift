@@ -476,6 +476,7 @@ private struct ParserState {
         }
         // inet_pton accepts only canonical dotted quads, so IPv4 text is kept as it is.
         if !ip.isIPv4 || r.sourceIP.utf8.contains(0x3A) || r.sourceIP.utf8.first == 0x5B { r.sourceIP = ip.description }
+        r.sourceAddress = ip
         if r.headerFrom == nil {
             warnings.add(code: "missing-value", "a record has no header_from")
         }

@@ -71,14 +71,3 @@ extension String {
         count >= width ? self : String(repeating: " ", count: width - count) + self
     }
 }
-
-/// Report and DNS content is hostile: control characters (terminal escapes) other than line
-/// breaks and tabs are shown as `?`.
-func sanitized(_ s: String) -> String {
-    String(
-        String.UnicodeScalarView(
-            s.unicodeScalars.map { c in
-                let v = c.value
-                return (v < 0x20 && v != 0x0A && v != 0x09) || (v >= 0x7F && v < 0xA0) ? "?" : c
-            }))
-}

@@ -22,11 +22,14 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
         .systemLibrary(name: "CPSL", pkgConfig: "libpsl", providers: [.apt(["libpsl-dev"])]),
+        .systemLibrary(name: "CCrypt", pkgConfig: "libxcrypt", providers: [.apt(["libcrypt-dev"])]),
 
         .target(name: "DMARCCore"),
         .target(name: "DMARCNet", dependencies: ["DMARCCore", "CShims", "CPSL", "CCurl"]),
         .target(name: "DMARCEnrich", dependencies: ["DMARCCore", "DMARCNet"]),
-        .target(name: "DMARCWeb", dependencies: ["DMARCCore", "DMARCStore", "CShims", "CMicroHTTPD"]),
+        .target(
+            name: "DMARCWeb", dependencies: ["DMARCCore", "DMARCStore", "CShims", "CMicroHTTPD", "CCrypt", "CCrypto"]
+        ),
         .target(name: "DMARCStore", dependencies: ["DMARCCore", "CSQLite", "CShims", "CZlib"]),
         .target(
             name: "DMARCIngest",
@@ -49,6 +52,9 @@ let package = Package(
         .testTarget(name: "DMARCStoreTests", dependencies: ["DMARCStore", "DMARCCore"]),
         .target(name: "TestServers", path: "Tests/TestServers"),
         .testTarget(name: "DMARCNetTests", dependencies: ["DMARCNet", "DMARCCore", "DMARCEnrich", "TestServers"]),
+        .testTarget(
+            name: "WebTests", dependencies: ["DMARCWeb", "DMARCStore", "DMARCIngest", "DMARCCore", "TestServers"]
+        ),
         .testTarget(name: "CLITests", dependencies: ["DMARCCore", "TestServers"], exclude: ["Snapshots"]),
     ],
     swiftLanguageModes: [.v6]

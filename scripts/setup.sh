@@ -6,6 +6,9 @@ set -euo pipefail
 packages=(
     pkg-config
     libsqlite3-dev
+    libcrypt-dev    # libxcrypt: yescrypt password hashes
+    chromium        # the browser of the web UI tests
+    fonts-noto-cjk  # Japanese glyphs in the browser screenshots
     libxml2-dev
     libssl-dev
     libcurl4-openssl-dev

@@ -74,6 +74,15 @@ struct MHD_Daemon *cshim_mhd_start(const char *ipv4, uint16_t port, unsigned int
         MHD_OPTION_END);
 }
 
+int cshim_mhd_client_address(struct MHD_Connection *connection, char *buffer, size_t length) {
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (info == NULL || info->client_addr == NULL || length == 0) return -1;
+    const struct sockaddr *sa = info->client_addr;
+    const void *raw = sa->sa_family == AF_INET6 ? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
+                                                : (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
+    return inet_ntop(sa->sa_family, raw, buffer, (socklen_t)length) == NULL ? -1 : 0;
+}
+
 uint16_t cshim_mhd_bound_port(struct MHD_Daemon *daemon) {
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
     return info == NULL ? 0 : info->port;

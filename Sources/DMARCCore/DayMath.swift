@@ -10,6 +10,12 @@ public enum DayMath {
 
     /// `YYYY-MM-DD` for a UTC day number.
     public static func isoDate(day: Int64) -> String {
+        let (y, m, d) = civil(day: day)
+        return "\(pad(Int64(y), 4))-\(pad(Int64(m), 2))-\(pad(Int64(d), 2))"
+    }
+
+    /// Year, month (1–12) and day of month of a UTC day number.
+    public static func civil(day: Int64) -> (year: Int, month: Int, day: Int) {
         // Civil-from-days, Howard Hinnant's algorithm.
         let z = day + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
@@ -20,7 +26,7 @@ public enum DayMath {
         let d = doy - (153 * mp + 2) / 5 + 1
         let m = mp < 10 ? mp + 3 : mp - 9
         let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))"
+        return (Int(y), Int(m), Int(d))
     }
 
     /// `YYYY-MM-DD HH:MM:SS` in UTC.

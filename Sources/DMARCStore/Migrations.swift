@@ -190,5 +190,78 @@ enum Migrations {
             expires_at INTEGER NOT NULL
         ) WITHOUT ROWID;
         """,
+        // 6: per-domain daily totals for the dashboard, accounts, sessions, API tokens, the
+        // registered domains, sign-in throttling and the audit log.
+        """
+        CREATE TABLE domain_daily (
+            domain TEXT NOT NULL,
+            day INTEGER NOT NULL,
+            messages INTEGER NOT NULL DEFAULT 0,
+            dmarc_pass INTEGER NOT NULL DEFAULT 0,
+            dkim_pass INTEGER NOT NULL DEFAULT 0,
+            spf_pass INTEGER NOT NULL DEFAULT 0,
+            both_fail INTEGER NOT NULL DEFAULT 0,
+            quarantined INTEGER NOT NULL DEFAULT 0,
+            rejected INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (domain, day)
+        ) WITHOUT ROWID;
+        INSERT INTO domain_daily (domain, day, messages, dmarc_pass, dkim_pass, spf_pass, both_fail, quarantined, rejected)
+        SELECT domain, day, SUM(messages),
+               SUM(CASE WHEN dmarc_pass = 1 THEN messages ELSE 0 END),
+               SUM(CASE WHEN dkim = 'pass' THEN messages ELSE 0 END),
+               SUM(CASE WHEN spf = 'pass' THEN messages ELSE 0 END),
+               SUM(CASE WHEN dkim != 'pass' AND spf != 'pass' THEN messages ELSE 0 END),
+               SUM(CASE WHEN disposition = 'quarantine' THEN messages ELSE 0 END),
+               SUM(CASE WHEN disposition = 'reject' THEN messages ELSE 0 END)
+        FROM daily_rollup GROUP BY domain, day;
+        CREATE TABLE users (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            password_hash TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('admin', 'member')),
+            language TEXT,
+            created_at INTEGER NOT NULL,
+            password_changed_at INTEGER NOT NULL
+        );
+        CREATE TABLE memberships (
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            domain TEXT NOT NULL,
+            PRIMARY KEY (user_id, domain)
+        ) WITHOUT ROWID;
+        -- Tokens are stored as SHA-256 digests: a copy of the database gives no live session.
+        CREATE TABLE sessions (
+            token_hash TEXT PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            csrf_token TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            last_seen_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE api_tokens (
+            token_hash TEXT PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            last_used_at INTEGER
+        ) WITHOUT ROWID;
+        CREATE TABLE domains (
+            name TEXT PRIMARY KEY,
+            created_at INTEGER NOT NULL,
+            dmarc_record TEXT
+        ) WITHOUT ROWID;
+        CREATE TABLE sign_in_failures (
+            key TEXT PRIMARY KEY,
+            failures INTEGER NOT NULL,
+            first_at INTEGER NOT NULL,
+            locked_until INTEGER NOT NULL DEFAULT 0
+        ) WITHOUT ROWID;
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at INTEGER NOT NULL,
+            user_name TEXT,
+            action TEXT NOT NULL,
+            detail TEXT
+        );
+        """,
     ]
 }

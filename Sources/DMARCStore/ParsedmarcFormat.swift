@@ -23,6 +23,39 @@ public enum ParsedmarcFormat {
         return "\"" + s.replacingOccurrences("\"", "\"\"") + "\""
     }
 
+    /// Writes the reports `filter` selects as parsedmarc's CSV or JSON, in pieces, streaming.
+    public static func export(_ store: ReportStore, _ filter: ReportFilter, csv: Bool, write: (String) -> Void) throws {
+        var current: StoredReport?
+        if csv {
+            write(csvHeader())
+            try store.exportReports(
+                filter, report: { current = $0 },
+                record: { r in
+                    if let report = current { write(csvRow(report: report, record: r)) }
+                }, reportEnd: {})
+            return
+        }
+        write("[")
+        var firstReport = true
+        var firstRecord = true
+        try store.exportReports(
+            filter,
+            report: { report in
+                current = report
+                let fields = JSONValue.object(jsonReportFields(report)).serialized()
+                write((firstReport ? "\n" : ",\n") + fields.dropLast() + ",\"records\":[")
+                firstReport = false
+                firstRecord = true
+            },
+            record: { r in
+                guard let report = current else { return }
+                write((firstRecord ? "\n" : ",\n") + jsonRecord(report: report, record: r).serialized())
+                firstRecord = false
+            },
+            reportEnd: { write("]}") })
+        write("\n]\n")
+    }
+
     public static func csvHeader() -> String { csvColumns.joined(separator: ",") + "\r\n" }
 
     /// The CSV line for one record of `report`.

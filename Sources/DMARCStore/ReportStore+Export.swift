@@ -95,11 +95,7 @@ extension ReportStore {
                 r.disposition = row.text(3)
                 r.dkim = row.text(4)
                 r.spf = row.text(5)
-                if let json = row.text(6),
-                    let reasons = try? JSONDecoder().decode([StoredReason].self, from: Data(json.utf8))
-                {
-                    r.reasons = reasons.map { PolicyOverrideReason(type: $0.type, comment: $0.comment) }
-                }
+                r.reasons = Self.decodeReasons(row.text(6))
                 r.headerFrom = row.text(7)
                 r.envelopeFrom = row.text(8)
                 r.envelopeTo = row.text(9)
@@ -116,6 +112,14 @@ extension ReportStore {
             }
             try reportEnd()
         }
+    }
+
+    /// Override reasons as `ReportWriter.reasonsJSON` stored them.
+    static func decodeReasons(_ json: String?) -> [PolicyOverrideReason] {
+        guard let json, let reasons = try? JSONDecoder().decode([StoredReason].self, from: Data(json.utf8)) else {
+            return []
+        }
+        return reasons.map { PolicyOverrideReason(type: $0.type, comment: $0.comment) }
     }
 
     static func decodeList(_ json: String?) -> [String] {

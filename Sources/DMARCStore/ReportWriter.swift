@@ -116,6 +116,7 @@ public final class ReportWriter: AggregateReportSink {
             drain()
             if let message = failure.value.withLock({ $0 }) { throw SQLiteError(code: 1, message: message, sql: nil) }
             try inserter.flushRollup()
+            try inserter.flushDayTotals()
             let m = header.metadata
             try db.prepare(
                 "UPDATE reports SET record_count = ?, message_count = ?, first_record_id = ?, warnings = ?, errors = ?, generator = ?, extra_contact_info = ?, flavour = ? WHERE id = ?"
@@ -174,6 +175,8 @@ final class RecordInserter {
     let singleDay: Int64?
     var nextRecordID: Int64
     var rollup: [RollupKey: Int64] = [:]
+    /// Per-day totals for `domain_daily`, summed over the whole report (a few days at most).
+    var dayTotals: [Int64: DayTotals] = [:]
     /// The id of the report's first record; the rest follow without gaps.
     var firstRecordID: Int64?
     static let rollupBatch = 8_192
@@ -315,6 +318,7 @@ final class RecordInserter {
             let s = try upsertStatement(rows: chunk.count)
             var i: Int32 = 1
             for (k, messages) in chunk {
+                dayTotals[k.day, default: DayTotals()].add(k, messages: messages)
                 try s.bind(k.day, at: i)
                 try s.bind(domain, at: i + 1)
                 try s.bind(k.sourceIP, at: i + 2)
@@ -330,6 +334,25 @@ final class RecordInserter {
             start += chunk.count
         }
         rollup.removeAll(keepingCapacity: true)
+    }
+
+    func flushDayTotals() throws {
+        let s = try db.prepare(
+            """
+            INSERT INTO domain_daily (domain, day, messages, dmarc_pass, dkim_pass, spf_pass, both_fail, quarantined, rejected)
+            VALUES (?,?,?,?,?,?,?,?,?)
+            ON CONFLICT (domain, day) DO UPDATE SET messages = messages + excluded.messages,
+              dmarc_pass = dmarc_pass + excluded.dmarc_pass, dkim_pass = dkim_pass + excluded.dkim_pass,
+              spf_pass = spf_pass + excluded.spf_pass, both_fail = both_fail + excluded.both_fail,
+              quarantined = quarantined + excluded.quarantined, rejected = rejected + excluded.rejected
+            """)
+        for (day, t) in dayTotals.sorted(by: { $0.key < $1.key }) {
+            try s.run([
+                .text(domain), .integer(day), .integer(t.messages), .integer(t.dmarcPass), .integer(t.dkimPass),
+                .integer(t.spfPass), .integer(t.bothFail), .integer(t.quarantined), .integer(t.rejected),
+            ])
+        }
+        dayTotals.removeAll()
     }
 
     private func upsertStatement(rows: Int) throws -> SQLiteStatement {
@@ -359,6 +382,28 @@ struct RollupKey: Hashable {
     var disposition: String
     var dkim: String
     var spf: String
+}
+
+/// One day's totals of a report, as `domain_daily` sums them.
+struct DayTotals {
+    var messages: Int64 = 0
+    var dmarcPass: Int64 = 0
+    var dkimPass: Int64 = 0
+    var spfPass: Int64 = 0
+    var bothFail: Int64 = 0
+    var quarantined: Int64 = 0
+    var rejected: Int64 = 0
+
+    mutating func add(_ k: RollupKey, messages n: Int64) {
+        messages += n
+        let dkim = k.dkim == "pass"
+        let spf = k.spf == "pass"
+        if dkim || spf { dmarcPass += n } else { bothFail += n }
+        if dkim { dkimPass += n }
+        if spf { spfPass += n }
+        if k.disposition == "quarantine" { quarantined += n }
+        if k.disposition == "reject" { rejected += n }
+    }
 }
 
 /// The first error met on the writer queue, read by the parsing thread.

@@ -9,8 +9,27 @@ import DMARCCore
 /// One HTTP request as the application sees it.
 public struct HTTPRequest: Sendable {
     public var method: String
+    /// The path, percent-decoded by libmicrohttpd, without the query.
     public var path: String
-    public var body: [UInt8]
+    /// Query arguments in order, decoded.
+    public var query: [(String, String)] = []
+    /// Header fields with lower-case names; a repeated field keeps its last value.
+    public var headers: [String: String] = [:]
+    public var body: [UInt8] = []
+    /// The peer's address, for sign-in throttling and the audit log.
+    public var clientAddress: String = ""
+
+    public init(
+        method: String, path: String, query: [(String, String)] = [], headers: [String: String] = [:],
+        body: [UInt8] = [], clientAddress: String = ""
+    ) {
+        self.method = method
+        self.path = path
+        self.query = query
+        self.headers = headers
+        self.body = body
+        self.clientAddress = clientAddress
+    }
 }
 
 /// What the application answers.
@@ -25,6 +44,12 @@ public struct HTTPResponse: Sendable {
         self.contentType = contentType
         self.body = Array(body.utf8)
     }
+
+    public init(status: Int, contentType: String, bytes: [UInt8]) {
+        self.status = status
+        self.contentType = contentType
+        self.body = bytes
+    }
 }
 
 /// Where errors of the HTTP server come from.
@@ -36,6 +61,30 @@ public struct HTTPServerError: Error, Sendable, CustomStringConvertible {
 final class RequestState {
     var body: [UInt8] = []
     var tooLarge = false
+    var limit = 0
+}
+
+/// Collects the header fields or query arguments of a request (libmicrohttpd's iterator).
+final class ValueCollector {
+    var pairs: [(String, String)] = []
+}
+
+func collectValue(
+    _ cls: UnsafeMutableRawPointer?, _ kind: MHD_ValueKind, _ key: UnsafePointer<CChar>?,
+    _ value: UnsafePointer<CChar>?
+) -> MHD_Result {
+    guard let cls, let key else { return .YES }
+    let collector = Unmanaged<ValueCollector>.fromOpaque(cls).takeUnretainedValue()
+    collector.pairs.append((String(cString: key), value.map { String(cString: $0) } ?? ""))
+    return .YES
+}
+
+func connectionValues(_ connection: OpaquePointer, _ kind: MHD_ValueKind) -> [(String, String)] {
+    let collector = ValueCollector()
+    withExtendedLifetime(collector) {
+        _ = MHD_get_connection_values(connection, kind, collectValue, Unmanaged.passUnretained(collector).toOpaque())
+    }
+    return collector.pairs
 }
 
 /// libmicrohttpd's access handler: called first with the headers, then once per body chunk, then
@@ -49,12 +98,15 @@ func httpAccessHandler(
     let server = Unmanaged<HTTPServer>.fromOpaque(cls).takeUnretainedValue()
     if reqCls.pointee == nil {
         // Balanced by httpRequestCompleted, which runs however the request ends.
-        reqCls.pointee = Unmanaged.passRetained(RequestState()).toOpaque()
+        let state = RequestState()
+        state.limit = server.bodyLimit(
+            method.map { String(cString: $0) } ?? "GET", url.map { String(cString: $0) } ?? "/")
+        reqCls.pointee = Unmanaged.passRetained(state).toOpaque()
         return .YES
     }
     let state = Unmanaged<RequestState>.fromOpaque(reqCls.pointee!).takeUnretainedValue()
     if let uploadSize, uploadSize.pointee > 0 {
-        if state.body.count + uploadSize.pointee > server.maximumBody {
+        if state.body.count + uploadSize.pointee > state.limit {
             state.tooLarge = true
         } else if let uploadData {
             uploadData.withMemoryRebound(to: UInt8.self, capacity: uploadSize.pointee) {
@@ -64,12 +116,18 @@ func httpAccessHandler(
         uploadSize.pointee = 0
         return .YES
     }
+    var headers: [String: String] = [:]
+    for (name, value) in connectionValues(connection, .HEADER_KIND) { headers[name.lowercased()] = value }
+    var address = [CChar](repeating: 0, count: 64)
     let request = HTTPRequest(
         method: method.map { String(cString: $0) } ?? "GET", path: url.map { String(cString: $0) } ?? "/",
-        body: state.body)
+        query: connectionValues(connection, .GET_ARGUMENT_KIND), headers: headers, body: state.body,
+        clientAddress: cshim_mhd_client_address(connection, &address, address.count) == 0
+            ? String(cString: address) : "")
+    state.body = []
     let response =
         state.tooLarge
-        ? HTTPResponse(status: 413, body: "The request body is larger than \(ByteCount.format(server.maximumBody)).\n")
+        ? HTTPResponse(status: 413, body: "The request body is larger than \(ByteCount.format(state.limit)).\n")
         : server.handler(request)
     return response.body.withUnsafeBytes { bytes -> MHD_Result in
         guard
@@ -79,7 +137,9 @@ func httpAccessHandler(
         defer { MHD_destroy_response(r) }
         MHD_add_response_header(r, "Content-Type", response.contentType)
         MHD_add_response_header(r, "X-Content-Type-Options", "nosniff")
-        MHD_add_response_header(r, "Cache-Control", "no-store")
+        for (name, value) in server.defaultHeaders where !response.headers.contains(where: { $0.0 == name }) {
+            MHD_add_response_header(r, name, value)
+        }
         for (name, value) in response.headers { MHD_add_response_header(r, name, value) }
         return MHD_queue_response(connection, UInt32(response.status), r)
     }
@@ -102,13 +162,19 @@ public final class HTTPServer: @unchecked Sendable {
     // @unchecked Sendable: `daemon` is set in start() before any request thread exists and cleared
     // in stop() after MHD_stop_daemon has joined them; the other properties are immutable.
     let handler: @Sendable (HTTPRequest) -> HTTPResponse
-    let maximumBody: Int
+    /// The largest body accepted for a method and path; a larger one is answered 413 unread.
+    let bodyLimit: @Sendable (String, String) -> Int
+    /// Headers every response carries unless it sets its own.
+    let defaultHeaders: [(String, String)] = [("Cache-Control", "no-store")]
     private var daemon: OpaquePointer?
     public private(set) var port: Int = 0
 
-    public init(maximumBody: Int = 64 << 10, handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse) {
+    public init(
+        bodyLimit: @escaping @Sendable (String, String) -> Int = { _, _ in 64 << 10 },
+        handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse
+    ) {
         self.handler = handler
-        self.maximumBody = maximumBody
+        self.bodyLimit = bodyLimit
     }
 
     /// Listens on `host:port` (IPv4; port 0 picks a free one).

@@ -36,7 +36,7 @@ enum CommandLineTool {
         ReparseCommand.command, IngestCommand.command, MailboxCommand.command, FetchCommand.command,
         ServeCommand.command,
         TLSReportsCommand.command, EnrichCommand.command, CheckCommand.command,
-        RecordCommand.command,
+        RecordCommand.command, UserCommand.command, TokenCommand.command, DomainCommand.command,
     ]
 
     static var mainHelp: String {

@@ -50,5 +50,7 @@ struct MHD_Daemon *cshim_mhd_start(const char *ipv4, uint16_t port, unsigned int
     MHD_RequestCompletedCallback completed, void *completed_cls);
 // The port the daemon is bound to (for port 0).
 uint16_t cshim_mhd_bound_port(struct MHD_Daemon *daemon);
+// MHD_get_connection_info is variadic: the client's address as text into `buffer` (0 on success).
+int cshim_mhd_client_address(struct MHD_Connection *connection, char *buffer, size_t length);
 
 #endif

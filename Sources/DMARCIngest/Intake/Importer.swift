@@ -214,6 +214,11 @@ public final class Importer {
         return .duplicate
     }
 
+    /// Imports bytes already in memory (an upload) as one input.
+    public func importBytes(_ bytes: [UInt8], name: String, origin: String) {
+        importUnit(name: name, origin: origin) { MemoryStream(bytes) }
+    }
+
     /// Reads one message (or report file) from standard input for an MTA pipe: returns whether
     /// its raw bytes are stored — the MTA must retry when they are not.
     public func ingestStandardInput() -> Bool {
@@ -292,6 +297,18 @@ public final class Importer {
             fail(source: name, "\(error)")
         }
         onProgress?(summary)
+    }
+
+    /// Re-runs the parser over one stored document, whatever its status.
+    public func reparse(documentID: Int64) throws {
+        guard let doc = try store.rawDocument(id: documentID) else { throw IngestError("no document \(documentID)") }
+        summary.documents += 1
+        let name = Self.displayName(origin: doc.origin)
+        do {
+            try process(rawID: doc.id, name: name) { [store] in try store.openRaw(id: doc.id) }
+        } catch {
+            fail(source: name, "\(error)")
+        }
     }
 
     /// Re-runs the parser over stored documents that failed or were interrupted.

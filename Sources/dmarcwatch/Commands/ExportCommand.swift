@@ -45,37 +45,7 @@ enum ExportCommand {
         }
         defer { if fd != 1 { close(fd) } }
         let out = BufferedOutput(fd: fd)
-        if format == "csv" {
-            out.write(ParsedmarcFormat.csvHeader())
-            var current: StoredReport?
-            try store.exportReports(
-                filter, report: { current = $0 },
-                record: { r in
-                    out.write(ParsedmarcFormat.csvRow(report: current!, record: r))
-                }, reportEnd: {})
-        } else {
-            out.write("[")
-            var firstReport = true
-            var firstRecord = true
-            var current: StoredReport?
-            try store.exportReports(
-                filter,
-                report: { report in
-                    current = report
-                    let fields = JSONValue.object(ParsedmarcFormat.jsonReportFields(report)).serialized()
-                    out.write((firstReport ? "\n" : ",\n") + fields.dropLast() + ",\"records\":[")
-                    firstReport = false
-                    firstRecord = true
-                },
-                record: { r in
-                    out.write(
-                        (firstRecord ? "\n" : ",\n")
-                            + ParsedmarcFormat.jsonRecord(report: current!, record: r).serialized())
-                    firstRecord = false
-                },
-                reportEnd: { out.write("]}") })
-            out.write("\n]\n")
-        }
+        try ParsedmarcFormat.export(store, filter, csv: format == "csv", write: out.write)
         out.flush()
         return ExitCode.success
     }

@@ -1,5 +1,6 @@
 import DMARCCore
 import DMARCIngest
+import DMARCNet
 import DMARCStore
 import DMARCWeb
 import Dispatch
@@ -12,22 +13,25 @@ import Synchronization
 enum ServeCommand {
     static let command = Command(
         name: "serve",
-        summary: "Run the server: HTTP (health probe so far) and mailbox polling",
+        summary: "Run the web UI and API, and poll the mailboxes",
         usage: """
-            Usage: dmarcwatch serve [--listen HOST:PORT] [--poll-interval SECONDS]
+            Usage: dmarcwatch serve [--listen HOST:PORT] [--poll-interval SECONDS] [--nameserver HOST[:PORT]]
 
             Runs until SIGTERM or SIGINT, then stops cleanly: stops accepting connections, lets the
-            mailbox run in progress finish its current message, and exits 0.
+            requests and the mailbox run in progress finish, and exits 0.
 
               --listen HOST:PORT      IPv4 address and port to listen on (default 127.0.0.1:8080;
                                       port 0 picks a free one, printed at start)
               --poll-interval S       fetch every configured mailbox every S seconds (default 300)
+              --nameserver H[:P]      DNS server for the DNS checks of the Domains page
 
-            HTTP: GET /healthz answers without a session. Every other path needs a session or API
-            token, which arrive with the web UI; until then they answer 401.
+            Every page and API call needs a session (sign in at /signin with an account from
+            'dmarcwatch user add') or an API token ('dmarcwatch token create'); GET /healthz
+            answers without one. Put a TLS proxy in front when other machines connect; the
+            session cookie is marked Secure when the proxy sends X-Forwarded-Proto: https.
 
             """,
-        options: ["--listen", "--poll-interval"],
+        options: ["--listen", "--poll-interval", "--nameserver"],
         flags: [],
         run: run
     )
@@ -46,34 +50,94 @@ enum ServeCommand {
             }
             interval = n
         }
-        _ = try context.openStore()  // migrations run once, before any thread starts
-        let server = HTTPServer(handler: route)
+        var dns = DNSConfiguration()
+        if let ns = args.value("--nameserver") {
+            do {
+                dns = try DNSConfiguration(nameserver: ns)
+            } catch {
+                throw UsageError(message: "--nameserver: \(error)")
+            }
+        }
+        let users = try context.openStore().users()  // migrations run once, before any thread starts
+        let app = WebApp(databasePath: context.databasePath, services: services(context, dns: dns))
+        // Blocked before the server's threads start, so they inherit the mask and only the
+        // watcher below ever sees the signals.
+        let signals = SignalWatcher()
+        signals.block([SIGTERM, SIGINT])
+        let server = HTTPServer(bodyLimit: WebApp.bodyLimit, handler: app.handle)
         try server.start(host: host == "localhost" ? "127.0.0.1" : host, port: port)
-        Console.out(
-            "DMARCWatch listening on http://\(host):\(server.port) (health probe: /healthz); mailboxes polled every \(interval) s\n"
-        )
+        Console.out("DMARCWatch listening on http://\(host):\(server.port)/ ; mailboxes polled every \(interval) s\n")
+        if users.isEmpty {
+            Console.out("No accounts yet: create one with 'dmarcwatch user add NAME --role admin', then sign in.\n")
+        }
         let poller = MailboxPoller(databasePath: context.databasePath, interval: interval)
         poller.start()
-        let signals = SignalWatcher {
+        signals.watch([SIGTERM, SIGINT]) {
             server.stop()
             poller.stop()
             Console.err("dmarcwatch serve: stopped\n")
             exit(0)
         }
-        signals.watch([SIGTERM, SIGINT])
         withExtendedLifetime((server, poller, signals)) {
             dispatchMain()
         }
     }
 
-    /// Until the web UI exists: the health probe, and 401 for everything else (DESIGN §8).
-    @Sendable static func route(_ request: HTTPRequest) -> HTTPResponse {
-        if request.path == "/healthz" && (request.method == "GET" || request.method == "HEAD") {
-            return HTTPResponse(status: 200, contentType: "application/json", body: #"{"status":"ok"}"# + "\n")
-        }
-        var response = HTTPResponse(status: 401, body: "Sign in required.\n")
-        response.headers = [("WWW-Authenticate", "Bearer")]
-        return response
+    /// The import pipeline and DNS, for the web layer. Each call opens its own connection: an
+    /// upload is a write transaction of its own, like an import.
+    static func services(_ context: Context, dns: DNSConfiguration) -> WebServices {
+        let path = context.databasePath
+        return WebServices(
+            upload: { name, bytes, user in
+                var out = UploadOutcome()
+                do {
+                    let importer = Importer(store: try ReportStore(path: path))
+                    importer.importBytes(bytes, name: name, origin: "upload:\(user):\(name)")
+                    let s = importer.summary
+                    out.documents = s.documents
+                    out.imported = s.imported
+                    out.duplicates = s.duplicates
+                    out.failed = s.failed
+                    out.ignored = s.ignored
+                    out.records = s.records
+                    out.messages = s.messages
+                    out.failures = s.failures.map { ($0.source, $0.error) }
+                } catch {
+                    out.documents = 1
+                    out.failed = 1
+                    out.failures = [(name, "the database cannot be opened")]
+                }
+                return out
+            },
+            reparse: { id in
+                do {
+                    let importer = Importer(store: try ReportStore(path: path))
+                    try importer.reparse(documentID: id)
+                    let s = importer.summary
+                    if let f = s.failures.first { return "Still fails: \(f.error)" }
+                    return "Re-parsed: \(s.reports) reports, \(s.records) records."
+                } catch {
+                    return "Re-parse failed: \(error)"
+                }
+            },
+            publishedDMARC: { domain in
+                let resolver = DNSResolver(dns)
+                switch resolver.txt("_dmarc." + domain) {
+                case .records(let texts):
+                    let records = texts.filter(DMARCPolicyFinder.isDMARC)
+                    if records.count == 1 { return DNSPublication(record: records[0], problem: nil) }
+                    if records.count > 1 {
+                        return DNSPublication(record: nil, problem: "\(records.count) DMARC records: receivers ignore them all.")
+                    }
+                    return DNSPublication(record: nil, problem: "TXT records exist, but none starts with v=DMARC1.")
+                case .nxdomain: return DNSPublication(record: nil, problem: "The name does not exist (NXDOMAIN).")
+                case .noData: return DNSPublication(record: nil, problem: "The name has no TXT record.")
+                case .timeout: return DNSPublication(record: nil, problem: "The DNS server did not answer.")
+                case .serverFailure(let rcode):
+                    return DNSPublication(record: nil, problem: "The DNS server failed (rcode \(rcode)).")
+                default: return DNSPublication(record: nil, problem: "The lookup failed.")
+                }
+            })
     }
 }
 
@@ -125,21 +189,29 @@ final class MailboxPoller: @unchecked Sendable {
     }
 }
 
-/// Delivers SIGTERM/SIGINT to a handler on its own queue (signals ignored first, so the default
-/// action does not kill the process before the handler runs).
+/// Delivers SIGTERM/SIGINT to a handler on its own queue. The signals are blocked first (and
+/// ignored), so no thread started later takes the default action and kills the process
+/// before the handler runs.
 final class SignalWatcher: @unchecked Sendable {
     // @unchecked Sendable: sources are created once in watch() and kept alive, never mutated.
     private let queue = DispatchQueue(label: "dmarcwatch.signals")
     private var sources: [DispatchSourceSignal] = []
-    private let handler: @Sendable () -> Void
 
-    init(handler: @escaping @Sendable () -> Void) { self.handler = handler }
+    func block(_ signals: [Int32]) {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for s in signals {
+            sigaddset(&set, s)
+            signal(s, SIG_IGN)
+        }
+        pthread_sigmask(SIG_BLOCK, &set, nil)
+    }
 
-    func watch(_ signals: [Int32]) {
+    func watch(_ signals: [Int32], handler: @escaping @Sendable () -> Void) {
         for s in signals {
             signal(s, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: s, queue: queue)
-            source.setEventHandler { [handler] in handler() }
+            source.setEventHandler { handler() }
             source.resume()
             sources.append(source)
         }

@@ -1,0 +1,82 @@
+import DMARCCore
+
+/// The UI language and everything that depends on it: the string catalogue, numbers, dates.
+public struct Localizer: Sendable {
+    public enum Language: String, Sendable, CaseIterable {
+        case en, ja
+
+        /// The first supported language of an Accept-Language list (`ja-JP` counts as `ja`).
+        public static func negotiate(_ accepted: [String]) -> Language {
+            for tag in accepted {
+                let primary = tag.split(separator: "-").first.map(String.init) ?? tag
+                if let l = Language(rawValue: primary) { return l }
+            }
+            return .en
+        }
+
+        /// The language's own name, for the switcher.
+        public var nativeName: String { self == .en ? "English" : "日本語" }
+    }
+
+    public let language: Language
+
+    public init(_ language: Language) { self.language = language }
+
+    /// The catalogue entry for `key`, with `{0}`, `{1}`… replaced by `arguments`. A key missing
+    /// from the Japanese catalogue falls back to English; a key missing from both shows itself.
+    public func callAsFunction(_ key: String, _ arguments: String...) -> String {
+        var text = (language == .ja ? Catalogue.japanese[key] : nil) ?? Catalogue.english[key] ?? key
+        for (i, a) in arguments.enumerated() { text = text.replacingOccurrences("{\(i)}", a) }
+        return text
+    }
+
+    /// An integer with thousands separators (the same in English and Japanese).
+    public func number(_ n: Int64) -> String {
+        let digits = String(n.magnitude)
+        var out = ""
+        for (i, c) in digits.enumerated() {
+            if i > 0, (digits.count - i) % 3 == 0 { out += "," }
+            out.append(c)
+        }
+        return n < 0 ? "-" + out : out
+    }
+
+    public func number(_ n: Int) -> String { number(Int64(n)) }
+
+    /// `part` as a percentage of `whole` with one decimal, or a dash when there is no whole.
+    public func percent(_ part: Int64, of whole: Int64) -> String {
+        guard whole > 0 else { return "–" }
+        return Self.oneDecimal(Double(part) * 100 / Double(whole)) + "%"
+    }
+
+    /// A change in percentage points, signed, e.g. `+1.5 pt`.
+    public func points(_ delta: Double) -> String {
+        (delta >= 0 ? "+" : "−") + Self.oneDecimal(abs(delta)) + (language == .ja ? " ポイント" : " pt")
+    }
+
+    static func oneDecimal(_ v: Double) -> String {
+        let tenths = Int64((v * 10).rounded())
+        return "\(tenths / 10).\(abs(tenths % 10))"
+    }
+
+    private static let monthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    /// A UTC day number as a date: `3 Dec 2026`, `2026年12月3日`.
+    public func date(day: Int64) -> String {
+        let (y, m, d) = DayMath.civil(day: day)
+        return language == .ja ? "\(y)年\(m)月\(d)日" : "\(d) \(Self.monthNames[m - 1]) \(y)"
+    }
+
+    /// A short date for chart axes: `3 Dec`, `12/3`.
+    public func shortDate(day: Int64) -> String {
+        let (_, m, d) = DayMath.civil(day: day)
+        return language == .ja ? "\(m)/\(d)" : "\(d) \(Self.monthNames[m - 1])"
+    }
+
+    /// A UNIX time as a UTC date and time.
+    public func dateTime(_ t: Int64) -> String {
+        let day = DayMath.day(of: t)
+        let time = DayMath.isoDateTime(t).split(separator: " ").last.map { String($0.prefix(5)) } ?? ""
+        return date(day: day) + " " + time + " UTC"
+    }
+}

@@ -1,0 +1,109 @@
+import DMARCCore
+import DMARCStore
+
+/// The frame of every signed-in page, and the small parts pages share.
+enum Layout {
+    static func page(_ c: RequestContext, title: String, section: String, body: HTML, status: Int = 200)
+        -> HTTPResponse
+    {
+        let t = c.t
+        var nav: [(String, String, String)] = [
+            ("overview", "/", t("nav.overview")), ("domains", "/domains", t("nav.domains")),
+            ("reports", "/reports", t("nav.reports")),
+        ]
+        if c.user.role == .admin {
+            nav += [("health", "/health", t("nav.health")), ("upload", "/upload", t("nav.upload"))]
+        }
+        let links = nav.map { id, href, label -> HTML in
+            "<a href=\"\(href)\"\(id == section ? HTML(" class=\"here\" aria-current=\"page\"") : .empty)>\(label)</a>"
+        }
+        let back = c.request.path + queryString(c.request.query.map { ($0.0, Optional($0.1)) })
+        let languages = Localizer.Language.allCases.map { l -> HTML in
+            "<option value=\"\(l.rawValue)\"\(l == t.language ? HTML(" selected") : .empty)>\(l.nativeName)</option>"
+        }
+        let html: HTML = """
+            <!doctype html>
+            <html lang="\(t.language.rawValue)">
+            <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>\(title) · DMARCWatch</title><link rel="stylesheet" href="/static/app.css"></head>
+            <body>
+            <header class="top"><a class="brand" href="/">DMARCWatch</a><nav>\(links)</nav>
+            <div class="who"><span>\(c.user.name)</span>
+            <form method="post" action="/settings/language">\(csrfField(c))<input type="hidden" name="back" value="\(back)">
+            <select name="language" aria-label="\(t("nav.language"))">\(languages)</select> <button class="plain" type="submit">\(t("nav.switch"))</button></form>
+            <form method="post" action="/signout">\(csrfField(c))<button class="plain" type="submit">\(t("nav.signout"))</button></form></div>
+            </header>
+            <main>\(body)</main>
+            <footer>DMARCWatch · \(t("footer.times"))</footer>
+            </body></html>
+            """
+        return .html(html, status: status)
+    }
+
+    static func csrfField(_ c: RequestContext) -> HTML {
+        "<input type=\"hidden\" name=\"csrf\" value=\"\(c.csrf ?? "")\">"
+    }
+
+    /// Links to the preset periods and a form for a custom one; `keep` are other query values.
+    static func periodPicker(_ c: RequestContext, _ period: Period, path: String, keep: [(String, String?)] = [])
+        -> HTML
+    {
+        let t = c.t
+        let presets = ["7", "30", "90"].map { n -> HTML in
+            let href = path + queryString([("period", n)] + keep)
+            return "<a href=\"\(href)\"\(period.name == n ? HTML(" class=\"here\"") : .empty)>\(t("period.days", n))</a>"
+        }
+        let hidden = keep.compactMap { k, v in v.map { v -> HTML in "<input type=\"hidden\" name=\"\(k)\" value=\"\(v)\">" } }
+        return """
+            <form class="filters" method="get" action="\(path)"><span class="periods">\(presets)</span>
+            <input type="hidden" name="period" value="custom">\(hidden)
+            <label>\(t("period.from"))<input type="date" name="from" value="\(DayMath.isoDate(day: period.from))"></label>
+            <label>\(t("period.to"))<input type="date" name="to" value="\(DayMath.isoDate(day: period.to))"></label>
+            <button type="submit">\(t("period.apply"))</button></form>
+            <p class="muted">\(t("period.showing", t.date(day: period.from), t.date(day: period.to)))</p>
+            """
+    }
+
+    /// Stat cards for a period's totals, each with its change from the period before.
+    static func totalsCards(_ c: RequestContext, _ now: Totals, _ before: Totals) -> HTML {
+        let t = c.t
+        func rate(_ label: String, _ part: (Totals) -> Int64, higherIsBetter: Bool) -> HTML {
+            let value = t.percent(part(now), of: now.messages)
+            var delta = HTML.empty
+            if now.messages > 0, before.messages > 0 {
+                let d =
+                    Double(part(now)) * 100 / Double(now.messages) - Double(part(before)) * 100
+                    / Double(before.messages)
+                let good = higherIsBetter ? d >= 0 : d <= 0
+                delta =
+                    "<div class=\"delta \(abs(d) < 0.05 ? "" : good ? "up" : "down")\">\(t("delta.vs", t.points(d)))</div>"
+            }
+            return "<div class=\"card\"><div class=\"label\">\(label)</div><div class=\"value\">\(value)</div>\(delta)</div>"
+        }
+        var volumeDelta = HTML.empty
+        if before.messages > 0 {
+            let change = Double(now.messages - before.messages) * 100 / Double(before.messages)
+            volumeDelta =
+                "<div class=\"delta\">\(t("delta.vs", (change >= 0 ? "+" : "−") + Localizer.oneDecimal(abs(change)) + "%"))</div>"
+        }
+        return """
+            <div class="cards">
+            <div class="card"><div class="label">\(t("totals.messages"))</div><div class="value">\(t.number(now.messages))</div>\(volumeDelta)</div>
+            \(rate(t("totals.dmarc"), { $0.dmarcPass }, higherIsBetter: true))
+            \(rate(t("totals.dkim"), { $0.dkimPass }, higherIsBetter: true))
+            \(rate(t("totals.spf"), { $0.spfPass }, higherIsBetter: true))
+            \(rate(t("totals.bothFail"), { $0.bothFail }, higherIsBetter: false))
+            </div>
+            """
+    }
+
+    static func notice(_ text: String, error: Bool = false) -> HTML {
+        "<p class=\"notice\(error ? " error" : "")\" role=\"status\">\(text)</p>"
+    }
+
+    static func badge(_ result: String?) -> HTML {
+        let r = result ?? "–"
+        let kind = r == "pass" ? "pass" : (r == "fail" || r == "permerror" || r == "temperror") ? "fail" : ""
+        return "<span class=\"badge \(kind)\">\(r)</span>"
+    }
+}

@@ -1,0 +1,121 @@
+import DMARCCore
+import DMARCStore
+
+/// The stored reports: a list by reporter and date, a readable detail page, the raw file.
+enum ReportsPage {
+    static func filter(_ c: RequestContext) throws -> ReportFilter {
+        var filter = ReportFilter(domains: c.visibleDomains)
+        if let d = c.request.query("domain"), !d.isEmpty { filter.domains = [try c.requireDomain(d)] }
+        return filter
+    }
+
+    static func list(_ c: RequestContext) throws -> HTTPResponse {
+        let t = c.t
+        let domain = c.request.query("domain").flatMap { $0.isEmpty ? nil : $0 }
+        let reporter = c.request.query("reporter").flatMap { $0.isEmpty ? nil : $0 }
+        var reports = try c.store.reports(try filter(c), limit: 500)
+        if let reporter { reports = reports.filter { $0.reporter == reporter } }
+        let rows = reports.map { r -> HTML in
+            """
+            <tr><td><a href="/reports/\(r.id)">\(r.reporter)</a><br><span class="muted wrap">\(r.reportID)</span></td>
+            <td class="wrap">\(r.domain)</td><td>\(t.dateTime(r.begin))<br><span class="muted">\(t.dateTime(r.end))</span></td>
+            <td class="num">\(t.number(r.records))</td><td class="num">\(t.number(r.messages))</td><td>p=\(r.policy ?? "–")</td>
+            <td class="num">\(r.warnings > 0 ? HTML("<span class=\"badge warn\">\(t.number(r.warnings))</span>") : "0")</td></tr>
+            """
+        }
+        let domains = try c.store.knownDomains(visible: c.visibleDomains).map { d -> HTML in
+            "<option value=\"\(d)\"\(d == domain ? HTML(" selected") : .empty)>\(d)</option>"
+        }
+        let body: HTML = """
+            <h1>\(t("reports.title"))</h1>
+            <form class="filters" method="get" action="/reports">
+            <label>\(t("col.domain"))<select name="domain"><option value="">\(t("reports.allDomains"))</option>\(domains)</select></label>
+            <label>\(t("domain.reporter"))<input name="reporter" value="\(reporter ?? "")"></label>
+            <button type="submit">\(t("period.apply"))</button></form>
+            \(rows.isEmpty ? Layout.notice(t("reports.empty")) : """
+            <div class="table-wrap"><table><thead><tr><th>\(t("col.reporter"))</th><th>\(t("col.domain"))</th><th>\(t("col.period"))</th>
+            <th class="num">\(t("col.records"))</th><th class="num">\(t("col.messages"))</th><th>\(t("col.policy"))</th><th class="num">\(t("col.warnings"))</th></tr></thead>
+            <tbody>\(rows)</tbody></table></div>
+            """)
+            """
+        return Layout.page(c, title: t("reports.title"), section: "reports", body: body)
+    }
+
+    static func load(_ c: RequestContext, id: Int64) throws -> ReportDetail {
+        guard let domain = try c.store.reportDomain(id: id), c.user.canSee(domain: domain),
+            let detail = try c.store.reportDetail(id: id)
+        else { throw WebError.notFound }
+        return detail
+    }
+
+    static func detail(_ c: RequestContext, id: Int64) throws -> HTTPResponse {
+        let t = c.t
+        let d = try load(c, id: id)
+        let l = d.listing
+        let facts: [(String, String)] = [
+            (t("report.org"), d.orgName ?? l.reporter), (t("report.email"), l.email ?? "–"),
+            (t("report.extra"), d.extraContactInfo ?? "–"), (t("report.id"), l.reportID),
+            (t("col.domain"), l.domain), (t("report.begin"), t.dateTime(l.begin)), (t("report.end"), t.dateTime(l.end)),
+            (t("report.flavour"), l.flavour), (t("report.generator"), d.generator ?? "–"),
+            (t("col.records"), t.number(l.records)), (t("col.messages"), t.number(l.messages)),
+            (t("report.origin"), l.source),
+        ]
+        let factRows = facts.map { k, v -> HTML in "<tr><th>\(k)</th><td class=\"wrap\">\(v)</td></tr>" }
+        let notes = (d.errors.map { "error: " + $0 } + d.warnings).map { w -> HTML in "<li class=\"wrap\">\(w)</li>" }
+        let rows = d.records.map { r -> HTML in
+            let dkim = r.dkimResults.map { x -> HTML in
+                "<div>d=\(x.domain ?? "–") s=\(x.selector ?? "–") \(Layout.badge(x.result))</div>"
+            }
+            let spf = r.spfResults.map { x -> HTML in
+                "<div>\(x.domain ?? "–") (\(x.scope ?? "mfrom")) \(Layout.badge(x.result))</div>"
+            }
+            let reasons = r.reasons.map { x -> HTML in "<div>\(x.type)\(x.comment.map { ": " + $0 } ?? "")</div>" }
+            return """
+                <tr><td><a href="/sources/\(urlComponent(r.sourceIP))">\(r.sourceIP)</a></td><td class="num">\(t.number(r.count))</td>
+                <td>\(r.disposition ?? "–")</td><td>DKIM \(Layout.badge(r.dkim))<br>SPF \(Layout.badge(r.spf))</td>
+                <td class="wrap">\(dkim)</td><td class="wrap">\(spf)</td>
+                <td class="wrap">\(r.headerFrom ?? "–")<br><span class="muted">\(r.envelopeFrom ?? "–")</span></td><td class="wrap">\(reasons)</td></tr>
+                """
+        }
+        let more: HTML =
+            l.records > d.records.count ? Layout.notice(t("report.truncated", t.number(d.records.count))) : .empty
+        let body: HTML = """
+            <h1>\(t("report.title", l.reporter, t.date(day: DayMath.day(of: l.begin))))</h1>
+            <div class="table-wrap"><table><tbody>\(factRows)</tbody></table></div>
+            <h2>\(t("domain.policy"))</h2>\(DomainPage.policyPanel(c, d.policy))
+            \(notes.isEmpty ? HTML.empty : "<h2>\(t("report.notes"))</h2><ul>\(notes)</ul>")
+            <p>\(d.rawDocumentID == nil ? HTML.empty : "<a class=\"button\" href=\"/reports/\(l.id)/raw\">\(t("report.download"))</a>")</p>
+            <h2>\(t("report.records"))</h2>\(more)
+            <div class="table-wrap"><table><thead><tr><th>\(t("col.source"))</th><th class="num">\(t("col.messages"))</th>
+            <th>\(t("col.disposition"))</th><th>\(t("col.evaluated"))</th><th>\(t("col.dkimResults"))</th><th>\(t("col.spfResults"))</th>
+            <th>\(t("col.from"))</th><th>\(t("col.reasons"))</th></tr></thead><tbody>\(rows)</tbody></table></div>
+            """
+        return Layout.page(c, title: t("reports.title"), section: "reports", body: body)
+    }
+
+    /// The stored raw document of a report, as it arrived (decompressed from the store).
+    static func raw(_ c: RequestContext, id: Int64) throws -> HTTPResponse {
+        let d = try load(c, id: id)
+        guard let docID = d.rawDocumentID, let info = try c.store.rawDocument(id: docID) else {
+            throw WebError.notFound
+        }
+        // A raw document may hold reports of several domains (a zip of many): all must be visible.
+        for domain in try c.store.rawDocumentDomains(id: docID) where !c.user.canSee(domain: domain) {
+            throw WebError.notFound
+        }
+        let stream = try c.store.openRaw(id: docID)
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = try buffer.withUnsafeMutableBytes { try stream.read(into: $0) }
+            if n == 0 { break }
+            bytes.append(contentsOf: buffer[0..<n])
+            if bytes.count > 256 << 20 { throw WebError.badRequest("The document is too large to download here.") }
+        }
+        let base = info.origin.split(separator: "/").last.map(String.init) ?? "report"
+        let safe = String(base.unicodeScalars.filter { $0.isASCII && $0.value > 0x20 && !"\"\\;".unicodeScalars.contains($0) }.map(Character.init))
+        var r = HTTPResponse(status: 200, contentType: "application/octet-stream", bytes: bytes)
+        r.headers.append(("Content-Disposition", "attachment; filename=\"\(safe.isEmpty ? "report" : safe)\""))
+        return r
+    }
+}

@@ -1,0 +1,78 @@
+import DMARCCore
+import DMARCStore
+
+/// One sending address: what reverse DNS says about it, and every record from it.
+enum SourcePage {
+    struct Data {
+        var ip: String
+        var period: Period
+        var info: IPInfo?
+        var records: [RecordDetail]
+    }
+
+    static func load(_ c: RequestContext, ip raw: String) throws -> Data {
+        guard let address = IPAddress(raw) else { throw WebError.notFound }
+        let ip = address.description
+        let anchor = try Period.anchor(c.store, domains: c.visibleDomains)
+        let period = try Period.parse(c.request, anchor: anchor)
+        let records = try c.store.sourceRecords(
+            ip: ip, domains: c.visibleDomains, fromDay: period.from, toDay: period.to)
+        return Data(ip: ip, period: period, info: try c.store.ipInfo(ip), records: records)
+    }
+
+    static func render(_ c: RequestContext, ip raw: String) throws -> HTTPResponse {
+        let t = c.t
+        let d = try load(c, ip: raw)
+        var total: Int64 = 0
+        var pass: Int64 = 0
+        for r in d.records {
+            total += r.count
+            if r.dkim == "pass" || r.spf == "pass" { pass += r.count }
+        }
+        let info: HTML
+        if let i = d.info {
+            info = """
+                <div class="panel"><p>\(t("source.ptr")): <strong>\(i.ptr ?? "–")</strong>
+                \(i.ptr == nil ? HTML.empty : i.forwardConfirmed ? HTML("<span class=\"badge pass\">\(t("source.fcrdns"))</span>") : HTML("<span class=\"badge warn\">\(t("source.notConfirmed"))</span>"))</p>
+                <p>\(t("source.baseDomain")): \(i.baseDomain ?? "–")</p></div>
+                """
+        } else {
+            info = Layout.notice(t("source.notEnriched"))
+        }
+        let rows = d.records.map { r -> HTML in
+            let dkim = r.dkimResults.map { x -> HTML in
+                "<div>d=\(x.domain ?? "–") s=\(x.selector ?? "–") \(Layout.badge(x.result))</div>"
+            }
+            let spf = r.spfResults.map { x -> HTML in
+                "<div>\(x.domain ?? "–") (\(x.scope ?? "mfrom")) \(Layout.badge(x.result))</div>"
+            }
+            let reasons = r.reasons.map { x -> HTML in "<div>\(x.type)\(x.comment.map { ": " + $0 } ?? "")</div>" }
+            return """
+                <tr><td><a href="/reports/\(r.reportID)">\(t.date(day: DayMath.day(of: r.begin)))</a><br><span class="muted">\(r.reporter)</span></td>
+                <td class="wrap">\(r.domain)</td><td class="num">\(t.number(r.count))</td><td>\(r.disposition ?? "–")</td>
+                <td>DKIM \(Layout.badge(r.dkim))<br>SPF \(Layout.badge(r.spf))</td>
+                <td class="wrap">\(dkim)</td><td class="wrap">\(spf)</td>
+                <td class="wrap">\(r.headerFrom ?? "–")<br><span class="muted">\(r.envelopeFrom ?? "–")</span></td>
+                <td class="wrap">\(reasons)</td></tr>
+                """
+        }
+        let table: HTML =
+            rows.isEmpty
+            ? Layout.notice(t("source.noRecords"))
+            : """
+            <div class="table-wrap"><table><thead><tr><th>\(t("col.report"))</th><th>\(t("col.domain"))</th><th class="num">\(t("col.messages"))</th>
+            <th>\(t("col.disposition"))</th><th>\(t("col.evaluated"))</th><th>\(t("col.dkimResults"))</th><th>\(t("col.spfResults"))</th>
+            <th>\(t("col.from"))</th><th>\(t("col.reasons"))</th></tr></thead><tbody>\(rows)</tbody></table></div>
+            """
+        let body: HTML = """
+            <h1>\(t("source.title", d.ip))</h1>
+            \(Layout.periodPicker(c, d.period, path: "/sources/\(urlComponent(d.ip))"))
+            \(info)
+            <div class="cards"><div class="card"><div class="label">\(t("totals.messages"))</div><div class="value">\(t.number(total))</div></div>
+            <div class="card"><div class="label">\(t("totals.dmarc"))</div><div class="value">\(t.percent(pass, of: total))</div></div></div>
+            <h2>\(t("source.records"))</h2>
+            \(table)
+            """
+        return Layout.page(c, title: d.ip, section: "domains", body: body)
+    }
+}

@@ -1,0 +1,279 @@
+import DMARCCore
+import DMARCStore
+import Synchronization
+
+/// What the web layer asks of the rest of the program: the import pipeline and DNS live in
+/// modules the web layer does not import (DESIGN §3), so the executable hands them in.
+public struct WebServices: Sendable {
+    /// Imports one uploaded file (a report, archive or message) and says what happened.
+    public var upload: @Sendable (_ name: String, _ bytes: [UInt8], _ user: String) -> UploadOutcome
+    /// Re-parses one stored raw document; the text says what happened.
+    public var reparse: @Sendable (_ documentID: Int64) -> String
+    /// The DMARC record DNS publishes for a domain, or why there is none.
+    public var publishedDMARC: @Sendable (_ domain: String) -> DNSPublication
+
+    public init(
+        upload: @escaping @Sendable (String, [UInt8], String) -> UploadOutcome,
+        reparse: @escaping @Sendable (Int64) -> String,
+        publishedDMARC: @escaping @Sendable (String) -> DNSPublication
+    ) {
+        self.upload = upload
+        self.reparse = reparse
+        self.publishedDMARC = publishedDMARC
+    }
+}
+
+/// The result of importing one upload.
+public struct UploadOutcome: Sendable {
+    public var documents = 0
+    public var imported = 0
+    public var duplicates = 0
+    public var failed = 0
+    public var ignored = 0
+    public var records = 0
+    public var messages: Int64 = 0
+    public var failures: [(source: String, error: String)] = []
+
+    public init() {}
+}
+
+/// What a DNS lookup of `_dmarc.DOMAIN` found.
+public struct DNSPublication: Sendable {
+    public var record: String?
+    public var problem: String?
+
+    public init(record: String?, problem: String?) {
+        self.record = record
+        self.problem = problem
+    }
+}
+
+/// The web application: authentication, routing and the pages and API built on the store.
+/// Called on libmicrohttpd's threads; each request borrows a store connection from a pool.
+public final class WebApp: Sendable {
+    let pool: StorePool
+    let services: WebServices
+    /// Largest upload accepted, as `import` accepts a message (DESIGN §2).
+    public static let maximumUpload = 50 << 20
+
+    public init(databasePath: String, services: WebServices) {
+        pool = StorePool(path: databasePath)
+        self.services = services
+    }
+
+    /// The body limit for the HTTP server: uploads may be large, everything else is a form.
+    public static func bodyLimit(method: String, path: String) -> Int {
+        method == "POST" && (path == "/upload" || path == "/api/v1/reports") ? maximumUpload : 64 << 10
+    }
+
+    public func handle(_ request: HTTPRequest) -> HTTPResponse {
+        var response: HTTPResponse
+        do {
+            response = try pool.with { store in try route(request, store: store) }
+        } catch let error as WebError {
+            response = error.response(api: request.path.hasPrefix("/api/"))
+        } catch {
+            // The detail goes nowhere near the page: it may hold paths or SQL.
+            response = WebError.internalError.response(api: request.path.hasPrefix("/api/"))
+        }
+        for header in Self.securityHeaders where !response.headers.contains(where: { $0.0 == header.0 }) {
+            response.headers.append(header)
+        }
+        return response
+    }
+
+    static let securityHeaders: [(String, String)] = [
+        (
+            "Content-Security-Policy",
+            "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        ),
+        ("X-Frame-Options", "DENY"),
+        ("Referrer-Policy", "same-origin"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+    ]
+
+    // MARK: Routing
+
+    func route(_ request: HTTPRequest, store: ReportStore) throws -> HTTPResponse {
+        let path = request.path
+        let method = request.method == "HEAD" ? "GET" : request.method
+        // Without a session: the health probe, the stylesheet and signing in.
+        switch (method, path) {
+        case ("GET", "/healthz"):
+            return .json(.object([("status", .string("ok"))]))
+        case ("GET", "/static/app.css"):
+            var r = HTTPResponse(status: 200, contentType: "text/css; charset=utf-8", body: Stylesheet.css)
+            r.headers.append(("Cache-Control", "max-age=3600"))
+            return r
+        case ("GET", "/signin"):
+            return SignInPage.form(request, error: nil)
+        case ("POST", "/signin"):
+            return try SignInPage.submit(request, store: store)
+        default:
+            break
+        }
+        let api = path.hasPrefix("/api/")
+        guard let auth = try authenticate(request, store: store) else {
+            if api { throw WebError.unauthorized }
+            return .redirect("/signin" + queryString([("next", request.method == "GET" ? path : nil)]))
+        }
+        // Every state-changing request made with a session cookie carries its CSRF token.
+        if method == "POST", let csrf = auth.csrf {
+            let sent = request.form["csrf"] ?? request.headers["x-csrf-token"] ?? multipartField(request, "csrf")
+            guard let sent, constantTimeEqual(Array(sent.utf8), Array(csrf.utf8)) else { throw WebError.badCSRF }
+        }
+        let context = RequestContext(
+            request: request, store: store, user: auth.user, csrf: auth.csrf, services: services,
+            t: Localizer(language(for: request, user: auth.user)))
+        let segments = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        if api { return try APIRoutes.route(method, Array(segments.dropFirst(2)), context, rawPath: path) }
+        return try PageRoutes.route(method, segments, context)
+    }
+
+    func multipartField(_ request: HTTPRequest, _ name: String) -> String? {
+        guard (request.headers["content-type"] ?? "").lowercased().hasPrefix("multipart/") else { return nil }
+        return request.multipartParts.first(where: { $0.name == name && $0.filename == nil }).map {
+            String(decoding: $0.data, as: UTF8.self)
+        }
+    }
+
+    func language(for request: HTTPRequest, user: UserAccount) -> Localizer.Language {
+        if let chosen = user.language, let l = Localizer.Language(rawValue: chosen) { return l }
+        return .negotiate(request.acceptedLanguages)
+    }
+
+    /// The account behind a request: an API token (`Authorization: Bearer`) or a session cookie.
+    func authenticate(_ request: HTTPRequest, store: ReportStore) throws -> (user: UserAccount, csrf: String?)? {
+        if let header = request.headers["authorization"] {
+            let parts = header.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+            let token = String(parts[1]).trimmingSpaces()
+            guard APIToken.isWellFormed(token), let user = try store.apiTokenUser(tokenHash: SecretToken.digest(token))
+            else { return nil }
+            return (user, nil)
+        }
+        guard let token = request.cookies[SessionCookie.name], SecretToken.isWellFormed(token),
+            let session = try store.session(tokenHash: SecretToken.digest(token))
+        else { return nil }
+        return (session.user, session.csrfToken)
+    }
+}
+
+/// Everything a page or API handler needs for one request.
+struct RequestContext {
+    let request: HTTPRequest
+    let store: ReportStore
+    let user: UserAccount
+    /// The session's CSRF token; nil when the request came with an API token.
+    let csrf: String?
+    let services: WebServices
+    let t: Localizer
+
+    var visibleDomains: [String]? { user.visibleDomains }
+
+    func requireDomain(_ domain: String) throws -> String {
+        let d = domain.lowercased()
+        guard user.canSee(domain: d) else { throw WebError.notFound }
+        return d
+    }
+
+    func requireAdmin() throws {
+        guard user.role == .admin else { throw WebError.forbidden }
+    }
+}
+
+/// API tokens: `dmw_` and 64 hex digits, so they are recognisable in a secret scanner.
+public enum APIToken {
+    public static func make() -> String { "dmw_" + SecretToken.make() }
+
+    static func isWellFormed(_ token: String) -> Bool {
+        token.hasPrefix("dmw_") && SecretToken.isWellFormed(String(token.dropFirst(4)))
+    }
+}
+
+enum SessionCookie {
+    static let name = "dmw_session"
+    static let signInName = "dmw_signin"
+
+    static func set(_ name: String, _ value: String, request: HTTPRequest, maxAge: Int64) -> (String, String) {
+        // Secure when the browser reached us over HTTPS through a proxy.
+        let secure = request.headers["x-forwarded-proto"]?.lowercased() == "https" ? "; Secure" : ""
+        return ("Set-Cookie", "\(name)=\(value); Path=/; Max-Age=\(maxAge); HttpOnly; SameSite=Lax\(secure)")
+    }
+}
+
+/// Errors that become HTTP answers.
+enum WebError: Error {
+    case unauthorized, forbidden, notFound, badCSRF, badRequest(String), internalError
+
+    var status: Int {
+        switch self {
+        case .unauthorized: 401
+        case .forbidden, .badCSRF: 403
+        case .notFound: 404
+        case .badRequest: 400
+        case .internalError: 500
+        }
+    }
+
+    var message: String {
+        switch self {
+        case .unauthorized: "Sign in, or send an API token."
+        case .forbidden: "This needs an administrator."
+        case .notFound: "Not found."
+        case .badCSRF: "The form is missing its security token, or it expired. Reload the page and try again."
+        case .badRequest(let why): why
+        case .internalError: "Something went wrong on the server."
+        }
+    }
+
+    func response(api: Bool) -> HTTPResponse {
+        var r: HTTPResponse
+        if api {
+            r = .json(.object([("error", .string(message))]), status: status)
+        } else {
+            r = HTTPResponse(
+                status: status, contentType: "text/html; charset=utf-8",
+                body: "<!doctype html><meta charset=utf-8><title>\(status)</title><link rel=stylesheet href=/static/app.css><main><h1>\(status)</h1><p>\(escapeHTML(message))</p><p><a href=/>DMARCWatch</a></p></main>"
+            )
+        }
+        if case .unauthorized = self { r.headers.append(("WWW-Authenticate", "Bearer")) }
+        return r
+    }
+}
+
+extension HTTPResponse {
+    static func json(_ value: JSONValue, status: Int = 200) -> HTTPResponse {
+        HTTPResponse(status: status, contentType: "application/json", body: value.serialized() + "\n")
+    }
+
+    static func html(_ page: HTML, status: Int = 200) -> HTTPResponse {
+        HTTPResponse(status: status, contentType: "text/html; charset=utf-8", body: page.text)
+    }
+
+    static func redirect(_ location: String) -> HTTPResponse {
+        var r = HTTPResponse(status: 303, body: "")
+        r.headers.append(("Location", location))
+        return r
+    }
+}
+
+/// Store connections for the request threads: one SQLite connection per concurrent request.
+final class StorePool: Sendable {
+    private let path: String
+    private let idle = Mutex<[StoreBox]>([])
+
+    init(path: String) { self.path = path }
+
+    func with<T>(_ body: (ReportStore) throws -> T) throws -> T {
+        let box = try idle.withLock { $0.popLast() } ?? StoreBox(try ReportStore(path: path))
+        defer { idle.withLock { $0.append(box) } }
+        return try body(box.store)
+    }
+}
+
+/// A connection moved between request threads; only one thread holds it at a time.
+final class StoreBox: @unchecked Sendable {
+    let store: ReportStore
+    init(_ store: ReportStore) { self.store = store }
+}

@@ -1,0 +1,128 @@
+import DMARCCore
+import DMARCWeb
+import Foundation
+import TestServers
+import Testing
+
+/// The web app behind the real libmicrohttpd server on 127.0.0.1:0, over sockets.
+@Suite("Web server, live on loopback")
+struct LiveServerTests {
+    let f: WebFixture
+    let server: HTTPServer
+
+    init() throws {
+        f = try WebFixture()
+        let app = f.app
+        server = HTTPServer(bodyLimit: WebApp.bodyLimit, handler: app.handle)
+        try server.start(host: "127.0.0.1", port: 0)
+    }
+
+    /// Signs in through the form, as a browser without JavaScript would.
+    static func signIn(_ client: inout HTTPTestClient, _ name: String) throws -> String {
+        let form = try client.get("/signin")
+        let csrf = try #require(form.text.csrfToken)
+        let r = try client.post("/signin", form: [("csrf", csrf), ("name", name), ("password", WebFixture.password)])
+        #expect(r.status == 303)
+        let page = try client.get("/")
+        #expect(page.status == 200)
+        return try #require(page.text.csrfToken)
+    }
+
+    @Test("sign in, read pages, upload a report through the multipart form, sign out")
+    func session() throws {
+        defer { server.stop() }
+        var client = HTTPTestClient(port: server.port)
+        #expect(try client.get("/healthz").status == 200)
+        #expect(try client.get("/").status == 303)
+        let csrf = try Self.signIn(&client, "alice")
+        let overview = try client.get("/")
+        #expect(overview.text.contains("example.com"))
+        #expect(overview.header("content-security-policy")?.contains("frame-ancestors 'none'") == true)
+        #expect(overview.header("x-frame-options") == "DENY")
+
+        let xml = aggregateXML(
+            org: "Form upload", reportID: "form-1", domain: "form.example", begin: WebFixture.lastDay * 86_400,
+            records: [TestRecord(ip: "192.0.2.5", count: 11, headerFrom: "form.example", dkimDomain: "form.example")])
+        let boundary = "----dmarcwatch-test-boundary"
+        var body = Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n\(csrf)\r\n".utf8)
+        body += Array(
+            "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"r.xml\"\r\nContent-Type: text/xml\r\n\r\n"
+                .utf8)
+        body += Array(xml.utf8)
+        body += Array("\r\n--\(boundary)--\r\n".utf8)
+        let upload = try client.request(
+            "POST", "/upload", headers: [("Content-Type", "multipart/form-data; boundary=\(boundary)")], body: body)
+        #expect(upload.status == 200)
+        #expect(upload.text.contains("1 imported"))
+        #expect(try client.get("/domains/form.example").text.contains("192.0.2.5"))
+
+        // Without the token in the multipart form, the upload is refused.
+        var noToken = Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"r.xml\"\r\n\r\n".utf8)
+        noToken += Array(xml.utf8) + Array("\r\n--\(boundary)--\r\n".utf8)
+        #expect(
+            try client.request(
+                "POST", "/upload", headers: [("Content-Type", "multipart/form-data; boundary=\(boundary)")], body: noToken
+            ).status == 403)
+
+        #expect(try client.post("/signout", form: [("csrf", csrf)]).status == 303)
+        #expect(try client.get("/").status == 303)
+    }
+
+    @Test("bodies over the limit are refused with 413 before they are read: 64 KiB for forms, 50 MiB for uploads")
+    func bodyLimits() throws {
+        defer { server.stop() }
+        var client = HTTPTestClient(port: server.port)
+        let big = [UInt8](repeating: UInt8(ascii: "a"), count: 100 << 10)
+        let r = try client.request(
+            "POST", "/signin", headers: [("Content-Type", "application/x-www-form-urlencoded")], body: big)
+        #expect(r.status == 413)
+        // An upload of the same size is within its limit (and refused for want of a token instead).
+        let upload = try client.request(
+            "POST", "/api/v1/reports", headers: [("Authorization", "Bearer \(f.adminToken)")], body: big)
+        #expect(upload.status == 422)
+    }
+
+    @Test("the OpenAPI document describes every API route, and every path in it answers")
+    func openAPI() throws {
+        defer { server.stop() }
+        var client = HTTPTestClient(port: server.port)
+        let auth = [("Authorization", "Bearer \(f.adminToken)")]
+        let doc = try client.get("/api/v1/openapi.json", headers: auth)
+        #expect(doc.status == 200)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(doc.body)) as? [String: Any])
+        #expect(json["openapi"] as? String == "3.1.0")
+        let paths = try #require(json["paths"] as? [String: [String: Any]])
+        let documented = Set(paths.flatMap { path, methods in methods.keys.map { "\($0.uppercased()) \(path)" } })
+        // Every GET documented answers 200 with its parameters filled in.
+        for entry in documented where entry.hasPrefix("GET ") {
+            let path = String(entry.dropFirst(4)).replacingOccurrences(of: "{domain}", with: "example.com")
+                .replacingOccurrences(of: "{ip}", with: "209.85.220.41").replacingOccurrences(of: "{id}", with: "1")
+            let r = try client.get(path, headers: auth)
+            #expect(r.status == 200, "\(entry) answered \(r.status)")
+        }
+        // Every route the API serves is documented (the list below is what APIRoutes handles).
+        let served: Set<String> = [
+            "GET /api/v1/openapi.json", "GET /api/v1/overview", "GET /api/v1/domains", "GET /api/v1/domains/{domain}",
+            "GET /api/v1/domains/{domain}/summary", "GET /api/v1/sources/{ip}", "GET /api/v1/reports",
+            "POST /api/v1/reports", "GET /api/v1/reports/{id}", "GET /api/v1/reports/{id}/raw", "GET /api/v1/health",
+            "GET /api/v1/export",
+        ]
+        #expect(documented == served)
+        // A path not in the document is not served.
+        #expect(try client.get("/api/v1/secrets", headers: auth).status == 404)
+        // Responses have the shapes the document names.
+        let overview = try #require(
+            try JSONSerialization.jsonObject(with: Data(try client.get("/api/v1/overview", headers: auth).body))
+                as? [String: Any])
+        let totals = try #require(overview["totals"] as? [String: Any])
+        #expect(totals["messages"] as? Int == 1_495 + 300 + 3)
+    }
+}
+
+extension String {
+    var csrfToken: String? {
+        guard let r = range(of: "name=\"csrf\" value=\"") else { return nil }
+        let token = self[r.upperBound...].prefix { $0 != "\"" }
+        return token.isEmpty ? nil : String(token)
+    }
+}

@@ -1,0 +1,236 @@
+import DMARCStore
+import DMARCWeb
+import Foundation
+import Testing
+
+@Suite("Web router: sign-in, sessions, CSRF, roles, escaping")
+struct RouterTests {
+    let f: WebFixture
+
+    init() throws { f = try WebFixture() }
+
+    static let pages = [
+        "/", "/domains", "/domains/example.com", "/domains/example.com/summary", "/domains/example.com/dns",
+        "/sources/209.85.220.41", "/reports", "/reports/1", "/reports/1/raw", "/health", "/upload",
+    ]
+    static let apis = [
+        "/api/v1/overview", "/api/v1/domains", "/api/v1/domains/example.com", "/api/v1/domains/example.com/summary",
+        "/api/v1/sources/209.85.220.41", "/api/v1/reports", "/api/v1/reports/1", "/api/v1/reports/1/raw",
+        "/api/v1/health", "/api/v1/export", "/api/v1/openapi.json",
+    ]
+
+    @Test("without a session: /healthz and sign-in answer; every page redirects to sign-in, every API call is 401")
+    func everythingNeedsASession() {
+        #expect(f.send("GET", "/healthz").status == 200)
+        #expect(f.send("GET", "/signin").status == 200)
+        for path in Self.pages {
+            let r = f.send("GET", path)
+            #expect(r.status == 303, "\(path)")
+            #expect(r.header("Location")?.hasPrefix("/signin") == true, "\(path)")
+        }
+        for path in Self.apis {
+            #expect(f.send("GET", path).status == 401, "\(path)")
+        }
+        #expect(f.send("POST", "/api/v1/reports", body: Array("<feedback/>".utf8)).status == 401)
+        #expect(f.send("GET", "/api/v1/overview", headers: f.bearer("dmw_" + String(repeating: "0", count: 64))).status == 401)
+        #expect(f.send("GET", "/", headers: ["cookie": "dmw_session=" + String(repeating: "a", count: 64)]).status == 303)
+    }
+
+    @Test("sign-in sets an HttpOnly SameSite session cookie; a wrong password or a missing form token is refused")
+    func signIn() throws {
+        let form = f.send("GET", "/signin")
+        let pre = try #require(cookie(form, SessionCookie.signIn))
+        let csrf = try #require(hiddenCSRF(form.text))
+        func post(_ body: String, cookie: String) -> HTTPResponse {
+            f.send(
+                "POST", "/signin",
+                headers: ["cookie": cookie, "content-type": "application/x-www-form-urlencoded"], body: Array(body.utf8))
+        }
+        #expect(post("name=alice&password=correct+horse+battery", cookie: "dmw_signin=\(pre)").status == 403)
+        #expect(post("csrf=\(csrf)&name=alice&password=correct+horse+battery", cookie: "").status == 403)
+        #expect(post("csrf=\(csrf)&name=alice&password=wrong+password", cookie: "dmw_signin=\(pre)").status == 401)
+        #expect(post("csrf=\(csrf)&name=nobody&password=correct+horse+battery", cookie: "dmw_signin=\(pre)").status == 401)
+        let ok = post(
+            "csrf=\(csrf)&name=alice&password=correct+horse+battery&next=%2Fdomains", cookie: "dmw_signin=\(pre)")
+        #expect(ok.status == 303)
+        #expect(ok.header("Location") == "/domains")
+        let set = try #require(ok.headers.first { $0.0 == "Set-Cookie" && $0.1.hasPrefix("dmw_session=") }?.1)
+        #expect(set.contains("HttpOnly"))
+        #expect(set.contains("SameSite=Lax"))
+        let token = try #require(cookie(ok, SessionCookie.session))
+        #expect(token.count == 64)
+        // The store keeps only the digest of the token.
+        #expect(try f.store().session(tokenHash: token) == nil)
+        #expect(try f.store().session(tokenHash: SecretToken.digest(token))?.user.name == "alice")
+        // An open redirect through `next` is refused.
+        let evil = post("csrf=\(csrf)&name=alice&password=correct+horse+battery&next=%2F%2Fevil.example", cookie: "dmw_signin=\(pre)")
+        #expect(evil.header("Location") == "/")
+    }
+
+    @Test("five failed sign-ins lock the account for a while, even for the right password")
+    func throttling() throws {
+        let form = f.send("GET", "/signin")
+        let pre = try #require(cookie(form, SessionCookie.signIn))
+        let csrf = try #require(hiddenCSRF(form.text))
+        func attempt(_ password: String) -> Int {
+            f.send(
+                "POST", "/signin",
+                headers: ["cookie": "dmw_signin=\(pre)", "content-type": "application/x-www-form-urlencoded"],
+                body: Array("csrf=\(csrf)&name=bob&password=\(password)".utf8)
+            ).status
+        }
+        for _ in 0..<5 { #expect(attempt("nope-nope-nope") == 401) }
+        #expect(attempt("correct+horse+battery") == 429)
+        // Another account from another address is not locked by it.
+        #expect(try f.store().signInLockedUntil(key: "user:alice") == nil)
+    }
+
+    @Test("a form posted without its CSRF token is refused; with it, it works; sign-out ends the session")
+    func csrf() throws {
+        let s = try f.signIn("alice")
+        var headers = s.headers
+        headers["content-type"] = "application/x-www-form-urlencoded"
+        #expect(f.send("POST", "/settings/language", headers: headers, body: Array("language=ja&back=%2F".utf8)).status == 403)
+        #expect(
+            f.send("POST", "/settings/language", headers: headers, body: Array("language=ja&back=%2F&csrf=\(String(repeating: "0", count: 64))".utf8)).status == 403)
+        #expect(f.send("POST", "/signout", headers: headers, body: []).status == 403)
+        let ok = f.send("POST", "/settings/language", headers: headers, body: Array("language=ja&back=%2Freports&csrf=\(s.csrf)".utf8))
+        #expect(ok.status == 303)
+        #expect(ok.header("Location") == "/reports")
+        #expect(f.send("GET", "/", headers: s.headers).text.contains("概要"))
+        #expect(f.send("POST", "/signout", headers: headers, body: Array("csrf=\(s.csrf)".utf8)).status == 303)
+        #expect(f.send("GET", "/", headers: s.headers).status == 303)
+    }
+
+    @Test("the pages render the fixture's numbers")
+    func pagesShowData() throws {
+        let s = try f.signIn("alice")
+        let overview = f.send("GET", "/", headers: s.headers)
+        #expect(overview.status == 200)
+        // example.com over the 10 days: Google 100+…+109 = 1045, the ESP 400, the spoofer 50.
+        #expect(overview.text.contains(">1,495<"))
+        #expect(overview.text.contains("example.com"))
+        #expect(overview.text.contains("other.org"))
+        #expect(overview.text.contains("<svg"))
+        let domain = f.send("GET", "/domains/example.com", headers: s.headers)
+        #expect(domain.status == 200)
+        #expect(domain.text.contains("209.85.220.41"))
+        #expect(domain.text.contains("203.0.113.9"))
+        // Failing only: the spoofer; the ESP passes DMARC through SPF, Google through both.
+        let failing = f.send("GET", "/domains/example.com", query: [("failing", "1")], headers: s.headers)
+        #expect(!failing.text.contains("209.85.220.41"))
+        #expect(!failing.text.contains("167.89.10.20"))
+        #expect(failing.text.contains("203.0.113.9"))
+        let source = f.send("GET", "/sources/167.89.10.20", headers: s.headers)
+        #expect(source.status == 200)
+        #expect(source.text.contains("sendgrid.net"))
+        for path in ["/domains", "/reports", "/health", "/upload", "/domains/example.com/summary", "/reports/1"] {
+            #expect(f.send("GET", path, headers: s.headers).status == 200, "\(path)")
+        }
+        let raw = f.send("GET", "/reports/1/raw", headers: s.headers)
+        #expect(raw.status == 200)
+        #expect(raw.text.hasPrefix("<?xml"))
+        #expect(raw.header("Content-Disposition")?.hasPrefix("attachment;") == true)
+        #expect(f.send("GET", "/nowhere", headers: s.headers).status == 404)
+        #expect(f.send("GET", "/", query: [("period", "13")], headers: s.headers).status == 400)
+    }
+
+    @Test("a member sees only their domains: pages, API, export, raw files and guessed URLs")
+    func memberIsolation() throws {
+        let s = try f.signIn("bob")
+        let store = try f.store()
+        let otherReport = try #require(try store.reports(ReportFilter(domains: ["other.org"]), limit: 1).first?.id)
+        let ownReport = try #require(try store.reports(ReportFilter(domains: ["example.com"]), limit: 1).first?.id)
+        let overview = f.send("GET", "/", headers: s.headers).text
+        #expect(overview.contains("example.com"))
+        #expect(!overview.contains("other.org"))
+        #expect(!overview.contains("hostile.test"))
+        for path in [
+            "/domains/other.org", "/domains/other.org/summary", "/domains/other.org/dns", "/reports/\(otherReport)",
+            "/reports/\(otherReport)/raw",
+        ] {
+            #expect(f.send("GET", path, headers: s.headers).status == 404, "\(path)")
+        }
+        #expect(f.send("GET", "/reports/\(ownReport)", headers: s.headers).status == 200)
+        #expect(f.send("GET", "/reports", query: [("domain", "other.org")], headers: s.headers).status == 404)
+        #expect(!f.send("GET", "/reports", headers: s.headers).text.contains("other.org"))
+        #expect(!f.send("GET", "/domains", headers: s.headers).text.contains("other.org"))
+        // The other domain's only source shows no records to bob.
+        #expect(!f.send("GET", "/sources/198.51.100.77", headers: s.headers).text.contains("other.org"))
+        #expect(f.send("GET", "/health", headers: s.headers).status == 403)
+        #expect(f.send("GET", "/upload", headers: s.headers).status == 403)
+
+        let token = f.bearer(f.memberToken)
+        for path in [
+            "/api/v1/domains/other.org", "/api/v1/domains/other.org/summary", "/api/v1/reports/\(otherReport)",
+            "/api/v1/reports/\(otherReport)/raw",
+        ] {
+            #expect(f.send("GET", path, headers: token).status == 404, "\(path)")
+        }
+        for path in ["/api/v1/overview", "/api/v1/domains", "/api/v1/reports", "/api/v1/export"] {
+            let r = f.send("GET", path, headers: token)
+            #expect(r.status == 200, "\(path)")
+            #expect(!r.text.contains("other.org"), "\(path)")
+            #expect(r.text.contains("example.com"), "\(path)")
+        }
+        #expect(!f.send("GET", "/api/v1/export", query: [("format", "csv")], headers: token).text.contains("other.org"))
+        #expect(f.send("GET", "/api/v1/health", headers: token).status == 403)
+        #expect(f.send("POST", "/api/v1/reports", headers: token, body: Array("x".utf8)).status == 403)
+        #expect(
+            !f.send("GET", "/api/v1/sources/198.51.100.77", headers: token).text.contains("other.org"))
+    }
+
+    @Test("report content is text: markup in org_name, report_id, header_from and DKIM domain is escaped")
+    func hostileContentIsInert() throws {
+        let s = try f.signIn("alice")
+        let store = try f.store()
+        let id = try #require(try store.reports(ReportFilter(domains: ["hostile.test"]), limit: 1).first?.id)
+        for path in ["/", "/reports", "/reports/\(id)", "/domains/hostile.test", "/sources/192.0.2.66", "/domains/hostile.test/summary"] {
+            let html = f.send("GET", path, headers: s.headers).text
+            #expect(!html.contains("<script"), "\(path)")
+            #expect(!html.contains("<img"), "\(path)")
+        }
+        let detail = f.send("GET", "/reports/\(id)", headers: s.headers).text
+        #expect(detail.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+        #expect(detail.contains("&quot;&gt;&lt;img src=x onerror=alert(2)&gt;"))
+        let source = f.send("GET", "/sources/192.0.2.66", headers: s.headers)
+        #expect(source.text.contains("d=&lt;script&gt;"))
+        #expect(source.header("Content-Security-Policy")?.contains("default-src 'none'") == true)
+        // The JSON API carries the same strings as JSON strings, served as JSON.
+        let api = f.send("GET", "/api/v1/reports/\(id)", headers: f.bearer(f.adminToken))
+        #expect(api.header("Content-Type") == nil)
+        #expect(api.text.contains("\\u003cscript") || api.text.contains("<script>"))
+    }
+
+    @Test("Accept-Language picks Japanese; the user's choice wins over it")
+    func language() throws {
+        let s = try f.signIn("alice", language: "ja,en;q=0.5")
+        var headers = s.headers
+        headers["accept-language"] = "ja-JP,ja;q=0.9,en;q=0.8"
+        let ja = f.send("GET", "/", headers: headers).text
+        #expect(ja.contains("<html lang=\"ja\">"))
+        #expect(ja.contains("概要"))
+        headers["accept-language"] = "en-GB"
+        #expect(f.send("GET", "/", headers: headers).text.contains("<html lang=\"en\">"))
+        #expect(f.send("GET", "/signin", headers: ["accept-language": "ja"]).text.contains("ログイン"))
+    }
+
+    @Test("uploads through the API import with the real pipeline; bad files are named with their error")
+    func apiUpload() throws {
+        let xml = aggregateXML(
+            org: "Uploader", reportID: "up-1", domain: "upload.example", begin: WebFixture.lastDay * 86_400,
+            records: [TestRecord(ip: "192.0.2.1", count: 7, headerFrom: "upload.example", dkimDomain: "upload.example")])
+        let token = f.bearer(f.adminToken)
+        let r = f.send("POST", "/api/v1/reports", query: [("name", "up.xml")], headers: token, body: Array(xml.utf8))
+        #expect(r.status == 200)
+        let json = try #require(r.json as? [String: Any])
+        #expect(json["imported"] as? Int == 1)
+        #expect(json["records"] as? Int == 1)
+        let again = f.send("POST", "/api/v1/reports", headers: token, body: Array(xml.utf8)).json as? [String: Any]
+        #expect(again?["duplicates"] as? Int == 1)
+        let bad = f.send("POST", "/api/v1/reports", query: [("name", "bad.xml")], headers: token, body: Array("<feedback><oops".utf8))
+        #expect(bad.status == 422)
+        #expect(bad.text.contains("bad.xml"))
+        #expect(f.send("GET", "/api/v1/domains/upload.example", headers: token).text.contains("192.0.2.1"))
+    }
+}

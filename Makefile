@@ -17,13 +17,24 @@ build: setup
 release: setup
 	swift build -c release --product dmarcwatch
 
-# Build a release binary, import the bundled sample reports and print the summary.
-run: release
-	@echo "== importing samples/ into $(DB)"
-	-$(BIN_RELEASE) --db $(DB) import samples
+LISTEN ?= 127.0.0.1:8080
+
+# Build release binaries, import the bundled samples and 45 days of demo reports (dated up to
+# today), make a first administrator if there is none, print the summary, then serve the UI.
+run: setup
+	swift build -c release --product dmarcwatch
+	swift build -c release --product dmarcwatch-bench
+	@rm -rf .build/demo-reports
+	@.build/release/dmarcwatch-bench demo --out .build/demo-reports --days 45
+	@echo "== importing samples/ and the demo reports into $(DB)"
+	-$(BIN_RELEASE) --db $(DB) import samples .build/demo-reports
+	@./scripts/first-admin.sh $(BIN_RELEASE) $(DB)
 	@echo
 	@echo "== summary"
 	$(BIN_RELEASE) --db $(DB) summary
+	@echo
+	@echo "== open http://$(LISTEN)/ and sign in (see above); Ctrl-C stops the server"
+	$(BIN_RELEASE) --db $(DB) serve --listen $(LISTEN)
 
 # Build everything (the CLI tests run the built binary), then run every test.
 test: setup

@@ -40,7 +40,8 @@ let package = Package(
             dependencies: ["DMARCCore", "DMARCStore", "DMARCIngest", "DMARCNet", "DMARCEnrich", "DMARCWeb"]
         ),
         .executableTarget(
-            name: "dmarcwatch-bench", dependencies: ["DMARCCore", "DMARCIngest", "CArchive", "CZlib"]
+            name: "dmarcwatch-bench",
+            dependencies: ["DMARCCore", "DMARCIngest", "DMARCStore", "DMARCWeb", "CArchive", "CZlib"]
         ),
 
         .testTarget(name: "DMARCCoreTests", dependencies: ["DMARCCore"]),

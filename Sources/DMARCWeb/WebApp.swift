@@ -105,6 +105,8 @@ public final class WebApp: Sendable {
             var r = HTTPResponse(status: 200, contentType: "text/css; charset=utf-8", body: Stylesheet.css)
             r.headers.append(("Cache-Control", "max-age=3600"))
             return r
+        case ("GET", "/favicon.ico"):
+            return HTTPResponse(status: 404, body: "")
         case ("GET", "/signin"):
             return SignInPage.form(request, error: nil)
         case ("POST", "/signin"):

@@ -12,6 +12,9 @@ enum BenchTool {
     static let usage = """
         Usage: dmarcwatch-bench generate --records N --format xml|gz|zip --out PATH [--seed S]
                dmarcwatch-bench parse PATH
+               dmarcwatch-bench fleet --db PATH [--records N] [--days D] [--domains M]
+               dmarcwatch-bench dashboard --db PATH [--rounds R] [--period 7|30|90]
+               dmarcwatch-bench demo --out DIR [--days D]
 
         """
 
@@ -44,6 +47,9 @@ enum BenchTool {
                 }
                 try SyntheticReport(records: records, seed: seed).write(format: format, to: out)
                 return 0
+            case "fleet": return try DashboardBench.fleet(args)
+            case "dashboard": return try DashboardBench.dashboard(args)
+            case "demo": return try DashboardBench.demo(args)
             case "parse":
                 guard args.count == 2 else {
                     print(usage, terminator: "")

@@ -12,36 +12,7 @@ struct ServeTests {
         dir = try CLI.temporaryDirectory()
     }
 
-    /// A minimal HTTP/1.0 GET over a socket; returns the status code and body.
-    static func get(port: Int, path: String) -> (Int, String)? {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = UInt16(port).bigEndian
-        let ok = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard ok == 0 else { return nil }
-        let request = Array("GET \(path) HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".utf8)
-        _ = request.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        var response: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n <= 0 { break }
-            response += buffer[0..<n]
-        }
-        let text = String(decoding: response, as: UTF8.self)
-        guard let status = text.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else { return nil }
-        let body = text.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n")
-        return (status, body)
-    }
-
-    @Test("serve answers /healthz, refuses the rest without a session, polls mailboxes, stops on SIGTERM")
+    @Test("serve answers /healthz, wants a session or token elsewhere, signs in CLI accounts, polls mailboxes, stops on SIGTERM")
     func serve() throws {
         let report = try Data(
             contentsOf: URL(fileURLWithPath: "\(CLI.fixtures)/corpus/parsedmarc-samples/aggregate/twilight.eml"))
@@ -72,11 +43,31 @@ struct ServeTests {
         let port = try #require(
             line.split(separator: ":").compactMap { Int($0.prefix { $0.isNumber }) }.first { $0 > 0 })
 
-        let health = try #require(Self.get(port: port, path: "/healthz"))
-        #expect(health.0 == 200)
-        #expect(health.1.contains("ok"))
-        #expect(Self.get(port: port, path: "/")?.0 == 401)
-        #expect(Self.get(port: port, path: "/api/v1/reports")?.0 == 401)
+        var client = HTTPTestClient(port: port)
+        let health = try client.get("/healthz")
+        #expect(health.status == 200)
+        #expect(health.text.contains("ok"))
+        let page = try client.get("/")
+        #expect(page.status == 303)
+        #expect(page.header("location")?.hasPrefix("/signin") == true)
+        #expect(try client.get("/api/v1/reports").status == 401)
+
+        // An account made with the CLI signs in to the running server.
+        try "a long enough password\n".write(toFile: "\(dir)/userpw", atomically: true, encoding: .utf8)
+        #expect(
+            try CLI.run(["--db", db, "user", "add", "carol", "--role", "admin", "--password-file", "\(dir)/userpw"])
+                .status == 0)
+        let form = try client.get("/signin")
+        let csrf = try #require(form.text.components(separatedBy: "name=\"csrf\" value=\"").dropFirst().first?.prefix(64))
+        let signIn = try client.post(
+            "/signin", form: [("csrf", String(csrf)), ("name", "carol"), ("password", "a long enough password")])
+        #expect(signIn.status == 303)
+        #expect(try client.get("/").status == 200)
+        let token = try CLI.run(["--db", db, "token", "create", "--user", "carol"])
+        #expect(token.status == 0)
+        let bearer = token.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(bearer.hasPrefix("dmw_"))
+        #expect(try client.get("/api/v1/reports", headers: [("Authorization", "Bearer \(bearer)")]).status == 200)
 
         // The poller moves the report to Done within a few intervals.
         var waited = 0.0

@@ -48,11 +48,8 @@ enum DomainPage {
                 "<option value=\"\(r)\"\(r == d.reporter ? HTML(" selected") : .empty)>\(r)</option>"
             }
         let filters: HTML = """
-            <form class="filters" method="get" action="\(path)">
-            \(d.period.queryPairs.map { k, v -> HTML in "<input type=\"hidden\" name=\"\(k)\" value=\"\(v ?? "")\">" })
             <label>\(t("domain.reporter"))<select name="reporter">\(reporterOptions)</select></label>
             <label><span><input type="checkbox" name="failing" value="1"\(d.failingOnly ? HTML(" checked") : .empty)> \(t("domain.failingOnly"))</span></label>
-            <button type="submit">\(t("period.apply"))</button></form>
             """
         let rows = d.groups.prefix(500).map { g in groupRows(c, g, period: d.period) }
         let sourcesTable: HTML =
@@ -66,8 +63,7 @@ enum DomainPage {
             """
         let body: HTML = """
             <h1>\(d.domain)</h1>
-            \(Layout.periodPicker(c, d.period, path: path, keep: keep))
-            \(filters)
+            \(Layout.periodPicker(c, d.period, path: path, keep: keep, extra: filters))
             \(Layout.totalsCards(c, d.series.total, d.before))
             <h2>\(t("domain.policy"))</h2>
             \(policyPanel(c, d.policy))
@@ -92,7 +88,7 @@ enum DomainPage {
         }
         func link(_ s: SourceSummary) -> HTML {
             let label = s.ptr.map { "\(s.ip) (\($0))" } ?? s.ip
-            return "<a href=\"/sources/\(urlComponent(s.ip))\(queryString(period.queryPairs))\">\(label)</a>"
+            return "<a class=\"ip\" href=\"/sources/\(urlComponent(s.ip))\(queryString(period.queryPairs))\">\(label)</a>"
         }
         if g.sources.count == 1, let s = g.sources.first {
             let name: HTML = g.named ? "<strong>\(g.name)</strong><br>\(link(s))" : link(s)

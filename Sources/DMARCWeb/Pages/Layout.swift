@@ -45,21 +45,24 @@ enum Layout {
     }
 
     /// Links to the preset periods and a form for a custom one; `keep` are other query values.
-    static func periodPicker(_ c: RequestContext, _ period: Period, path: String, keep: [(String, String?)] = [])
-        -> HTML
-    {
+    static func periodPicker(
+        _ c: RequestContext, _ period: Period, path: String, keep: [(String, String?)] = [], extra: HTML = .empty
+    ) -> HTML {
         let t = c.t
         let presets = ["7", "30", "90"].map { n -> HTML in
             let href = path + queryString([("period", n)] + keep)
             return "<a href=\"\(href)\"\(period.name == n ? HTML(" class=\"here\"") : .empty)>\(t("period.days", n))</a>"
         }
-        let hidden = keep.compactMap { k, v in v.map { v -> HTML in "<input type=\"hidden\" name=\"\(k)\" value=\"\(v)\">" } }
+        // Values the extra controls set are not repeated as hidden fields.
+        let hidden = keep.compactMap { k, v in
+            extra.text.contains("name=\"\(k)\"") ? nil : v.map { v -> HTML in "<input type=\"hidden\" name=\"\(k)\" value=\"\(v)\">" }
+        }
         return """
             <form class="filters" method="get" action="\(path)"><span class="periods">\(presets)</span>
             <input type="hidden" name="period" value="custom">\(hidden)
             <label>\(t("period.from"))<input type="date" name="from" value="\(DayMath.isoDate(day: period.from))"></label>
             <label>\(t("period.to"))<input type="date" name="to" value="\(DayMath.isoDate(day: period.to))"></label>
-            <button type="submit">\(t("period.apply"))</button></form>
+            \(extra)<button type="submit">\(t("period.apply"))</button></form>
             <p class="muted">\(t("period.showing", t.date(day: period.from), t.date(day: period.to)))</p>
             """
     }

@@ -6,7 +6,10 @@ import DMARCStore
 enum SignInPage {
     static func form(_ request: HTTPRequest, error: String?, status: Int = 200) -> HTTPResponse {
         let t = Localizer(.negotiate(request.acceptedLanguages))
-        let token = SecretToken.make()
+        // Reuse the browser's token: a second GET (another tab, a favicon redirect) must not
+        // invalidate a form already on screen.
+        let existing = request.cookies[SessionCookie.signInName].flatMap { SecretToken.isWellFormed($0) ? $0 : nil }
+        let token = existing ?? SecretToken.make()
         let next = PageRoutes.localPath(request.query("next") ?? request.form["next"])
         let page: HTML = """
             <!doctype html>

@@ -50,7 +50,7 @@ enum Chart {
         let label = escapeHTML(t("chart.label", t.date(day: from), t.date(day: to)))
         return HTML(
             trusted: """
-                <figure class="chart"><svg viewBox="0 0 \(Int(width)) \(Int(height))" role="img" aria-label="\(label)" preserveAspectRatio="none">\(axis)\(bars)</svg>
+                <figure class="chart"><svg viewBox="0 0 \(Int(width)) \(Int(height))" role="img" aria-label="\(label)">\(axis)\(bars)</svg>
                 <figcaption><span class="key key-pass"></span>\(escapeHTML(t("chart.pass"))) <span class="key key-fail"></span>\(escapeHTML(t("chart.fail")))</figcaption></figure>
                 """)
     }

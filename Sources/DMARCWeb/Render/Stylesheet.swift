@@ -37,7 +37,8 @@ enum Stylesheet {
         tr:last-child td { border-bottom: 0; }
         .wrap { word-break: break-all; }
         .chart { margin: 0; background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 10px; }
-        .chart svg { width: 100%; height: 200px; display: block; }
+        .chart svg { width: 100%; height: auto; display: block; }
+        .ip { white-space: nowrap; }
         .chart figcaption { font-size: 12px; color: var(--muted); }
         .bar-pass { fill: var(--pass); } .bar-fail { fill: var(--fail); }
         .grid { stroke: var(--line); stroke-width: 1; } .axis { font-size: 11px; fill: var(--muted); }

@@ -1,0 +1,101 @@
+import DMARCWeb
+import Foundation
+import TestServers
+import Testing
+
+/// The UI in a real headless Chromium: sign in, overview, a domain, a source, Japanese; with
+/// screenshots under .build/screenshots/ for a person to look at.
+@Suite("Web UI in headless Chromium", .serialized)
+struct BrowserTests {
+    static let screenshots: String = {
+        var url = URL(fileURLWithPath: "\(#filePath)")
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path + "/.build/screenshots"
+    }()
+
+    @Test("sign in, read the overview, open a domain, open a source, switch to Japanese")
+    func walkThrough() throws {
+        let f = try WebFixture()
+        let server = HTTPServer(bodyLimit: WebApp.bodyLimit, handler: f.app.handle)
+        try server.start(host: "127.0.0.1", port: 0)
+        defer { server.stop() }
+        let base = "http://127.0.0.1:\(server.port)"
+        let browser = try HeadlessBrowser(language: "en-US")
+        defer { browser.close() }
+
+        try browser.navigate(to: base + "/")
+        #expect(try browser.evaluateString("location.pathname") == "/signin")
+        try browser.screenshot(to: Self.screenshots + "/01-signin.png")
+        try browser.evaluateAndWaitForLoad(
+            """
+            document.querySelector('input[name=name]').value = 'alice';
+            document.querySelector('input[name=password]').value = '\(WebFixture.password)';
+            document.querySelector('form').submit();
+            """)
+        let landed = try browser.evaluateString("location.pathname + ' ' + document.body.innerText")
+        #expect(landed?.hasPrefix("/ ") == true, "\(landed ?? "")")
+        #expect(try browser.evaluateString("document.querySelector('h1').textContent") == "Overview")
+        let firstCard = try browser.evaluateString("document.querySelector('.card .value').textContent")
+        #expect(firstCard == "1,798")
+        // The session cookie is HttpOnly: scripts cannot read it.
+        #expect(try browser.evaluateString("document.cookie")?.contains("dmw_session") == false)
+        try browser.screenshot(to: Self.screenshots + "/02-overview.png")
+
+        try browser.evaluateAndWaitForLoad("document.querySelector('a[href^=\"/domains/example.com\"]').click()")
+        #expect(try browser.evaluateString("document.querySelector('h1').textContent") == "example.com")
+        #expect(try browser.evaluate("document.querySelectorAll('tbody tr').length") != "0")
+        try browser.screenshot(to: Self.screenshots + "/03-domain.png")
+
+        try browser.evaluateAndWaitForLoad("document.querySelector('a[href^=\"/sources/167.89.10.20\"]').click()")
+        #expect(try browser.evaluateString("document.querySelector('h1').textContent")?.contains("167.89.10.20") == true)
+        #expect(try browser.evaluateString("document.body.innerText")?.contains("sendgrid.net") == true)
+        try browser.screenshot(to: Self.screenshots + "/04-source.png")
+
+        try browser.evaluateAndWaitForLoad(
+            """
+            document.querySelector('select[name=language]').value = 'ja';
+            document.querySelector('form[action="/settings/language"]').submit();
+            """)
+        #expect(try browser.evaluateString("document.documentElement.lang") == "ja")
+        #expect(try browser.evaluateString("location.pathname")?.hasPrefix("/sources/") == true)
+        try browser.navigate(to: base + "/")
+        #expect(try browser.evaluateString("document.querySelector('h1').textContent") == "概要")
+        try browser.screenshot(to: Self.screenshots + "/05-overview-ja.png")
+
+        // On a phone: the page fits the width (tables scroll inside their box).
+        try browser.setViewport(width: 390, height: 844, mobile: true)
+        try browser.navigate(to: base + "/domains/example.com")
+        let overflow = try browser.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        #expect(overflow == "true")
+        try browser.screenshot(to: Self.screenshots + "/06-domain-phone.png")
+    }
+
+    @Test("markup in a report runs nowhere: no script element, no dialog, the text shows as written")
+    func hostileReport() throws {
+        let f = try WebFixture()
+        let server = HTTPServer(bodyLimit: WebApp.bodyLimit, handler: f.app.handle)
+        try server.start(host: "127.0.0.1", port: 0)
+        defer { server.stop() }
+        let base = "http://127.0.0.1:\(server.port)"
+        let browser = try HeadlessBrowser()
+        defer { browser.close() }
+        try browser.navigate(to: base + "/signin")
+        try browser.evaluateAndWaitForLoad(
+            """
+            document.querySelector('input[name=name]').value = 'alice';
+            document.querySelector('input[name=password]').value = '\(WebFixture.password)';
+            document.querySelector('form').submit();
+            """)
+        _ = try browser.send("Page.enable")
+        try browser.navigate(to: base + "/reports?domain=hostile.test")
+        try browser.evaluateAndWaitForLoad("document.querySelector('a[href^=\"/reports/\"]').click()")
+        #expect(try browser.evaluate("document.querySelectorAll('script').length") == "0")
+        #expect(try browser.evaluate("document.querySelectorAll('main img').length") == "0")
+        let text = try browser.evaluateString("document.body.innerText") ?? ""
+        #expect(text.contains(WebFixture.hostile))
+        #expect(text.contains(WebFixture.hostileImage))
+        // An alert would have opened a dialog: none did.
+        #expect(throws: (any Error).self) { _ = try browser.waitForEvent("Page.javascriptDialogOpening", timeout: 0.5) }
+        try browser.screenshot(to: Self.screenshots + "/07-hostile-report.png")
+    }
+}

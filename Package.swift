@@ -54,7 +54,8 @@ let package = Package(
         .target(name: "TestServers", path: "Tests/TestServers"),
         .testTarget(name: "DMARCNetTests", dependencies: ["DMARCNet", "DMARCCore", "DMARCEnrich", "TestServers"]),
         .testTarget(
-            name: "WebTests", dependencies: ["DMARCWeb", "DMARCStore", "DMARCIngest", "DMARCCore", "TestServers"]
+            name: "WebTests",
+            dependencies: ["DMARCWeb", "DMARCStore", "DMARCIngest", "DMARCNet", "DMARCCore", "TestServers"]
         ),
         .testTarget(name: "CLITests", dependencies: ["DMARCCore", "TestServers"], exclude: ["Snapshots"]),
     ],

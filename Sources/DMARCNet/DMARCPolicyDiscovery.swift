@@ -45,6 +45,23 @@ public struct DMARCPolicyFinder: Sendable {
         resolver.txt("_dmarc.\(domain)").map { $0.filter(Self.isDMARC) }
     }
 
+    /// The one DMARC record published at `_dmarc.<domain>` itself (no tree walk), or why there
+    /// is none, in words for a page.
+    public func publishedRecord(_ domain: String) -> (record: String?, problem: String?) {
+        switch resolver.txt("_dmarc." + domain) {
+        case .records(let texts):
+            let records = texts.filter(Self.isDMARC)
+            if records.count == 1 { return (records[0], nil) }
+            if records.count > 1 { return (nil, "\(records.count) DMARC records: receivers ignore them all.") }
+            return (nil, "TXT records exist, but none is a DMARC record (v=DMARC1).")
+        case .nxdomain: return (nil, "The name does not exist (NXDOMAIN).")
+        case .noData: return (nil, "The name has no TXT record.")
+        case .timeout: return (nil, "The DNS server did not answer.")
+        case .serverFailure(let rcode): return (nil, "The DNS server failed (rcode \(rcode)).")
+        default: return (nil, "The lookup failed.")
+        }
+    }
+
     /// A TXT value is a DMARC record when the record grammar accepts its version (`v=DMARC1`
     /// first, case-sensitive value); other problems in it do not make it "not DMARC".
     public static func isDMARC(_ text: String) -> Bool {

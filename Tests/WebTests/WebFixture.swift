@@ -1,5 +1,6 @@
 import DMARCCore
 import DMARCIngest
+import DMARCNet
 import DMARCStore
 import DMARCWeb
 import Foundation
@@ -59,7 +60,7 @@ final class WebFixture: @unchecked Sendable {
     static let hostile = "<script>alert(1)</script>"
     static let hostileImage = "\"><img src=x onerror=alert(2)>"
 
-    init() throws {
+    init(nameserver: String? = nil) throws {
         dir = NSTemporaryDirectory() + "dmarcwatch-web-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir + "/reports", withIntermediateDirectories: true)
         db = dir + "/web.sqlite3"
@@ -101,13 +102,14 @@ final class WebFixture: @unchecked Sendable {
         memberToken = APIToken.make()
         try store.createAPIToken(tokenHash: SecretToken.digest(adminToken), userName: "alice", name: "test")
         try store.createAPIToken(tokenHash: SecretToken.digest(memberToken), userName: "bob", name: "test")
-        app = WebApp(databasePath: db, services: Self.services(db))
+        app = WebApp(databasePath: db, services: Self.services(db, nameserver: nameserver))
     }
 
     deinit { try? FileManager.default.removeItem(atPath: dir) }
 
-    /// The real import pipeline behind uploads and re-parsing; DNS answers from nowhere.
-    static func services(_ db: String) -> WebServices {
+    /// The real import pipeline behind uploads and re-parsing; DNS from a loopback server when
+    /// given one.
+    static func services(_ db: String, nameserver: String?) -> WebServices {
         WebServices(
             upload: { name, bytes, user in
                 var out = UploadOutcome()
@@ -128,7 +130,13 @@ final class WebFixture: @unchecked Sendable {
                 try? importer.reparse(documentID: id)
                 return importer.summary.failures.first.map { "Still fails: \($0.error)" } ?? "Re-parsed"
             },
-            publishedDMARC: { _ in DNSPublication(record: nil, problem: "no DNS in these tests") })
+            publishedDMARC: { domain in
+                guard let nameserver, let config = try? DNSConfiguration(nameserver: nameserver) else {
+                    return DNSPublication(record: nil, problem: "no DNS in this test")
+                }
+                let found = DMARCPolicyFinder(resolver: DNSResolver(config)).publishedRecord(domain)
+                return DNSPublication(record: found.record, problem: found.problem)
+            })
     }
 
     func store() throws -> ReportStore { try ReportStore(path: db) }

@@ -121,22 +121,8 @@ enum ServeCommand {
                 }
             },
             publishedDMARC: { domain in
-                let resolver = DNSResolver(dns)
-                switch resolver.txt("_dmarc." + domain) {
-                case .records(let texts):
-                    let records = texts.filter(DMARCPolicyFinder.isDMARC)
-                    if records.count == 1 { return DNSPublication(record: records[0], problem: nil) }
-                    if records.count > 1 {
-                        return DNSPublication(record: nil, problem: "\(records.count) DMARC records: receivers ignore them all.")
-                    }
-                    return DNSPublication(record: nil, problem: "TXT records exist, but none starts with v=DMARC1.")
-                case .nxdomain: return DNSPublication(record: nil, problem: "The name does not exist (NXDOMAIN).")
-                case .noData: return DNSPublication(record: nil, problem: "The name has no TXT record.")
-                case .timeout: return DNSPublication(record: nil, problem: "The DNS server did not answer.")
-                case .serverFailure(let rcode):
-                    return DNSPublication(record: nil, problem: "The DNS server failed (rcode \(rcode)).")
-                default: return DNSPublication(record: nil, problem: "The lookup failed.")
-                }
+                let found = DMARCPolicyFinder(resolver: DNSResolver(dns)).publishedRecord(domain)
+                return DNSPublication(record: found.record, problem: found.problem)
             })
     }
 }

@@ -93,7 +93,8 @@ extension ReportStore {
         try db.prepare("SELECT id, name, role, language FROM users ORDER BY name").query { row in
             out.append(
                 UserAccount(
-                    id: row.int64(0), name: row.text(1) ?? "", role: UserAccount.Role(rawValue: row.text(2) ?? "") ?? .member,
+                    id: row.int64(0), name: row.text(1) ?? "",
+                    role: UserAccount.Role(rawValue: row.text(2) ?? "") ?? .member,
                     language: row.text(3), domains: []))
         }
         for i in out.indices { out[i].domains = try memberships(userID: out[i].id) }
@@ -111,11 +112,13 @@ extension ReportStore {
     /// The account and its password hash, for sign-in.
     public func user(named name: String) throws -> (UserAccount, String)? {
         var found: (UserAccount, String)?
-        try db.prepare("SELECT id, name, role, language, password_hash FROM users WHERE name = ?").query([.text(name)]) {
+        try db.prepare("SELECT id, name, role, language, password_hash FROM users WHERE name = ?").query([.text(name)])
+        {
             row in
             found = (
                 UserAccount(
-                    id: row.int64(0), name: row.text(1) ?? "", role: UserAccount.Role(rawValue: row.text(2) ?? "") ?? .member,
+                    id: row.int64(0), name: row.text(1) ?? "",
+                    role: UserAccount.Role(rawValue: row.text(2) ?? "") ?? .member,
                     language: row.text(3), domains: []),
                 row.text(4) ?? ""
             )
@@ -129,7 +132,8 @@ extension ReportStore {
         var found: UserAccount?
         try db.prepare("SELECT id, name, role, language FROM users WHERE id = ?").query([.integer(id)]) { row in
             found = UserAccount(
-                id: row.int64(0), name: row.text(1) ?? "", role: UserAccount.Role(rawValue: row.text(2) ?? "") ?? .member,
+                id: row.int64(0), name: row.text(1) ?? "",
+                role: UserAccount.Role(rawValue: row.text(2) ?? "") ?? .member,
                 language: row.text(3), domains: [])
         }
         guard var account = found else { return nil }

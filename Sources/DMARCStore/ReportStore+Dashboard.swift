@@ -164,7 +164,9 @@ extension ReportStore {
                 GROUP BY 1, 2, 3, 4, 5
                 """
             ).query([.text(domain), .integer(fromDay), .integer(toDay), .text(reporter)]) { row in
-                add(row.text(0) ?? "", row.text(1) ?? "", row.text(2) ?? "", row.text(3) ?? "", row.text(4) ?? "", row.int64(5))
+                add(
+                    row.text(0) ?? "", row.text(1) ?? "", row.text(2) ?? "", row.text(3) ?? "", row.text(4) ?? "",
+                    row.int64(5))
             }
         } else {
             try db.prepare(
@@ -173,7 +175,9 @@ extension ReportStore {
                 WHERE domain = ? AND day BETWEEN ? AND ?
                 """
             ).query([.text(domain), .integer(fromDay), .integer(toDay)]) { row in
-                add(row.text(0) ?? "", row.text(1) ?? "", row.text(2) ?? "", row.text(3) ?? "", row.text(4) ?? "", row.int64(5))
+                add(
+                    row.text(0) ?? "", row.text(1) ?? "", row.text(2) ?? "", row.text(3) ?? "", row.text(4) ?? "",
+                    row.int64(5))
             }
         }
         try attachIPInfo(&out)
@@ -218,7 +222,8 @@ extension ReportStore {
         PublishedPolicy(
             domain: row.text(i) ?? "", p: row.text(i + 1), sp: row.text(i + 2), np: row.text(i + 3),
             adkim: row.text(i + 4), aspf: row.text(i + 5), fo: row.text(i + 6), testing: row.text(i + 7),
-            pct: row.int64Optional(i + 8).map { Int($0) }, reporter: row.text(i + 9) ?? "", reportEnd: row.int64(i + 10))
+            pct: row.int64Optional(i + 8).map { Int($0) }, reporter: row.text(i + 9) ?? "", reportEnd: row.int64(i + 10)
+        )
     }
 
     /// Every record from `ip` in the period, in the domains visible (nil: all), newest first.
@@ -274,7 +279,8 @@ extension ReportStore {
             }
             try spf.query([.integer(records[i].id)]) { row in
                 records[i].spfResults.append(
-                    SPFAuthResult(domain: row.text(0), scope: row.text(1), result: row.text(2), humanResult: row.text(3)))
+                    SPFAuthResult(
+                        domain: row.text(0), scope: row.text(1), result: row.text(2), humanResult: row.text(3)))
             }
         }
     }

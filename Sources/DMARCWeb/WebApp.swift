@@ -206,7 +206,9 @@ enum SessionCookie {
 
 /// Errors that become HTTP answers.
 enum WebError: Error {
-    case unauthorized, forbidden, notFound, badCSRF, badRequest(String), internalError
+    case unauthorized, forbidden, notFound, badCSRF
+    case badRequest(String)
+    case internalError
 
     var status: Int {
         switch self {
@@ -236,7 +238,8 @@ enum WebError: Error {
         } else {
             r = HTTPResponse(
                 status: status, contentType: "text/html; charset=utf-8",
-                body: "<!doctype html><meta charset=utf-8><title>\(status)</title><link rel=stylesheet href=/static/app.css><main><h1>\(status)</h1><p>\(escapeHTML(message))</p><p><a href=/>DMARCWatch</a></p></main>"
+                body:
+                    "<!doctype html><meta charset=utf-8><title>\(status)</title><link rel=stylesheet href=/static/app.css><main><h1>\(status)</h1><p>\(escapeHTML(message))</p><p><a href=/>DMARCWatch</a></p></main>"
             )
         }
         if case .unauthorized = self { r.headers.append(("WWW-Authenticate", "Bearer")) }

@@ -47,7 +47,9 @@ enum DashboardBench {
             }
         }
         let t = BenchTool.monotonicSeconds() - start
-        print("fleet: \(reports) reports, \(stored) records over \(days) days and \(domains) domains in \(BenchTool.formatted(t)) s")
+        print(
+            "fleet: \(reports) reports, \(stored) records over \(days) days and \(domains) domains in \(BenchTool.formatted(t)) s"
+        )
         return 0
     }
 
@@ -85,7 +87,9 @@ enum DashboardBench {
         let store = try ReportStore(path: db)
         let token = APIToken.make()
         if try store.user(named: "bench") == nil {
-            try store.addUser(name: "bench", passwordHash: try PasswordHasher.hash("bench-password-unused"), role: .admin, domains: [])
+            try store.addUser(
+                name: "bench", passwordHash: try PasswordHasher.hash("bench-password-unused"), role: .admin, domains: []
+            )
         }
         try store.createAPIToken(tokenHash: SecretToken.digest(token), userName: "bench", name: "bench")
         let domains = try store.knownDomains(visible: nil)
@@ -114,7 +118,9 @@ enum DashboardBench {
             }
         }
         let counts = try store.benchCounts()
-        print("dashboard: \(domains.count) domains, \(counts.records) records, \(counts.rollup) rollup rows; period \(period) days; \(rounds) rounds")
+        print(
+            "dashboard: \(domains.count) domains, \(counts.records) records, \(counts.rollup) rollup rows; period \(period) days; \(rounds) rounds"
+        )
         print("page            requests   p50 ms   p95 ms   max ms")
         for (name, samples) in pages {
             let s = samples.sorted()

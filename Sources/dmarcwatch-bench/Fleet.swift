@@ -45,13 +45,20 @@ struct Fleet {
             let ip: String
             switch kind {
             case .provider:
-                ip = google ? "209.85.\(128 + rng.below(128)).\(rng.below(256))" : "40.107.\(rng.below(256)).\(rng.below(256))"
+                ip =
+                    google
+                    ? "209.85.\(128 + rng.below(128)).\(rng.below(256))" : "40.107.\(rng.below(256)).\(rng.below(256))"
             case .esp: ip = "167.89.\(rng.below(128)).\(rng.below(256))"
             case .ses: ip = "54.240.\(rng.below(64)).\(rng.below(256))"
-            case .list: ip = rng.below(4) == 0 ? "2a01:4f8:\(String(rng.below(65536), radix: 16))::\(i)" : "199.\(rng.below(256)).\(rng.below(256)).\(i % 250 + 1)"
+            case .list:
+                ip =
+                    rng.below(4) == 0
+                    ? "2a01:4f8:\(String(rng.below(65536), radix: 16))::\(i)"
+                    : "199.\(rng.below(256)).\(rng.below(256)).\(i % 250 + 1)"
             case .spoofer: ip = "\(100 + rng.below(120)).\(rng.below(256)).\(rng.below(256)).\(rng.below(256))"
             }
-            let weight = kind == .provider ? 20 + rng.below(200) : kind == .spoofer ? 1 + rng.below(4) : 2 + rng.below(40)
+            let weight =
+                kind == .provider ? 20 + rng.below(200) : kind == .spoofer ? 1 + rng.below(4) : 2 + rng.below(40)
             out.append(Source(ip: ip, kind: kind, weight: weight))
         }
         return out
@@ -159,7 +166,8 @@ struct Fleet {
             out += "</policy_evaluated></row><identifiers><header_from>\(e(r.headerFrom))</header_from></identifiers>"
             out += "<auth_results>"
             for d in r.dkimResults {
-                out += "<dkim><domain>\(e(d.domain))</domain><selector>\(e(d.selector))</selector><result>\(e(d.result))</result></dkim>"
+                out +=
+                    "<dkim><domain>\(e(d.domain))</domain><selector>\(e(d.selector))</selector><result>\(e(d.result))</result></dkim>"
             }
             for s in r.spfResults {
                 out += "<spf><domain>\(e(s.domain))</domain><scope>mfrom</scope><result>\(e(s.result))</result></spf>"

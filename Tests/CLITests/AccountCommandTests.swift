@@ -49,7 +49,9 @@ struct AccountCommandTests {
         let dump = try Data(contentsOf: URL(fileURLWithPath: db))
         #expect(dump.range(of: Data("long enough secret".utf8)) == nil)
         #expect(dump.range(of: Data("$y$".utf8)) != nil)
-        #expect(try CLI.run(["--db", db, "user", "passwd", "bob", "--password-file", try passwordFile("another long one")]).status == 0)
+        #expect(
+            try CLI.run(["--db", db, "user", "passwd", "bob", "--password-file", try passwordFile("another long one")])
+                .status == 0)
         // Without a file or a terminal, the password is the first line of standard input.
         let piped = try CLI.run(
             ["--db", db, "user", "add", "dave", "--role", "admin"], stdin: Data("piped password here\n".utf8))
@@ -59,7 +61,8 @@ struct AccountCommandTests {
     @Test("token create prints a token once, for an existing user only; domain add/list")
     func tokensAndDomains() throws {
         let pw = try passwordFile("long enough secret")
-        #expect(try CLI.run(["--db", db, "user", "add", "alice", "--role", "admin", "--password-file", pw]).status == 0)
+        #expect(
+            try CLI.run(["--db", db, "user", "add", "alice", "--role", "admin", "--password-file", pw]).status == 0)
         let token = try CLI.run(["--db", db, "token", "create", "--user", "alice", "--name", "grafana"])
         #expect(token.status == 0)
         let value = token.stdout.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -12,7 +12,9 @@ struct ServeTests {
         dir = try CLI.temporaryDirectory()
     }
 
-    @Test("serve answers /healthz, wants a session or token elsewhere, signs in CLI accounts, polls mailboxes, stops on SIGTERM")
+    @Test(
+        "serve answers /healthz, wants a session or token elsewhere, signs in CLI accounts, polls mailboxes, stops on SIGTERM"
+    )
     func serve() throws {
         let report = try Data(
             contentsOf: URL(fileURLWithPath: "\(CLI.fixtures)/corpus/parsedmarc-samples/aggregate/twilight.eml"))
@@ -58,7 +60,8 @@ struct ServeTests {
             try CLI.run(["--db", db, "user", "add", "carol", "--role", "admin", "--password-file", "\(dir)/userpw"])
                 .status == 0)
         let form = try client.get("/signin")
-        let csrf = try #require(form.text.components(separatedBy: "name=\"csrf\" value=\"").dropFirst().first?.prefix(64))
+        let csrf = try #require(
+            form.text.components(separatedBy: "name=\"csrf\" value=\"").dropFirst().first?.prefix(64))
         let signIn = try client.post(
             "/signin", form: [("csrf", String(csrf)), ("name", "carol"), ("password", "a long enough password")])
         #expect(signIn.status == 303)

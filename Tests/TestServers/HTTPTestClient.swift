@@ -26,8 +26,9 @@ public struct HTTPTestClient: Sendable {
     ) throws -> Response {
         let response = try Self.send(
             port: port, method: method, path: path,
-            headers: headers + (cookies.isEmpty
-                ? [] : [("Cookie", cookies.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "; "))]),
+            headers: headers
+                + (cookies.isEmpty
+                    ? [] : [("Cookie", cookies.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "; "))]),
             body: body)
         if remember {
             for line in response.headers("set-cookie") {

@@ -47,7 +47,8 @@ struct BrowserTests {
         try browser.screenshot(to: Self.screenshots + "/03-domain.png")
 
         try browser.evaluateAndWaitForLoad("document.querySelector('a[href^=\"/sources/167.89.10.20\"]').click()")
-        #expect(try browser.evaluateString("document.querySelector('h1').textContent")?.contains("167.89.10.20") == true)
+        #expect(
+            try browser.evaluateString("document.querySelector('h1').textContent")?.contains("167.89.10.20") == true)
         #expect(try browser.evaluateString("document.body.innerText")?.contains("sendgrid.net") == true)
         try browser.screenshot(to: Self.screenshots + "/04-source.png")
 

@@ -1,5 +1,6 @@
-@testable import DMARCWeb
 import Testing
+
+@testable import DMARCWeb
 
 @Suite("Localisation")
 struct CatalogueTests {
@@ -44,7 +45,10 @@ struct CatalogueTests {
     func escaping() {
         let hostile = "<b onclick=\"x\">&'"
         let html: HTML = "<p title=\"\(hostile)\">\(hostile)</p>"
-        #expect(html.text == "<p title=\"&lt;b onclick=&quot;x&quot;&gt;&amp;&#39;\">&lt;b onclick=&quot;x&quot;&gt;&amp;&#39;</p>")
+        #expect(
+            html.text
+                == "<p title=\"&lt;b onclick=&quot;x&quot;&gt;&amp;&#39;\">&lt;b onclick=&quot;x&quot;&gt;&amp;&#39;</p>"
+        )
         #expect(escapeHTML("a\u{1b}[31mb\u{7}") == "a[31mb")
         #expect(urlComponent("a b/c?d") == "a%20b%2Fc%3Fd")
     }

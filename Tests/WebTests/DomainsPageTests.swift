@@ -30,7 +30,8 @@ struct DomainsPageTests {
         let dns = try DNSTestServer(zone: Self.zone)
         let f = try WebFixture(nameserver: dns.nameserver)
         let s = try f.signIn("alice")
-        let r = post(f, s, "/domains", [("domain", "published.test"), ("policy", "quarantine"), ("rua", "dmarc@published.test")])
+        let r = post(
+            f, s, "/domains", [("domain", "published.test"), ("policy", "quarantine"), ("rua", "dmarc@published.test")])
         #expect(r.status == 200)
         #expect(r.text.contains("_dmarc.published.test  TXT  \"\(escapeHTML(Self.expected.value))\""))
         #expect(r.text.contains("Matches the generated record."))
@@ -39,7 +40,8 @@ struct DomainsPageTests {
         let stale = post(f, s, "/domains", [("domain", "stale.test"), ("policy", "reject")])
         #expect(stale.text.contains("v=DMARC1; p=none"))
         #expect(stale.text.contains("Differs from the generated record."))
-        #expect(post(f, s, "/domains", [("domain", "twice.test"), ("policy", "none")]).text.contains("2 DMARC records"))
+        #expect(
+            post(f, s, "/domains", [("domain", "twice.test"), ("policy", "none")]).text.contains("2 DMARC records"))
         #expect(post(f, s, "/domains", [("domain", "missing.test"), ("policy", "none")]).text.contains("NXDOMAIN"))
         // A bad domain is an error on the form, nothing is registered.
         let bad = post(f, s, "/domains", [("domain", "not a domain"), ("policy", "none")])
@@ -57,7 +59,9 @@ struct DomainsPageTests {
     func health() throws {
         let f = try WebFixture()
         let token = f.bearer(f.adminToken)
-        let bad = f.send("POST", "/api/v1/reports", query: [("name", "broken.xml")], headers: token, body: Array("<feedback><report_metadata>".utf8))
+        let bad = f.send(
+            "POST", "/api/v1/reports", query: [("name", "broken.xml")], headers: token,
+            body: Array("<feedback><report_metadata>".utf8))
         #expect(bad.status == 422)
         let s = try f.signIn("alice")
         let page = f.send("GET", "/health", headers: s.headers).text
@@ -79,8 +83,11 @@ struct DomainsPageTests {
         #expect(week.status == 200)
         #expect(week.text.contains("Weekly summary: example.com"))
         let json = try #require(
-            f.send("GET", "/api/v1/domains/example.com/summary", query: [("period", "week")], headers: f.bearer(f.adminToken))
-                .json as? [String: Any])
+            f.send(
+                "GET", "/api/v1/domains/example.com/summary", query: [("period", "week")],
+                headers: f.bearer(f.adminToken)
+            )
+            .json as? [String: Any])
         let spoofing = try #require(json["spoofing_sources"] as? [[String: Any]])
         #expect(spoofing.map { $0["ip"] as? String } == ["203.0.113.9"])
         // 7 of the 10 fixture days: the spoofer sent 5 a day.
@@ -89,6 +96,8 @@ struct DomainsPageTests {
         #expect((json["new_sources"] as? [Any])?.isEmpty == true)
         let month = f.send("GET", "/domains/example.com/summary", query: [("period", "month")], headers: s.headers)
         #expect(month.text.contains("Monthly summary"))
-        #expect(f.send("GET", "/domains/example.com/summary", query: [("period", "year")], headers: s.headers).status == 400)
+        #expect(
+            f.send("GET", "/domains/example.com/summary", query: [("period", "year")], headers: s.headers).status == 400
+        )
     }
 }

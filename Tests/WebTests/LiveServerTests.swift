@@ -57,11 +57,13 @@ struct LiveServerTests {
         #expect(try client.get("/domains/form.example").text.contains("192.0.2.5"))
 
         // Without the token in the multipart form, the upload is refused.
-        var noToken = Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"r.xml\"\r\n\r\n".utf8)
+        var noToken = Array(
+            "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"r.xml\"\r\n\r\n".utf8)
         noToken += Array(xml.utf8) + Array("\r\n--\(boundary)--\r\n".utf8)
         #expect(
             try client.request(
-                "POST", "/upload", headers: [("Content-Type", "multipart/form-data; boundary=\(boundary)")], body: noToken
+                "POST", "/upload", headers: [("Content-Type", "multipart/form-data; boundary=\(boundary)")],
+                body: noToken
             ).status == 403)
 
         #expect(try client.post("/signout", form: [("csrf", csrf)]).status == 303)

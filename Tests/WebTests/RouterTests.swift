@@ -32,8 +32,11 @@ struct RouterTests {
             #expect(f.send("GET", path).status == 401, "\(path)")
         }
         #expect(f.send("POST", "/api/v1/reports", body: Array("<feedback/>".utf8)).status == 401)
-        #expect(f.send("GET", "/api/v1/overview", headers: f.bearer("dmw_" + String(repeating: "0", count: 64))).status == 401)
-        #expect(f.send("GET", "/", headers: ["cookie": "dmw_session=" + String(repeating: "a", count: 64)]).status == 303)
+        #expect(
+            f.send("GET", "/api/v1/overview", headers: f.bearer("dmw_" + String(repeating: "0", count: 64))).status
+                == 401)
+        #expect(
+            f.send("GET", "/", headers: ["cookie": "dmw_session=" + String(repeating: "a", count: 64)]).status == 303)
     }
 
     @Test("sign-in sets an HttpOnly SameSite session cookie; a wrong password or a missing form token is refused")
@@ -44,12 +47,14 @@ struct RouterTests {
         func post(_ body: String, cookie: String) -> HTTPResponse {
             f.send(
                 "POST", "/signin",
-                headers: ["cookie": cookie, "content-type": "application/x-www-form-urlencoded"], body: Array(body.utf8))
+                headers: ["cookie": cookie, "content-type": "application/x-www-form-urlencoded"], body: Array(body.utf8)
+            )
         }
         #expect(post("name=alice&password=correct+horse+battery", cookie: "dmw_signin=\(pre)").status == 403)
         #expect(post("csrf=\(csrf)&name=alice&password=correct+horse+battery", cookie: "").status == 403)
         #expect(post("csrf=\(csrf)&name=alice&password=wrong+password", cookie: "dmw_signin=\(pre)").status == 401)
-        #expect(post("csrf=\(csrf)&name=nobody&password=correct+horse+battery", cookie: "dmw_signin=\(pre)").status == 401)
+        #expect(
+            post("csrf=\(csrf)&name=nobody&password=correct+horse+battery", cookie: "dmw_signin=\(pre)").status == 401)
         let ok = post(
             "csrf=\(csrf)&name=alice&password=correct+horse+battery&next=%2Fdomains", cookie: "dmw_signin=\(pre)")
         #expect(ok.status == 303)
@@ -63,7 +68,9 @@ struct RouterTests {
         #expect(try f.store().session(tokenHash: token) == nil)
         #expect(try f.store().session(tokenHash: SecretToken.digest(token))?.user.name == "alice")
         // An open redirect through `next` is refused.
-        let evil = post("csrf=\(csrf)&name=alice&password=correct+horse+battery&next=%2F%2Fevil.example", cookie: "dmw_signin=\(pre)")
+        let evil = post(
+            "csrf=\(csrf)&name=alice&password=correct+horse+battery&next=%2F%2Fevil.example",
+            cookie: "dmw_signin=\(pre)")
         #expect(evil.header("Location") == "/")
     }
 
@@ -90,11 +97,18 @@ struct RouterTests {
         let s = try f.signIn("alice")
         var headers = s.headers
         headers["content-type"] = "application/x-www-form-urlencoded"
-        #expect(f.send("POST", "/settings/language", headers: headers, body: Array("language=ja&back=%2F".utf8)).status == 403)
         #expect(
-            f.send("POST", "/settings/language", headers: headers, body: Array("language=ja&back=%2F&csrf=\(String(repeating: "0", count: 64))".utf8)).status == 403)
+            f.send("POST", "/settings/language", headers: headers, body: Array("language=ja&back=%2F".utf8)).status
+                == 403)
+        #expect(
+            f.send(
+                "POST", "/settings/language", headers: headers,
+                body: Array("language=ja&back=%2F&csrf=\(String(repeating: "0", count: 64))".utf8)
+            ).status == 403)
         #expect(f.send("POST", "/signout", headers: headers, body: []).status == 403)
-        let ok = f.send("POST", "/settings/language", headers: headers, body: Array("language=ja&back=%2Freports&csrf=\(s.csrf)".utf8))
+        let ok = f.send(
+            "POST", "/settings/language", headers: headers,
+            body: Array("language=ja&back=%2Freports&csrf=\(s.csrf)".utf8))
         #expect(ok.status == 303)
         #expect(ok.header("Location") == "/reports")
         #expect(f.send("GET", "/", headers: s.headers).text.contains("概要"))
@@ -185,7 +199,10 @@ struct RouterTests {
         let s = try f.signIn("alice")
         let store = try f.store()
         let id = try #require(try store.reports(ReportFilter(domains: ["hostile.test"]), limit: 1).first?.id)
-        for path in ["/", "/reports", "/reports/\(id)", "/domains/hostile.test", "/sources/192.0.2.66", "/domains/hostile.test/summary"] {
+        for path in [
+            "/", "/reports", "/reports/\(id)", "/domains/hostile.test", "/sources/192.0.2.66",
+            "/domains/hostile.test/summary",
+        ] {
             let html = f.send("GET", path, headers: s.headers).text
             #expect(!html.contains("<script"), "\(path)")
             #expect(!html.contains("<img"), "\(path)")
@@ -219,7 +236,8 @@ struct RouterTests {
     func apiUpload() throws {
         let xml = aggregateXML(
             org: "Uploader", reportID: "up-1", domain: "upload.example", begin: WebFixture.lastDay * 86_400,
-            records: [TestRecord(ip: "192.0.2.1", count: 7, headerFrom: "upload.example", dkimDomain: "upload.example")])
+            records: [TestRecord(ip: "192.0.2.1", count: 7, headerFrom: "upload.example", dkimDomain: "upload.example")]
+        )
         let token = f.bearer(f.adminToken)
         let r = f.send("POST", "/api/v1/reports", query: [("name", "up.xml")], headers: token, body: Array(xml.utf8))
         #expect(r.status == 200)
@@ -228,7 +246,9 @@ struct RouterTests {
         #expect(json["records"] as? Int == 1)
         let again = f.send("POST", "/api/v1/reports", headers: token, body: Array(xml.utf8)).json as? [String: Any]
         #expect(again?["duplicates"] as? Int == 1)
-        let bad = f.send("POST", "/api/v1/reports", query: [("name", "bad.xml")], headers: token, body: Array("<feedback><oops".utf8))
+        let bad = f.send(
+            "POST", "/api/v1/reports", query: [("name", "bad.xml")], headers: token, body: Array("<feedback><oops".utf8)
+        )
         #expect(bad.status == 422)
         #expect(bad.text.contains("bad.xml"))
         #expect(f.send("GET", "/api/v1/domains/upload.example", headers: token).text.contains("192.0.2.1"))

@@ -41,7 +41,8 @@ func aggregateXML(org: String, reportID: String, domain: String, begin: Int64, r
         if let d = r.dkimDomain {
             xml += "<dkim><domain>\(esc(d))</domain><selector>s1</selector><result>\(r.dkim)</result></dkim>"
         }
-        xml += "<spf><domain>\(esc(r.spfDomain ?? r.headerFrom))</domain><result>\(r.spf)</result></spf></auth_results></record>"
+        xml +=
+            "<spf><domain>\(esc(r.spfDomain ?? r.headerFrom))</domain><result>\(r.spf)</result></spf></auth_results></record>"
     }
     return xml + "</feedback>\n"
 }
@@ -80,7 +81,8 @@ final class WebFixture: @unchecked Sendable {
                 records: [google, esp, spoofer]
             ).write(toFile: "\(dir)/reports/google-\(i).xml", atomically: true, encoding: .utf8)
             let other = TestRecord(
-                ip: "198.51.100.77", count: 30, headerFrom: "other.org", dkimDomain: "other.org", spfDomain: "other.org")
+                ip: "198.51.100.77", count: 30, headerFrom: "other.org", dkimDomain: "other.org", spfDomain: "other.org"
+            )
             try aggregateXML(org: "Yahoo", reportID: "y-\(i)", domain: "other.org", begin: begin, records: [other])
                 .write(toFile: "\(dir)/reports/yahoo-\(i).xml", atomically: true, encoding: .utf8)
         }
@@ -146,7 +148,9 @@ final class WebFixture: @unchecked Sendable {
         _ method: String, _ path: String, query: [(String, String)] = [], headers: [String: String] = [:],
         body: [UInt8] = []
     ) -> HTTPResponse {
-        app.handle(HTTPRequest(method: method, path: path, query: query, headers: headers, body: body, clientAddress: "127.0.0.1"))
+        app.handle(
+            HTTPRequest(
+                method: method, path: path, query: query, headers: headers, body: body, clientAddress: "127.0.0.1"))
     }
 
     func bearer(_ token: String) -> [String: String] { ["authorization": "Bearer \(token)"] }

@@ -47,7 +47,8 @@ enum APIRoutes {
         guard let p else { return .null }
         return .object([
             ("p", .optional(p.p)), ("sp", .optional(p.sp)), ("np", .optional(p.np)), ("adkim", .optional(p.adkim)),
-            ("aspf", .optional(p.aspf)), ("pct", .optional(p.pct)), ("t", .optional(p.testing)), ("fo", .optional(p.fo)),
+            ("aspf", .optional(p.aspf)), ("pct", .optional(p.pct)), ("t", .optional(p.testing)),
+            ("fo", .optional(p.fo)),
             ("reporter", .string(p.reporter)), ("report_end", .string(DayMath.isoDateTime(p.reportEnd))),
         ])
     }
@@ -123,9 +124,11 @@ enum APIRoutes {
         let d = try SummaryPage.load(c, domain: name)
         return .object([
             ("domain", .string(d.domain)), ("kind", .string(d.kind)), ("period", d.period.json),
-            ("previous_period", d.period.previous.json), ("totals", totals(d.now)), ("previous_totals", totals(d.before)),
+            ("previous_period", d.period.previous.json), ("totals", totals(d.now)),
+            ("previous_totals", totals(d.before)),
             ("top_sources", .array(d.top.map(sourceJSON))), ("failing_sources", .array(d.failing.map(sourceJSON))),
-            ("spoofing_sources", .array(d.spoofing.map(sourceJSON))), ("new_sources", .array(d.newSources.map(sourceJSON))),
+            ("spoofing_sources", .array(d.spoofing.map(sourceJSON))),
+            ("new_sources", .array(d.newSources.map(sourceJSON))),
             ("gone_sources", .int(d.goneSources)),
         ])
     }
@@ -283,7 +286,8 @@ enum APIRoutes {
         }
         var text = ""
         try ParsedmarcFormat.export(c.store, filter, csv: format == "csv") { text += $0 }
-        var r = HTTPResponse(status: 200, contentType: format == "csv" ? "text/csv; charset=utf-8" : "application/json", body: text)
+        var r = HTTPResponse(
+            status: 200, contentType: format == "csv" ? "text/csv; charset=utf-8" : "application/json", body: text)
         r.headers.append(("Content-Disposition", "attachment; filename=\"dmarc-aggregate.\(format)\""))
         return r
     }

@@ -47,7 +47,8 @@ enum OpenAPI {
             ]),
         Operation(
             method: "post", path: "/api/v1/reports",
-            summary: "Import a report file (XML, gzip, zip, email or TLS-RPT JSON) sent as the body, or as multipart/form-data files",
+            summary:
+                "Import a report file (XML, gzip, zip, email or TLS-RPT JSON) sent as the body, or as multipart/form-data files",
             parameters: [("name", "query", "a name for the upload, shown in errors", false)], adminOnly: true),
         Operation(
             method: "get", path: "/api/v1/reports/{id}", summary: "One report with its records",
@@ -79,14 +80,22 @@ enum OpenAPI {
                     ])
                 }
                 var responses: [(String, JSONValue)] = [
-                    ("200", .object([("description", .string("OK")), ("content", .object([(op.responseType, .object([]))]))])),
+                    (
+                        "200",
+                        .object([
+                            ("description", .string("OK")), ("content", .object([(op.responseType, .object([]))])),
+                        ])
+                    ),
                     ("401", .object([("description", .string("No valid session or API token"))])),
                     ("404", .object([("description", .string("Not found, or not visible to the caller"))])),
                 ]
-                if op.adminOnly { responses.append(("403", .object([("description", .string("Administrators only"))]))) }
+                if op.adminOnly {
+                    responses.append(("403", .object([("description", .string("Administrators only"))])))
+                }
                 if op.method == "post" {
                     responses.append(("413", .object([("description", .string("Larger than 50 MiB"))])))
-                    responses.append(("422", .object([("description", .string("Nothing in the upload could be imported"))])))
+                    responses.append(
+                        ("422", .object([("description", .string("Nothing in the upload could be imported"))])))
                 }
                 var fields: [(String, JSONValue)] = [
                     ("summary", .string(op.summary)), ("parameters", .array(parameters)),
@@ -135,7 +144,8 @@ enum OpenAPI {
                             (
                                 "session",
                                 .object([
-                                    ("type", .string("apiKey")), ("in", .string("cookie")), ("name", .string("dmw_session")),
+                                    ("type", .string("apiKey")), ("in", .string("cookie")),
+                                    ("name", .string("dmw_session")),
                                 ])
                             ),
                         ])

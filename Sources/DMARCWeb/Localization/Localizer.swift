@@ -59,7 +59,9 @@ public struct Localizer: Sendable {
         return "\(tenths / 10).\(abs(tenths % 10))"
     }
 
-    private static let monthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    private static let monthNames = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
 
     /// A UTC day number as a date: `3 Dec 2026`, `2026年12月3日`.
     public func date(day: Int64) -> String {

@@ -88,13 +88,16 @@ enum DomainPage {
         }
         func link(_ s: SourceSummary) -> HTML {
             let label = s.ptr.map { "\(s.ip) (\($0))" } ?? s.ip
-            return "<a class=\"ip\" href=\"/sources/\(urlComponent(s.ip))\(queryString(period.queryPairs))\">\(label)</a>"
+            return
+                "<a class=\"ip\" href=\"/sources/\(urlComponent(s.ip))\(queryString(period.queryPairs))\">\(label)</a>"
         }
         if g.sources.count == 1, let s = g.sources.first {
             let name: HTML = g.named ? "<strong>\(g.name)</strong><br>\(link(s))" : link(s)
             return "<tr><td class=\"wrap\">\(name)</td>\(cells(s.totals))</tr>"
         }
-        let inner = g.sources.prefix(200).map { s -> HTML in "<tr><td class=\"wrap\">\(link(s))</td>\(cells(s.totals))</tr>" }
+        let inner = g.sources.prefix(200).map { s -> HTML in
+            "<tr><td class=\"wrap\">\(link(s))</td>\(cells(s.totals))</tr>"
+        }
         return """
             <tr><td class="wrap"><details><summary><strong>\(g.name)</strong> · \(t("domain.addresses", t.number(g.sources.count)))</summary>
             <div class="table-wrap"><table><tbody>\(Array(inner))</tbody></table></div></details></td>\(cells(g.totals))</tr>

@@ -79,7 +79,9 @@ enum DomainsPage {
         try c.store.registerDomain(domain, dmarcRecord: generated.value)
         try c.store.audit(user: c.user.name, action: "domain.register", detail: domain)
         let explanations = generated.explanations.map { e -> HTML in "<li>\(e)</li>" }
-        let extra = generated.authorizationRecords.map { a -> HTML in "<pre class=\"record\">\(a.name)  TXT  \"\(a.value)\"</pre>" }
+        let extra = generated.authorizationRecords.map { a -> HTML in
+            "<pre class=\"record\">\(a.name)  TXT  \"\(a.value)\"</pre>"
+        }
         let result: HTML = """
             <h2>\(t("domains.publish"))</h2>
             <pre class="record">\(generated.name)  TXT  "\(generated.value)"</pre>
@@ -107,7 +109,8 @@ enum DomainsPage {
     }
 
     static func normalise(_ record: String) -> String {
-        record.split(separator: ";").map { $0.trimmingSpaces().lowercased() }.filter { !$0.isEmpty }.joined(separator: ";")
+        record.split(separator: ";").map { $0.trimmingSpaces().lowercased() }.filter { !$0.isEmpty }.joined(
+            separator: ";")
     }
 
     static func dnsCheck(_ c: RequestContext, domain raw: String) throws -> HTTPResponse {

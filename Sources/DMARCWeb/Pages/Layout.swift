@@ -51,11 +51,13 @@ enum Layout {
         let t = c.t
         let presets = ["7", "30", "90"].map { n -> HTML in
             let href = path + queryString([("period", n)] + keep)
-            return "<a href=\"\(href)\"\(period.name == n ? HTML(" class=\"here\"") : .empty)>\(t("period.days", n))</a>"
+            return
+                "<a href=\"\(href)\"\(period.name == n ? HTML(" class=\"here\"") : .empty)>\(t("period.days", n))</a>"
         }
         // Values the extra controls set are not repeated as hidden fields.
         let hidden = keep.compactMap { k, v in
-            extra.text.contains("name=\"\(k)\"") ? nil : v.map { v -> HTML in "<input type=\"hidden\" name=\"\(k)\" value=\"\(v)\">" }
+            extra.text.contains("name=\"\(k)\"")
+                ? nil : v.map { v -> HTML in "<input type=\"hidden\" name=\"\(k)\" value=\"\(v)\">" }
         }
         return """
             <form class="filters" method="get" action="\(path)"><span class="periods">\(presets)</span>
@@ -81,7 +83,8 @@ enum Layout {
                 delta =
                     "<div class=\"delta \(abs(d) < 0.05 ? "" : good ? "up" : "down")\">\(t("delta.vs", t.points(d)))</div>"
             }
-            return "<div class=\"card\"><div class=\"label\">\(label)</div><div class=\"value\">\(value)</div>\(delta)</div>"
+            return
+                "<div class=\"card\"><div class=\"label\">\(label)</div><div class=\"value\">\(value)</div>\(delta)</div>"
         }
         var volumeDelta = HTML.empty
         if before.messages > 0 {

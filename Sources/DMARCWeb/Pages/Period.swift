@@ -19,7 +19,10 @@ struct Period: Equatable {
         if name == "custom" || (name.isEmpty && (request.query("from") != nil || request.query("to") != nil)) {
             guard let from = request.query("from").flatMap(DayMath.day(fromISO:)),
                 let to = request.query("to").flatMap(DayMath.day(fromISO:)), from <= to, to - from < 3660
-            else { throw WebError.badRequest("A custom period needs from and to dates (YYYY-MM-DD), from first, at most ten years apart.") }
+            else {
+                throw WebError.badRequest(
+                    "A custom period needs from and to dates (YYYY-MM-DD), from first, at most ten years apart.")
+            }
             return Period(from: from, to: to, name: "custom")
         }
         let days: Int64

@@ -113,7 +113,9 @@ enum ReportsPage {
             if bytes.count > 256 << 20 { throw WebError.badRequest("The document is too large to download here.") }
         }
         let base = info.origin.split(separator: "/").last.map(String.init) ?? "report"
-        let safe = String(base.unicodeScalars.filter { $0.isASCII && $0.value > 0x20 && !"\"\\;".unicodeScalars.contains($0) }.map(Character.init))
+        let safe = String(
+            base.unicodeScalars.filter { $0.isASCII && $0.value > 0x20 && !"\"\\;".unicodeScalars.contains($0) }.map(
+                Character.init))
         var r = HTTPResponse(status: 200, contentType: "application/octet-stream", bytes: bytes)
         r.headers.append(("Content-Disposition", "attachment; filename=\"\(safe.isEmpty ? "report" : safe)\""))
         return r

@@ -48,7 +48,10 @@ enum SignInPage {
         let found = try store.user(named: name)
         let ok = PasswordHasher.verify(password, against: found?.1 ?? decoy) && found != nil
         guard ok, let (user, _) = found else {
-            for key in keys { try store.recordSignInFailure(key: key) }
+            // Five failures lock a user name; an address gets more room, since everyone behind a
+            // proxy or NAT shares one.
+            try store.recordSignInFailure(key: keys[0], limit: 5)
+            try store.recordSignInFailure(key: keys[1], limit: 20)
             try store.audit(user: name, action: "signin.failed", detail: request.clientAddress)
             return form(request, error: t("signin.failed"), status: 401)
         }
@@ -57,7 +60,8 @@ enum SignInPage {
         try store.createSession(tokenHash: SecretToken.digest(token), userID: user.id, csrfToken: SecretToken.make())
         try store.audit(user: user.name, action: "signin", detail: request.clientAddress)
         var r = HTTPResponse.redirect(PageRoutes.localPath(f["next"]))
-        r.headers.append(SessionCookie.set(SessionCookie.name, token, request: request, maxAge: ReportStore.sessionLifetime))
+        r.headers.append(
+            SessionCookie.set(SessionCookie.name, token, request: request, maxAge: ReportStore.sessionLifetime))
         r.headers.append(SessionCookie.set(SessionCookie.signInName, "", request: request, maxAge: 0))
         return r
     }

@@ -17,7 +17,10 @@ enum SourcePage {
         let period = try Period.parse(c.request, anchor: anchor)
         let records = try c.store.sourceRecords(
             ip: ip, domains: c.visibleDomains, fromDay: period.from, toDay: period.to)
-        return Data(ip: ip, period: period, info: try c.store.ipInfo(ip), records: records)
+        // What enrichment knows of an address is shown only beside records the user may see, so
+        // a member cannot learn which addresses send to other domains.
+        let info = records.isEmpty && c.user.role != .admin ? nil : try c.store.ipInfo(ip)
+        return Data(ip: ip, period: period, info: info, records: records)
     }
 
     static func render(_ c: RequestContext, ip raw: String) throws -> HTTPResponse {

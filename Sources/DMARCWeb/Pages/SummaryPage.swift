@@ -34,10 +34,12 @@ enum SummaryPage {
         ).first
         let sources = try c.store.domainSources(domain: domain, fromDay: period.from, toDay: period.to)
         let previous = Set(
-            try c.store.domainSources(domain: domain, fromDay: period.previous.from, toDay: period.previous.to).map(\.ip))
+            try c.store.domainSources(domain: domain, fromDay: period.previous.from, toDay: period.previous.to).map(
+                \.ip))
         let current = Set(sources.map(\.ip))
         return Data(
-            domain: domain, kind: kind, period: period, now: series?.total ?? Totals(), before: before?.total ?? Totals(),
+            domain: domain, kind: kind, period: period, now: series?.total ?? Totals(),
+            before: before?.total ?? Totals(),
             top: Array(sources.prefix(10)),
             failing: Array(
                 sources.filter { $0.totals.dmarcPass < $0.totals.messages }

@@ -33,8 +33,11 @@ enum UploadPage {
             total.messages += o.messages
             total.failures += o.failures
         }
-        try c.store.audit(user: c.user.name, action: "upload", detail: files.compactMap(\.filename).joined(separator: ", "))
-        let failures = total.failures.map { f -> HTML in "<li class=\"wrap\"><strong>\(f.source)</strong>: \(f.error)</li>" }
+        try c.store.audit(
+            user: c.user.name, action: "upload", detail: files.compactMap(\.filename).joined(separator: ", "))
+        let failures = total.failures.map { f -> HTML in
+            "<li class=\"wrap\"><strong>\(f.source)</strong>: \(f.error)</li>"
+        }
         let summary = t(
             "upload.result", t.number(total.documents), t.number(total.imported), t.number(total.duplicates),
             t.number(total.failed), t.number(total.ignored), t.number(total.records))

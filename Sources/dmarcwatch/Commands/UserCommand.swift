@@ -51,7 +51,9 @@ enum UserCommand {
                 throw UsageError(message: error.description)
             }
             try store.audit(user: nil, action: "user.add", detail: "\(name) (\(role.rawValue))")
-            Console.out("User \(name) added (\(role.rawValue)\(domains.isEmpty ? "" : ": " + domains.joined(separator: ", "))).\n")
+            Console.out(
+                "User \(name) added (\(role.rawValue)\(domains.isEmpty ? "" : ": " + domains.joined(separator: ", "))).\n"
+            )
             return ExitCode.success
         case ("passwd", 2):
             let hash = try hashedPassword(args)
@@ -80,7 +82,8 @@ enum UserCommand {
             } else {
                 for u in users {
                     let domains = u.role == .admin ? "all domains" : u.domains.joined(separator: ", ")
-                    Console.out(sanitized("\(u.name.padding(to: 20))\(u.role.rawValue.padding(to: 8))\(domains)") + "\n")
+                    Console.out(
+                        sanitized("\(u.name.padding(to: 20))\(u.role.rawValue.padding(to: 8))\(domains)") + "\n")
                 }
             }
             return ExitCode.success
@@ -90,8 +93,11 @@ enum UserCommand {
     }
 
     static func validateName(_ name: String) throws {
-        let ok = name.utf8.count <= 64 && !name.isEmpty
-            && name.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || $0.properties.numericType != nil || "._@-".unicodeScalars.contains($0) }
+        let ok =
+            name.utf8.count <= 64 && !name.isEmpty
+            && name.unicodeScalars.allSatisfy {
+                $0.properties.isAlphabetic || $0.properties.numericType != nil || "._@-".unicodeScalars.contains($0)
+            }
         guard ok else {
             throw UsageError(message: "a user name is 1–64 letters, digits and . _ @ -")
         }

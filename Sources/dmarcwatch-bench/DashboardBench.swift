@@ -107,7 +107,10 @@ enum DashboardBench {
             guard response.status == 200 else { throw BenchError("\(path) answered \(response.status)") }
             return t * 1000
         }
-        var pages: [(String, [Double])] = [("overview", []), ("domain", []), ("api overview", []), ("api domain", [])]
+        var pages: [(String, [Double])] = [
+            ("overview", []), ("domain", []), ("api overview", []), ("api domain", []), ("domain+reporter", []),
+            ("source", []),
+        ]
         _ = try time("/", [("period", period)])  // warm the page cache once
         for _ in 0..<rounds {
             pages[0].1.append(try time("/", [("period", period)]))
@@ -115,6 +118,13 @@ enum DashboardBench {
             for d in domains {
                 pages[1].1.append(try time("/domains/\(d)", [("period", period)]))
                 pages[3].1.append(try time("/api/v1/domains/\(d)", [("period", period)]))
+            }
+            // The reporter filter reads records, not the rollup; the source page, one address.
+            for d in domains.prefix(10) {
+                pages[4].1.append(try time("/domains/\(d)", [("period", period), ("reporter", "google.com")]))
+            }
+            for ip in try store.domainSources(domain: domains[0], fromDay: 0, toDay: Int64.max / 2).prefix(10).map(\.ip) {
+                pages[5].1.append(try time("/sources/\(ip)", [("period", period)]))
             }
         }
         let counts = try store.benchCounts()
@@ -126,7 +136,7 @@ enum DashboardBench {
             let s = samples.sorted()
             func pct(_ p: Double) -> Double { s[min(s.count - 1, Int((Double(s.count) * p).rounded(.up)) - 1)] }
             print(
-                name.padding(16) + String(s.count).leftPad(8) + BenchTool.formatted(pct(0.5)).leftPad(9, " ")
+                name.padding(16) + String(s.count).leftPad(8, " ") + BenchTool.formatted(pct(0.5)).leftPad(9, " ")
                     + BenchTool.formatted(pct(0.95)).leftPad(9, " ") + BenchTool.formatted(s.last ?? 0).leftPad(9, " "))
         }
         return 0

@@ -118,12 +118,13 @@ func httpAccessHandler(
     }
     var headers: [String: String] = [:]
     for (name, value) in connectionValues(connection, .HEADER_KIND) { headers[name.lowercased()] = value }
-    var address = [CChar](repeating: 0, count: 64)
+    var address = [UInt8](repeating: 0, count: 64)
     let request = HTTPRequest(
         method: method.map { String(cString: $0) } ?? "GET", path: url.map { String(cString: $0) } ?? "/",
         query: connectionValues(connection, .GET_ARGUMENT_KIND), headers: headers, body: state.body,
-        clientAddress: cshim_mhd_client_address(connection, &address, address.count) == 0
-            ? String(cString: address) : "")
+        clientAddress: address.withUnsafeMutableBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { cshim_mhd_client_address(connection, $0.baseAddress, $0.count) }
+        } == 0 ? String(decoding: address.prefix { $0 != 0 }, as: UTF8.self) : "")
     state.body = []
     let response =
         state.tooLarge

@@ -63,6 +63,20 @@ struct BrowserTests {
         #expect(try browser.evaluateString("document.querySelector('h1').textContent") == "概要")
         try browser.screenshot(to: Self.screenshots + "/05-overview-ja.png")
 
+        // The other pages, for a person to look at.
+        try browser.navigate(to: base + "/reports")
+        try browser.screenshot(to: Self.screenshots + "/08-reports-ja.png")
+        try browser.evaluateAndWaitForLoad("document.querySelector('a[href^=\"/reports/\"]').click()")
+        try browser.screenshot(to: Self.screenshots + "/09-report-ja.png")
+        for (name, path) in [
+            ("10-domains", "/domains"), ("11-summary", "/domains/example.com/summary"), ("12-health", "/health"),
+            ("13-upload", "/upload"),
+        ] {
+            try browser.navigate(to: base + path)
+            #expect(try browser.evaluate("document.querySelectorAll('h1').length") == "1", "\(path)")
+            try browser.screenshot(to: Self.screenshots + "/\(name).png")
+        }
+
         // On a phone: the page fits the width (tables scroll inside their box).
         try browser.setViewport(width: 390, height: 844, mobile: true)
         try browser.navigate(to: base + "/domains/example.com")

@@ -81,7 +81,7 @@ enum Layout {
                     / Double(before.messages)
                 let good = higherIsBetter ? d >= 0 : d <= 0
                 delta =
-                    "<div class=\"delta \(abs(d) < 0.05 ? "" : good ? "up" : "down")\">\(t("delta.vs", t.points(d)))</div>"
+                    "<div class=\"delta \(abs(d) < 0.5 ? "" : good ? "up" : "down")\">\(t("delta.vs", t.points(d)))</div>"
             }
             return
                 "<div class=\"card\"><div class=\"label\">\(label)</div><div class=\"value\">\(value)</div>\(delta)</div>"

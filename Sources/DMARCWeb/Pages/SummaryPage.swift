@@ -57,7 +57,7 @@ enum SummaryPage {
             guard !sources.isEmpty else { return "<p class=\"muted\">\(t("summary.none"))</p>" }
             let rows = sources.map { s -> HTML in
                 """
-                <tr><td class="wrap">\(s.ip)\(s.ptr.map { " (\($0))" } ?? "")</td><td class="num">\(t.number(s.totals.messages))</td>
+                <tr><td class="wrap"><a class="ip" href="/sources/\(urlComponent(s.ip))">\(s.ip)</a>\(s.ptr.map { " (\($0))" } ?? "")</td><td class="num">\(t.number(s.totals.messages))</td>
                 <td class="num">\(t.number(failing ? s.totals.messages - s.totals.dmarcPass : s.totals.dmarcPass))</td>
                 <td class="num">\(t.percent(s.totals.dmarcPass, of: s.totals.messages))</td></tr>
                 """

@@ -1,0 +1,164 @@
+/// Whether a domain can move to `quarantine` and `reject`, what would be blocked if it did, and
+/// the steps to get there (RFC 9989 test mode, and `pct` for receivers still on RFC 7489).
+public struct Readiness: Sendable, Equatable {
+    public struct Verdict: Sendable, Equatable {
+        public var policy: String
+        public var ready: Bool
+        public var reasons: [String]
+    }
+
+    /// Legitimate mail a policy would have caught: by source, per day.
+    public struct Simulation: Sendable, Equatable {
+        public struct Line: Sendable, Equatable {
+            public var ip: String
+            public var name: String
+            public var sourceClass: SourceClass
+            public var messages: Int64
+            public var perDay: Double
+        }
+
+        public var policy: String
+        public var messages: Int64
+        public var perDay: Double
+        public var lines: [Line]
+        /// Failing mail from forwarders and lists the policy would also catch (ARC and list
+        /// rewriting save much of it at large receivers).
+        public var forwardedMessages: Int64
+        /// Failing mail from suspicious sources: what enforcement is for.
+        public var blockedSpoofing: Int64
+    }
+
+    public struct Step: Sendable, Equatable {
+        public var record: String
+        public var explanation: String
+    }
+
+    public var domain: String
+    public var days: Int
+    public var currentPolicy: String?
+    public var totals: [SourceClass: Int64]
+    public var quarantine: Verdict
+    public var reject: Verdict
+    public var simulations: [Simulation]
+    public var plan: [Step]
+
+    /// Legitimate failing mail, as a share of legitimate mail, at most this for each policy.
+    public static let quarantineLimitPerMille: Int64 = 10
+    public static let rejectLimitPerTenThousand: Int64 = 10
+    public static let minimumDays = 14
+
+    /// Builds the readiness of `domain` from its classified sources over `days` days.
+    public static func assess(
+        domain: String, days: Int, currentPolicy: String?, testing: Bool, sources: [ClassifiedSource]
+    ) -> Readiness {
+        var totals: [SourceClass: Int64] = [:]
+        for c in SourceClass.allCases { totals[c] = 0 }
+        for s in sources { totals[s.sourceClass, default: 0] += s.profile.messages }
+        let legitimate = sources.filter { $0.sourceClass == .compliant || $0.sourceClass == .yoursFailing }
+        let legitimateMessages = legitimate.reduce(Int64(0)) { $0 + $1.profile.messages }
+        let legitimateFailing = legitimate.reduce(Int64(0)) { $0 + $1.profile.failing }
+        let failingOwn = sources.filter { $0.sourceClass == .yoursFailing && $0.profile.failing > 0 }
+        let perDay = { (n: Int64) -> Double in Double(n) / Double(max(days, 1)) }
+
+        var simulations: [Simulation] = []
+        for policy in ["quarantine", "reject"] {
+            let lines = legitimate.filter { $0.profile.failing > 0 }
+                .map {
+                    Simulation.Line(
+                        ip: $0.profile.ip, name: $0.profile.service?.name ?? $0.profile.baseDomain ?? $0.profile.ip,
+                        sourceClass: $0.sourceClass, messages: $0.profile.failing, perDay: perDay($0.profile.failing))
+                }
+                .sorted { ($0.messages, $1.ip) > ($1.messages, $0.ip) }
+            simulations.append(
+                Simulation(
+                    policy: policy, messages: legitimateFailing, perDay: perDay(legitimateFailing), lines: lines,
+                    forwardedMessages: sources.filter { $0.sourceClass == .forwarded }.reduce(0) { $0 + $1.profile.failing },
+                    blockedSpoofing: sources.filter { $0.sourceClass == .suspicious }.reduce(0) { $0 + $1.profile.failing }))
+        }
+
+        var common: [String] = []
+        if days < minimumDays {
+            common.append("Only \(days) days of reports: watch at least \(minimumDays) days before enforcing.")
+        }
+        if legitimateMessages == 0 { common.append("No mail from your own sources in the period.") }
+        var quarantineReasons = common
+        let sharePerMille = legitimateMessages > 0 ? legitimateFailing * 1000 / legitimateMessages : 0
+        let sharePerTenThousand = legitimateMessages > 0 ? legitimateFailing * 10_000 / legitimateMessages : 0
+        if legitimateFailing > 0 {
+            let line =
+                (failingOwn.count == 1 ? "One of your sources fails" : "\(failingOwn.count) of your sources fail")
+                + " DMARC: \(format(perDay(legitimateFailing))) messages a day (\(format(Double(legitimateFailing) * 100 / Double(max(legitimateMessages, 1))))% of your mail) would be affected."
+            if sharePerMille > quarantineLimitPerMille { quarantineReasons.append(line) }
+        }
+        let quarantineReady = quarantineReasons.isEmpty
+        if quarantineReady {
+            quarantineReasons.append(
+                legitimateFailing == 0
+                    ? "All of your mail passes DMARC." : "Under 1% of your mail fails DMARC; fix the rest as you go.")
+        }
+        var rejectReasons = common
+        if sharePerTenThousand > rejectLimitPerTenThousand {
+            rejectReasons.append(
+                "\(format(perDay(legitimateFailing))) messages a day from your own sources fail DMARC; reject needs under 0.1%."
+            )
+        }
+        if currentPolicy != "quarantine" && currentPolicy != "reject" {
+            rejectReasons.append("Run quarantine first: the policy published is \(currentPolicy ?? "unknown").")
+        }
+        let rejectReady = rejectReasons.isEmpty
+        if rejectReady { rejectReasons.append("Under 0.1% of your mail fails DMARC and quarantine is in place.") }
+
+        return Readiness(
+            domain: domain, days: days, currentPolicy: currentPolicy, totals: totals,
+            quarantine: Verdict(policy: "quarantine", ready: quarantineReady, reasons: quarantineReasons),
+            reject: Verdict(policy: "reject", ready: rejectReady, reasons: rejectReasons), simulations: simulations,
+            plan: plan(current: currentPolicy, testing: testing, failingOwn: failingOwn))
+    }
+
+    /// The steps from the current policy to `reject`. RFC 9989 receivers know `t=y` (apply one
+    /// level below) but not `pct`; RFC 7489 receivers know `pct` but not `t`. A `pct=0` beside
+    /// `t=y` makes both apply one level below (RFC 7489 §6.6.4: mail outside the sample gets the
+    /// next lower policy).
+    static func plan(current: String?, testing: Bool, failingOwn: [ClassifiedSource]) -> [Step] {
+        var steps: [Step] = []
+        for s in failingOwn.prefix(10) {
+            for c in s.causes {
+                steps.append(
+                    Step(record: "", explanation: "Fix \(s.profile.service?.name ?? s.profile.ip): \(c.message) \(c.fix)"))
+            }
+        }
+        // The first ladder step still ahead of the policy published.
+        let first: Int
+        switch (current ?? "none", testing) {
+        case ("quarantine", true): first = 2
+        case ("quarantine", false): first = 3
+        case ("reject", true): first = 4
+        case ("reject", false): first = 5
+        default: first = 1
+        }
+        let ladder: [(Int, String, String)] = [
+            (
+                1, "v=DMARC1; p=quarantine; t=y; pct=0",
+                "Test quarantine: receivers on RFC 9989 apply none (t=y), those on RFC 7489 apply none to every message (pct=0). Watch two weeks of reports for policy_test_mode and for your own mail failing."
+            ),
+            (
+                2, "v=DMARC1; p=quarantine; pct=25",
+                "Quarantine: RFC 9989 receivers now quarantine all failing mail; RFC 7489 receivers a quarter of it. Then pct=50 and pct=100, a week or two each, while failures of your own stay near zero."
+            ),
+            (
+                3, "v=DMARC1; p=reject; t=y; pct=0",
+                "Test reject: both kinds of receiver quarantine (one level below reject). Check that nothing of yours lands in spam."
+            ),
+            (4, "v=DMARC1; p=reject", "Reject: failing mail is refused. Keep reading the reports for new senders."),
+        ]
+        for (level, record, text) in ladder where level >= first {
+            steps.append(Step(record: record + "; rua=…", explanation: text))
+        }
+        return steps
+    }
+
+    static func format(_ v: Double) -> String {
+        let tenths = Int64((v * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10)"
+    }
+}

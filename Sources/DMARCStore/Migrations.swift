@@ -263,5 +263,21 @@ enum Migrations {
             detail TEXT
         );
         """,
+        // 7: administrators' decisions about sources, and the network owner from RDAP.
+        """
+        CREATE TABLE source_decisions (
+            domain TEXT NOT NULL,
+            ip TEXT NOT NULL,
+            verdict TEXT NOT NULL CHECK (verdict IN ('approved', 'not-mine')),
+            decided_by TEXT NOT NULL,
+            decided_at INTEGER NOT NULL,
+            note TEXT,
+            PRIMARY KEY (domain, ip)
+        ) WITHOUT ROWID;
+        ALTER TABLE ip_info ADD COLUMN network_owner TEXT;
+        ALTER TABLE ip_info ADD COLUMN network_handle TEXT;
+        ALTER TABLE ip_info ADD COLUMN rdap_fetched_at INTEGER;
+        ALTER TABLE ip_info ADD COLUMN geo_fetched_at INTEGER;
+        """,
     ]
 }

@@ -81,7 +81,17 @@ extension ReportStore {
             try db.prepare("UPDATE users SET password_hash = ?, password_changed_at = ? WHERE id = ?")
                 .run([.text(passwordHash), .integer(Self.now()), .integer(id)])
             try db.prepare("DELETE FROM sessions WHERE user_id = ?").run([.integer(id)])
+            try db.prepare("DELETE FROM api_tokens WHERE user_id = ?").run([.integer(id)])
         }
+    }
+
+    /// Revokes every API token of a user; returns how many there were.
+    @discardableResult
+    public func revokeAPITokens(userName: String) throws -> Int {
+        guard let (user, _) = try user(named: userName) else { throw AccountError("no user named '\(userName)'") }
+        let n = try db.prepare("SELECT COUNT(*) FROM api_tokens WHERE user_id = ?").scalar([.integer(user.id)]) ?? 0
+        try db.prepare("DELETE FROM api_tokens WHERE user_id = ?").run([.integer(user.id)])
+        return Int(n)
     }
 
     public func setLanguage(userID: Int64, language: String?) throws {
@@ -215,6 +225,9 @@ extension ReportStore {
     {
         let now = Self.now()
         return try db.transaction {
+            try db.prepare("DELETE FROM sign_in_failures WHERE first_at < ? AND locked_until < ?").run([
+                .integer(now - 86_400), .integer(now),
+            ])
             var failures = 0
             var firstAt = now
             try db.prepare("SELECT failures, first_at FROM sign_in_failures WHERE key = ?").query([.text(key)]) { row in

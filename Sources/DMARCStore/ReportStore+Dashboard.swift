@@ -12,14 +12,19 @@ public struct Totals: Sendable, Equatable {
 
     public init() {}
 
+    /// Adds another's counts, saturating: hostile reports may claim counts near 2^40 per record.
     public mutating func add(_ o: Totals) {
-        messages += o.messages
-        dmarcPass += o.dmarcPass
-        dkimPass += o.dkimPass
-        spfPass += o.spfPass
-        bothFail += o.bothFail
-        quarantined += o.quarantined
-        rejected += o.rejected
+        func sum(_ a: Int64, _ b: Int64) -> Int64 {
+            let (v, overflow) = a.addingReportingOverflow(b)
+            return overflow ? Int64.max : v
+        }
+        messages = sum(messages, o.messages)
+        dmarcPass = sum(dmarcPass, o.dmarcPass)
+        dkimPass = sum(dkimPass, o.dkimPass)
+        spfPass = sum(spfPass, o.spfPass)
+        bothFail = sum(bothFail, o.bothFail)
+        quarantined = sum(quarantined, o.quarantined)
+        rejected = sum(rejected, o.rejected)
     }
 }
 
@@ -141,14 +146,16 @@ extension ReportStore {
         var out: [String: SourceSummary] = [:]
         func add(_ ip: String, _ headerFrom: String, _ disposition: String, _ dkim: String, _ spf: String, _ n: Int64) {
             var s = out[ip] ?? SourceSummary(ip: ip)
-            s.totals.messages += n
+            var t = Totals()
+            t.messages = n
             let dkimPass = dkim == "pass"
             let spfPass = spf == "pass"
-            if dkimPass || spfPass { s.totals.dmarcPass += n } else { s.totals.bothFail += n }
-            if dkimPass { s.totals.dkimPass += n }
-            if spfPass { s.totals.spfPass += n }
-            if disposition == "quarantine" { s.totals.quarantined += n }
-            if disposition == "reject" { s.totals.rejected += n }
+            if dkimPass || spfPass { t.dmarcPass = n } else { t.bothFail = n }
+            if dkimPass { t.dkimPass = n }
+            if spfPass { t.spfPass = n }
+            if disposition == "quarantine" { t.quarantined = n }
+            if disposition == "reject" { t.rejected = n }
+            s.totals.add(t)
             if !headerFrom.isEmpty, !s.headerFroms.contains(headerFrom), s.headerFroms.count < 5 {
                 s.headerFroms.append(headerFrom)
             }
@@ -227,27 +234,48 @@ extension ReportStore {
     }
 
     /// Every record from `ip` in the period, in the domains visible (nil: all), newest first.
-    /// The rollup says on which domain-days the address sent, so only those reports are read.
+    /// The rollup says on which days of which domain the address sent (a lookup by key per day),
+    /// so only the reports covering those days are read, each over its own record range.
     public func sourceRecords(ip: String, domains visible: [String]?, fromDay: Int64, toDay: Int64, limit: Int = 2000)
         throws -> [RecordDetail]
     {
-        let domains = try knownDomains(visible: visible)
         let seen = try db.prepare("SELECT 1 FROM daily_rollup WHERE domain = ? AND day = ? AND source_ip = ? LIMIT 1")
+        // Reports whose interval touches the day range (a report counts on the days it covers).
+        let reports = try db.prepare(
+            """
+            SELECT id, first_record_id, record_count, begin_ts, end_ts FROM reports
+            WHERE domain = ? AND day BETWEEN ? AND ? AND first_record_id IS NOT NULL
+            """)
         let records = try db.prepare(
             """
             SELECT c.id, r.id, r.reporter, r.domain, r.begin_ts, r.end_ts, c.source_ip, c.count, c.disposition, c.dkim,
                    c.spf, c.header_from, c.envelope_from, c.envelope_to, c.reasons
-            FROM reports r JOIN records c ON c.id BETWEEN r.first_record_id AND r.first_record_id + r.record_count - 1
-            WHERE r.domain = ? AND r.day = ? AND c.source_ip = ?
+            FROM records c JOIN reports r ON r.id = ? WHERE c.id BETWEEN ? AND ? AND c.source_ip = ?
             """)
         var out: [RecordDetail] = []
-        for domain in domains {
-            var day = toDay
-            while day >= fromDay, out.count < limit {
-                if try seen.scalar([.text(domain), .integer(day), .text(ip)]) != nil {
-                    try records.query([.text(domain), .integer(day), .text(ip)]) { out.append(Self.recordDetail($0)) }
+        for domain in try knownDomains(visible: visible) {
+            var days = Set<Int64>()
+            var day = fromDay
+            while day <= toDay {
+                if try seen.scalar([.text(domain), .integer(day), .text(ip)]) != nil { days.insert(day) }
+                day += 1
+            }
+            guard let first = days.min(), let last = days.max() else { continue }
+            // A report's midpoint day is at most a year from the days it spreads over.
+            var candidates: [(Int64, Int64, Int64)] = []
+            try reports.query([.text(domain), .integer(first - 366), .integer(last + 366)]) { row in
+                let begin = DayMath.day(of: row.int64(3))
+                let end = DayMath.day(of: max(row.int64(4) - 1, row.int64(3)))
+                if days.contains(where: { $0 >= begin && $0 <= end })
+                    || days.contains(DayMath.day(of: (row.int64(3) + row.int64(4)) / 2))
+                {
+                    candidates.append((row.int64(0), row.int64(1), row.int64(2)))
                 }
-                day -= 1
+            }
+            for (id, firstRecord, count) in candidates where out.count < limit {
+                try records.query([.integer(id), .integer(firstRecord), .integer(firstRecord + count - 1), .text(ip)]) {
+                    out.append(Self.recordDetail($0))
+                }
             }
         }
         out.sort { ($0.begin, $0.id) > ($1.begin, $1.id) }
@@ -332,13 +360,20 @@ extension ReportStore {
         return out
     }
 
-    /// The domains of the reports stored from a raw document (a member may download it when
-    /// every report in it is for a domain of theirs).
-    public func rawDocumentDomains(id: Int64) throws -> [String] {
+    /// The domains of the reports stored from a raw document, and whether those reports are all
+    /// it held: a document with a duplicate, a TLS report or a part that failed may also hold
+    /// other domains' data, which a member must not download.
+    public func rawDocumentDomains(id: Int64) throws -> (domains: [String], complete: Bool) {
         var out: [String] = []
         try db.prepare("SELECT DISTINCT domain FROM reports WHERE raw_document_id = ?").query([.integer(id)]) {
             out.append($0.text(0) ?? "")
         }
-        return out
+        let stored =
+            try db.prepare("SELECT COUNT(*) FROM reports WHERE raw_document_id = ?").scalar([.integer(id)]) ?? 0
+        var complete = false
+        try db.prepare("SELECT report_count, status FROM raw_documents WHERE id = ?").query([.integer(id)]) { row in
+            complete = row.int64(0) == stored && row.text(1) == "parsed"
+        }
+        return (out, complete)
     }
 }

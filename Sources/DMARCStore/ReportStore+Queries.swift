@@ -110,8 +110,12 @@ extension ReportStore {
     }
 
     /// Stored reports, newest first.
-    public func reports(_ filter: ReportFilter, limit: Int = 1000) throws -> [ReportListing] {
-        let (cond, values) = filter.conditions(prefix: "r.")
+    public func reports(_ filter: ReportFilter, reporter: String? = nil, limit: Int = 1000) throws -> [ReportListing] {
+        var (cond, values) = filter.conditions(prefix: "r.")
+        if let reporter {
+            cond += " AND r.reporter = ?"
+            values.append(.text(reporter))
+        }
         var out: [ReportListing] = []
         try db.prepare(
             """

@@ -16,6 +16,8 @@ public struct HTTPRequest: Sendable {
     /// Header fields with lower-case names; a repeated field keeps its last value.
     public var headers: [String: String] = [:]
     public var body: [UInt8] = []
+    /// The multipart/form-data parts, once parsed (see `multipartParts`).
+    public var parts: [MultipartPart]?
     /// The peer's address, for sign-in throttling and the audit log.
     public var clientAddress: String = ""
 
@@ -55,6 +57,21 @@ public struct HTTPResponse: Sendable {
 /// Where errors of the HTTP server come from.
 public struct HTTPServerError: Error, Sendable, CustomStringConvertible {
     public let description: String
+}
+
+/// The request line, headers, query and peer address of a request (no body).
+func requestHead(_ connection: OpaquePointer, url: UnsafePointer<CChar>?, method: UnsafePointer<CChar>?) -> HTTPRequest
+{
+    var headers: [String: String] = [:]
+    for (name, value) in connectionValues(connection, .HEADER_KIND) { headers[name.lowercased()] = value }
+    var address = [UInt8](repeating: 0, count: 64)
+    let found = address.withUnsafeMutableBufferPointer { buffer in
+        buffer.withMemoryRebound(to: CChar.self) { cshim_mhd_client_address(connection, $0.baseAddress, $0.count) }
+    }
+    return HTTPRequest(
+        method: method.map { String(cString: $0) } ?? "GET", path: url.map { String(cString: $0) } ?? "/",
+        query: connectionValues(connection, .GET_ARGUMENT_KIND), headers: headers,
+        clientAddress: found == 0 ? String(decoding: address.prefix { $0 != 0 }, as: UTF8.self) : "")
 }
 
 /// Per-request state, kept in libmicrohttpd's `req_cls` slot between the calls of one request.
@@ -99,8 +116,8 @@ func httpAccessHandler(
     if reqCls.pointee == nil {
         // Balanced by httpRequestCompleted, which runs however the request ends.
         let state = RequestState()
-        state.limit = server.bodyLimit(
-            method.map { String(cString: $0) } ?? "GET", url.map { String(cString: $0) } ?? "/")
+        // The limit is chosen from the request line and headers, before any of the body is read.
+        state.limit = server.bodyLimit(requestHead(connection, url: url, method: method))
         reqCls.pointee = Unmanaged.passRetained(state).toOpaque()
         return .YES
     }
@@ -116,15 +133,8 @@ func httpAccessHandler(
         uploadSize.pointee = 0
         return .YES
     }
-    var headers: [String: String] = [:]
-    for (name, value) in connectionValues(connection, .HEADER_KIND) { headers[name.lowercased()] = value }
-    var address = [UInt8](repeating: 0, count: 64)
-    let request = HTTPRequest(
-        method: method.map { String(cString: $0) } ?? "GET", path: url.map { String(cString: $0) } ?? "/",
-        query: connectionValues(connection, .GET_ARGUMENT_KIND), headers: headers, body: state.body,
-        clientAddress: address.withUnsafeMutableBufferPointer { buffer in
-            buffer.withMemoryRebound(to: CChar.self) { cshim_mhd_client_address(connection, $0.baseAddress, $0.count) }
-        } == 0 ? String(decoding: address.prefix { $0 != 0 }, as: UTF8.self) : "")
+    var request = requestHead(connection, url: url, method: method)
+    request.body = state.body
     state.body = []
     let response =
         state.tooLarge
@@ -163,15 +173,16 @@ public final class HTTPServer: @unchecked Sendable {
     // @unchecked Sendable: `daemon` is set in start() before any request thread exists and cleared
     // in stop() after MHD_stop_daemon has joined them; the other properties are immutable.
     let handler: @Sendable (HTTPRequest) -> HTTPResponse
-    /// The largest body accepted for a method and path; a larger one is answered 413 unread.
-    let bodyLimit: @Sendable (String, String) -> Int
+    /// The largest body accepted for a request (seen without its body); a larger one is answered
+    /// 413 unread.
+    let bodyLimit: @Sendable (HTTPRequest) -> Int
     /// Headers every response carries unless it sets its own.
     let defaultHeaders: [(String, String)] = [("Cache-Control", "no-store")]
     private var daemon: OpaquePointer?
     public private(set) var port: Int = 0
 
     public init(
-        bodyLimit: @escaping @Sendable (String, String) -> Int = { _, _ in 64 << 10 },
+        bodyLimit: @escaping @Sendable (HTTPRequest) -> Int = { _ in 64 << 10 },
         handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse
     ) {
         self.handler = handler

@@ -35,6 +35,19 @@ public struct UploadOutcome: Sendable {
     public var failures: [(source: String, error: String)] = []
 
     public init() {}
+
+    /// Adds another upload's outcome (message counts saturate: they come from reports).
+    mutating func add(_ o: UploadOutcome) {
+        documents += o.documents
+        imported += o.imported
+        duplicates += o.duplicates
+        failed += o.failed
+        ignored += o.ignored
+        records += o.records
+        let (sum, overflow) = messages.addingReportingOverflow(o.messages)
+        messages = overflow ? Int64.max : sum
+        failures += o.failures
+    }
 }
 
 /// What a DNS lookup of `_dmarc.DOMAIN` found.
@@ -56,17 +69,38 @@ public final class WebApp: Sendable {
     /// Largest upload accepted, as `import` accepts a message (DESIGN §2).
     public static let maximumUpload = 50 << 20
 
-    public init(databasePath: String, services: WebServices) {
+    /// The address of a reverse proxy in front of the server: requests from it are attributed
+    /// to the last address of their X-Forwarded-For header (for throttling and the audit log).
+    let trustedProxy: String?
+
+    public init(databasePath: String, services: WebServices, trustedProxy: String? = nil) {
         pool = StorePool(path: databasePath)
         self.services = services
+        self.trustedProxy = trustedProxy
     }
 
-    /// The body limit for the HTTP server: uploads may be large, everything else is a form.
-    public static func bodyLimit(method: String, path: String) -> Int {
-        method == "POST" && (path == "/upload" || path == "/api/v1/reports") ? maximumUpload : 64 << 10
+    static func isUpload(_ request: HTTPRequest) -> Bool {
+        request.method == "POST" && (request.path == "/upload" || request.path == "/api/v1/reports")
+    }
+
+    /// The body limit for the HTTP server, decided from the headers: an upload may be large, but
+    /// only for a signed-in administrator; everything else is a small form.
+    public func bodyLimit(_ request: HTTPRequest) -> Int {
+        guard Self.isUpload(request),
+            let auth = try? pool.with({ store in try authenticate(request, store: store) }),
+            auth.user.role == .admin
+        else { return 64 << 10 }
+        return Self.maximumUpload
     }
 
     public func handle(_ request: HTTPRequest) -> HTTPResponse {
+        var request = request
+        if let proxy = trustedProxy, request.clientAddress == proxy,
+            let forwarded = request.headers["x-forwarded-for"]?.split(separator: ",").last?.trimmingSpaces(),
+            !forwarded.isEmpty
+        {
+            request.clientAddress = forwarded
+        }
         var response: HTTPResponse
         do {
             response = try pool.with { store in try route(request, store: store) }
@@ -119,6 +153,14 @@ public final class WebApp: Sendable {
             if api { throw WebError.unauthorized }
             return .redirect("/signin" + queryString([("next", request.method == "GET" ? path : nil)]))
         }
+        var request = request
+        if Self.isUpload(request) {
+            // Only administrators upload; checked before the body is parsed.
+            guard auth.user.role == .admin else { throw WebError.forbidden }
+            if (request.headers["content-type"] ?? "").lowercased().hasPrefix("multipart/form-data") {
+                request.parts = request.multipartParts
+            }
+        }
         // Every state-changing request made with a session cookie carries its CSRF token.
         if method == "POST", let csrf = auth.csrf {
             let sent = request.form["csrf"] ?? request.headers["x-csrf-token"] ?? multipartField(request, "csrf")
@@ -133,8 +175,8 @@ public final class WebApp: Sendable {
     }
 
     func multipartField(_ request: HTTPRequest, _ name: String) -> String? {
-        guard (request.headers["content-type"] ?? "").lowercased().hasPrefix("multipart/") else { return nil }
-        return request.multipartParts.first(where: { $0.name == name && $0.filename == nil }).map {
+        guard let parts = request.parts else { return nil }
+        return parts.first(where: { $0.name == name && $0.filename == nil }).map {
             String(decoding: $0.data, as: UTF8.self)
         }
     }

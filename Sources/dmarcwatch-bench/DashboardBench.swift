@@ -123,7 +123,8 @@ enum DashboardBench {
             for d in domains.prefix(10) {
                 pages[4].1.append(try time("/domains/\(d)", [("period", period), ("reporter", "google.com")]))
             }
-            for ip in try store.domainSources(domain: domains[0], fromDay: 0, toDay: Int64.max / 2).prefix(10).map(\.ip) {
+            for ip in try store.domainSources(domain: domains[0], fromDay: 0, toDay: Int64.max / 2).prefix(10).map(\.ip)
+            {
                 pages[5].1.append(try time("/sources/\(ip)", [("period", period)]))
             }
         }

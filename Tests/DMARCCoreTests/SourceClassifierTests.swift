@@ -155,7 +155,10 @@ struct SourceClassifierTests {
         #expect(r.totals[.yoursFailing] == 400)
         #expect(r.totals[.suspicious] == 50)
         #expect(!r.quarantine.ready)
-        #expect(r.quarantine.reasons == ["One of your sources fails DMARC: 20.0 messages a day (28.6% of your mail) would be affected."])
+        #expect(
+            r.quarantine.reasons == [
+                "One of your sources fails DMARC: 20.0 messages a day (28.6% of your mail) would be affected."
+            ])
         #expect(!r.reject.ready)
         let q = r.simulations[0]
         #expect(q.policy == "quarantine")
@@ -169,15 +172,18 @@ struct SourceClassifierTests {
         #expect(r.plan.last?.record.hasPrefix("v=DMARC1; p=reject") == true)
 
         // With the ESP fixed, quarantine is ready; reject waits for quarantine to be published.
-        let clean = Readiness.assess(domain: "example.co.jp", days: 20, currentPolicy: "none", testing: false, sources: [own, spoof])
+        let clean = Readiness.assess(
+            domain: "example.co.jp", days: 20, currentPolicy: "none", testing: false, sources: [own, spoof])
         #expect(clean.quarantine.ready)
         #expect(!clean.reject.ready)
         #expect(clean.reject.reasons == ["Run quarantine first: the policy published is none."])
-        let later = Readiness.assess(domain: "example.co.jp", days: 20, currentPolicy: "quarantine", testing: false, sources: [own, spoof])
+        let later = Readiness.assess(
+            domain: "example.co.jp", days: 20, currentPolicy: "quarantine", testing: false, sources: [own, spoof])
         #expect(later.reject.ready)
         #expect(later.plan.map(\.record) == ["v=DMARC1; p=reject; t=y; pct=0; rua=…", "v=DMARC1; p=reject; rua=…"])
         // Too few days is a reason on both verdicts.
-        let young = Readiness.assess(domain: "example.co.jp", days: 5, currentPolicy: "quarantine", testing: false, sources: [own])
+        let young = Readiness.assess(
+            domain: "example.co.jp", days: 5, currentPolicy: "quarantine", testing: false, sources: [own])
         #expect(!young.quarantine.ready && !young.reject.ready)
     }
 }

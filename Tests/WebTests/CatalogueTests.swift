@@ -53,3 +53,13 @@ struct CatalogueTests {
         #expect(urlComponent("a b/c?d") == "a%20b%2Fc%3Fd")
     }
 }
+
+@Suite("Localisation: placeholders")
+struct PlaceholderTests {
+    @Test("an argument that looks like a placeholder is not substituted again")
+    func singlePass() {
+        let t = Localizer(.en)
+        #expect(t("period.showing", "{1}", "x") == "{1} to x")
+        #expect(t("report.title", "<b>", "2024") == "Report from <b>, 2024")
+    }
+}

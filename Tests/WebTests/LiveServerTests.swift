@@ -13,7 +13,7 @@ struct LiveServerTests {
     init() throws {
         f = try WebFixture()
         let app = f.app
-        server = HTTPServer(bodyLimit: WebApp.bodyLimit, handler: app.handle)
+        server = HTTPServer(bodyLimit: app.bodyLimit, handler: app.handle)
         try server.start(host: "127.0.0.1", port: 0)
     }
 

@@ -254,3 +254,102 @@ struct RouterTests {
         #expect(f.send("GET", "/api/v1/domains/upload.example", headers: token).text.contains("192.0.2.1"))
     }
 }
+
+@Suite("Web router: hostile requests and reports")
+struct HostileRequestTests {
+    let f: WebFixture
+
+    init() throws { f = try WebFixture() }
+
+    @Test("uploads up to 50 MiB only for a signed-in administrator; others get the 64 KiB form limit")
+    func uploadLimitNeedsAdmin() {
+        func limit(_ headers: [String: String]) -> Int {
+            f.app.bodyLimit(HTTPRequest(method: "POST", path: "/api/v1/reports", headers: headers))
+        }
+        #expect(limit([:]) == 64 << 10)
+        #expect(limit(f.bearer(f.memberToken)) == 64 << 10)
+        #expect(limit(f.bearer(f.adminToken)) == WebApp.maximumUpload)
+        #expect(f.app.bodyLimit(HTTPRequest(method: "POST", path: "/signin")) == 64 << 10)
+    }
+
+    @Test("a multipart body of thousands of empty parts is parsed in bounded time and refused")
+    func multipartFlood() throws {
+        let s = try f.signIn("alice")
+        var body = Array("--x\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n\(s.csrf)\r\n".utf8)
+        for _ in 0..<20_000 { body += Array("--x\r\nA".utf8) }
+        body += Array("\r\n--x--\r\n".utf8)
+        var headers = s.headers
+        headers["content-type"] = "multipart/form-data; boundary=x"
+        let r = f.send("POST", "/upload", headers: headers, body: body)
+        #expect(r.status == 200)
+        #expect(r.text.contains("Choose at least one file"))
+    }
+
+    @Test("counts near the parser's limit do not crash the pages")
+    func hugeCounts() throws {
+        var records: [TestRecord] = []
+        for i in 0..<50 {
+            records.append(
+                TestRecord(ip: "192.0.2.\(i)", count: 1 << 40, dkim: "fail", spf: "fail", headerFrom: "big.example"))
+        }
+        let xml = aggregateXML(
+            org: "Huge", reportID: "h1", domain: "big.example", begin: WebFixture.lastDay * 86_400, records: records)
+        let xml2 = xml.replacingOccurrences(of: "h1", with: "h2")
+        let token = f.bearer(f.adminToken)
+        #expect(f.send("POST", "/api/v1/reports", headers: token, body: Array(xml.utf8)).status == 200)
+        #expect(f.send("POST", "/api/v1/reports", headers: token, body: Array(xml2.utf8)).status == 200)
+        let s = try f.signIn("alice")
+        for path in ["/", "/domains/big.example", "/domains/big.example/summary", "/sources/192.0.2.1"] {
+            #expect(f.send("GET", path, headers: s.headers).status == 200, "\(path)")
+        }
+    }
+
+    @Test("a member cannot download a raw file that also holds another domain's report")
+    func mixedRawDocument() throws {
+        // One mbox with a report for each domain: one raw document, two reports.
+        let a = aggregateXML(
+            org: "Mixed", reportID: "m1", domain: "example.com", begin: WebFixture.lastDay * 86_400,
+            records: [TestRecord(ip: "192.0.2.200", count: 1, headerFrom: "example.com")])
+        let b = aggregateXML(
+            org: "Mixed", reportID: "m2", domain: "other.org", begin: WebFixture.lastDay * 86_400,
+            records: [TestRecord(ip: "192.0.2.201", count: 1, headerFrom: "other.org")])
+        let message = """
+            From: dmarc@reporter.example
+            To: rua@example.com
+            Subject: reports
+            MIME-Version: 1.0
+            Content-Type: multipart/mixed; boundary="b"
+
+            --b
+            Content-Type: text/xml; name="a.xml"
+            Content-Disposition: attachment; filename="a.xml"
+
+            \(a)
+            --b
+            Content-Type: text/xml; name="b.xml"
+            Content-Disposition: attachment; filename="b.xml"
+
+            \(b)
+            --b--
+
+            """
+        let up = f.send("POST", "/api/v1/reports", headers: f.bearer(f.adminToken), body: Array(message.utf8))
+        #expect(up.status == 200)
+        let store = try f.store()
+        let id = try #require(
+            try store.reports(ReportFilter(domains: ["example.com"]), reporter: "Mixed", limit: 1).first?.id)
+        let bob = try f.signIn("bob")
+        #expect(f.send("GET", "/reports/\(id)", headers: bob.headers).status == 200)
+        #expect(f.send("GET", "/reports/\(id)/raw", headers: bob.headers).status == 404)
+        let alice = try f.signIn("alice")
+        #expect(f.send("GET", "/reports/\(id)/raw", headers: alice.headers).status == 200)
+    }
+
+    @Test("a new password revokes the user's sessions and API tokens")
+    func passwordChangeRevokes() throws {
+        let s = try f.signIn("bob")
+        try f.store().setPassword(name: "bob", passwordHash: try PasswordHasher.hash("another long password"))
+        #expect(f.send("GET", "/", headers: s.headers).status == 303)
+        #expect(f.send("GET", "/api/v1/overview", headers: f.bearer(f.memberToken)).status == 401)
+    }
+}

@@ -72,8 +72,12 @@ public struct Readiness: Sendable, Equatable {
             simulations.append(
                 Simulation(
                     policy: policy, messages: legitimateFailing, perDay: perDay(legitimateFailing), lines: lines,
-                    forwardedMessages: sources.filter { $0.sourceClass == .forwarded }.reduce(0) { $0 + $1.profile.failing },
-                    blockedSpoofing: sources.filter { $0.sourceClass == .suspicious }.reduce(0) { $0 + $1.profile.failing }))
+                    forwardedMessages: sources.filter { $0.sourceClass == .forwarded }.reduce(0) {
+                        $0 + $1.profile.failing
+                    },
+                    blockedSpoofing: sources.filter { $0.sourceClass == .suspicious }.reduce(0) {
+                        $0 + $1.profile.failing
+                    }))
         }
 
         var common: [String] = []
@@ -124,7 +128,9 @@ public struct Readiness: Sendable, Equatable {
         for s in failingOwn.prefix(10) {
             for c in s.causes {
                 steps.append(
-                    Step(record: "", explanation: "Fix \(s.profile.service?.name ?? s.profile.ip): \(c.message) \(c.fix)"))
+                    Step(
+                        record: "", explanation: "Fix \(s.profile.service?.name ?? s.profile.ip): \(c.message) \(c.fix)"
+                    ))
             }
         }
         // The first ladder step still ahead of the policy published.

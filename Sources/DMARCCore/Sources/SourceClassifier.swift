@@ -169,7 +169,8 @@ public struct SourceClassifier: Sendable {
                     FailureCause(
                         code: .dkimFails,
                         message: "Its DKIM signatures by \(broken.key) fail on \(broken.value.fail) messages.",
-                        fix: "Check that the selector's public key is published and matches the signing key, and that nothing rewrites messages after signing."
+                        fix:
+                            "Check that the selector's public key is published and matches the signing key, and that nothing rewrites messages after signing."
                     ))
             } else if !foreignSignatures.isEmpty {
                 let d = foreignSignatures.keys.sorted().joined(separator: ", ")

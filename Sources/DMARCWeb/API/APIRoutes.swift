@@ -105,6 +105,7 @@ enum APIRoutes {
         return .object([
             ("domain", .string(d.domain)), ("period", d.period.json), ("reporter", .optional(d.reporter)),
             ("failing_only", .bool(d.failingOnly)), ("totals", totals(d.series.total)),
+            ("filtered_totals", d.filtered.map(totals) ?? .null),
             ("previous_totals", totals(d.before)), ("policy", policy(d.policy)),
             ("reporters", .array(d.reporters.map { .string($0) })), ("daily", daily(d.series.days, d.period)),
             (
@@ -128,7 +129,7 @@ enum APIRoutes {
             ("previous_totals", totals(d.before)),
             ("top_sources", .array(d.top.map(sourceJSON))), ("failing_sources", .array(d.failing.map(sourceJSON))),
             ("spoofing_sources", .array(d.spoofing.map(sourceJSON))),
-            ("new_sources", .array(d.newSources.map(sourceJSON))),
+            ("new_sources", .array(d.newSources.map(sourceJSON))), ("new_source_count", .int(d.newSourceCount)),
             ("gone_sources", .int(d.goneSources)),
         ])
     }
@@ -220,14 +221,7 @@ enum APIRoutes {
         var out = UploadOutcome()
         for (name, bytes) in files {
             let o = c.services.upload("api:" + name, bytes, c.user.name)
-            out.documents += o.documents
-            out.imported += o.imported
-            out.duplicates += o.duplicates
-            out.failed += o.failed
-            out.ignored += o.ignored
-            out.records += o.records
-            out.messages += o.messages
-            out.failures += o.failures
+            out.add(o)
         }
         try c.store.audit(user: c.user.name, action: "api.upload", detail: files.map(\.0).joined(separator: ", "))
         let json = JSONValue.object([

@@ -8,7 +8,7 @@ enum OpenAPI {
         var path: String
         var summary: String
         var parameters: [(name: String, location: String, description: String, required: Bool)]
-        var responseType: String = "application/json"
+        var responseTypes: [String] = ["application/json"]
         var adminOnly = false
     }
 
@@ -55,7 +55,7 @@ enum OpenAPI {
             parameters: [("id", "path", "report id", true)]),
         Operation(
             method: "get", path: "/api/v1/reports/{id}/raw", summary: "The report's raw document as it arrived",
-            parameters: [("id", "path", "report id", true)], responseType: "application/octet-stream"),
+            parameters: [("id", "path", "report id", true)], responseTypes: ["application/octet-stream"]),
         Operation(
             method: "get", path: "/api/v1/health",
             summary: "Documents by status, failed documents and mailbox status", parameters: [], adminOnly: true),
@@ -64,7 +64,7 @@ enum OpenAPI {
             parameters: [
                 ("format", "query", "csv or json", false), ("domain", "query", "only this domain", false),
                 ("from", "query", "first day, YYYY-MM-DD", false), ("to", "query", "last day, YYYY-MM-DD", false),
-            ], responseType: "application/json"),
+            ], responseTypes: ["application/json", "text/csv"]),
         Operation(method: "get", path: "/api/v1/openapi.json", summary: "This document", parameters: []),
     ]
 
@@ -83,14 +83,22 @@ enum OpenAPI {
                     (
                         "200",
                         .object([
-                            ("description", .string("OK")), ("content", .object([(op.responseType, .object([]))])),
+                            ("description", .string("OK")),
+                            ("content", .object(op.responseTypes.map { ($0, .object([])) })),
                         ])
                     ),
+                    ("400", .object([("description", .string("A parameter is malformed (the error says which)"))])),
                     ("401", .object([("description", .string("No valid session or API token"))])),
                     ("404", .object([("description", .string("Not found, or not visible to the caller"))])),
                 ]
-                if op.adminOnly {
-                    responses.append(("403", .object([("description", .string("Administrators only"))])))
+                if op.adminOnly || op.method == "post" {
+                    responses.append(
+                        (
+                            "403",
+                            .object([
+                                ("description", .string("Administrators only, or a session without its CSRF token"))
+                            ])
+                        ))
                 }
                 if op.method == "post" {
                     responses.append(("413", .object([("description", .string("Larger than 50 MiB"))])))

@@ -25,8 +25,9 @@ extension HTTPRequest {
         return FormDecoding.urlEncoded(body)
     }
 
-    /// The parts of a `multipart/form-data` body.
+    /// The parts of a `multipart/form-data` body (parsed once by the app, else here).
     public var multipartParts: [MultipartPart] {
+        if let parts { return parts }
         guard let type = headers["content-type"], let boundary = FormDecoding.boundary(of: type) else { return [] }
         return FormDecoding.multipart(body, boundary: boundary)
     }
@@ -112,7 +113,11 @@ enum FormDecoding {
         return nil
     }
 
+    /// Most parts a form may have; an upload form has a token and a few files.
+    static let maximumParts = 200
+
     /// Splits a multipart body on `--boundary` lines (RFC 7578); malformed parts are skipped.
+    /// Every search stays inside its part, so the work is linear in the body.
     static func multipart(_ body: [UInt8], boundary: String) -> [MultipartPart] {
         let delimiter = Array(("\r\n--" + boundary).utf8)
         // The first delimiter may be at the very start, without the CRLF before it.
@@ -121,7 +126,7 @@ enum FormDecoding {
         var parts: [MultipartPart] = []
         var positions: [Int] = []
         var from = 0
-        while let p = find(delimiter, in: data, from: from) {
+        while positions.count <= maximumParts, let p = find(delimiter, in: data, from: from, before: data.count) {
             positions.append(p)
             from = p + delimiter.count
         }
@@ -130,8 +135,9 @@ enum FormDecoding {
             // Skip to the end of the delimiter line.
             while start + 1 < b, !(data[start] == 13 && data[start + 1] == 10) { start += 1 }
             start += 2
-            guard start <= b, let headerEnd = find(Array("\r\n\r\n".utf8), in: data, from: start), headerEnd <= b
-            else { continue }
+            guard start <= b, let headerEnd = find(Array("\r\n\r\n".utf8), in: data, from: start, before: b) else {
+                continue
+            }
             let headerText = String(decoding: data[start..<headerEnd], as: UTF8.self)
             var part = MultipartPart(name: "", filename: nil, contentType: nil, data: Array(data[(headerEnd + 4)..<b]))
             for line in headerText.split(separator: "\r\n") {
@@ -160,10 +166,11 @@ enum FormDecoding {
         return nil
     }
 
-    static func find(_ needle: [UInt8], in haystack: [UInt8], from: Int) -> Int? {
-        guard let first = needle.first, needle.count <= haystack.count else { return nil }
+    /// The first position of `needle` at or after `from` that ends by `before`.
+    static func find(_ needle: [UInt8], in haystack: [UInt8], from: Int, before end: Int) -> Int? {
+        guard let first = needle.first, needle.count <= end, end <= haystack.count else { return nil }
         var i = from
-        let last = haystack.count - needle.count
+        let last = end - needle.count
         while i <= last {
             if haystack[i] == first, haystack[i..<(i + needle.count)].elementsEqual(needle) { return i }
             i += 1

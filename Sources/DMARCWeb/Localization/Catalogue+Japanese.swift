@@ -81,6 +81,7 @@ extension Catalogue {
         "domain.addresses": "{0} 件のアドレス",
         "domain.noPolicy": "ポリシーを報告したレポートはまだありません。",
         "domain.policySource": "{1} までの期間について {0} が報告した内容です。",
+        "domain.filteredNote": "絞り込み中：上の数値は下に表示した送信元の合計です。グラフはすべてのメールを表示しています。",
         "domain.summaryLink": "サマリーレポート",
         "domain.reportsLink": "このドメインのレポート",
         "domain.dnsLink": "DNS を確認",

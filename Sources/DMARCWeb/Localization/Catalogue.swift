@@ -83,6 +83,8 @@ enum Catalogue {
         "domain.addresses": "{0} addresses",
         "domain.noPolicy": "No report has told us the policy yet.",
         "domain.policySource": "As reported by {0} for the period ending {1}.",
+        "domain.filteredNote":
+            "Filters applied: the figures above are the sources listed below; the chart shows all mail.",
         "domain.summaryLink": "Summary report",
         "domain.reportsLink": "Reports for this domain",
         "domain.dnsLink": "Check DNS",

@@ -25,9 +25,22 @@ public struct Localizer: Sendable {
     /// The catalogue entry for `key`, with `{0}`, `{1}`… replaced by `arguments`. A key missing
     /// from the Japanese catalogue falls back to English; a key missing from both shows itself.
     public func callAsFunction(_ key: String, _ arguments: String...) -> String {
-        var text = (language == .ja ? Catalogue.japanese[key] : nil) ?? Catalogue.english[key] ?? key
-        for (i, a) in arguments.enumerated() { text = text.replacingOccurrences("{\(i)}", a) }
-        return text
+        let template = (language == .ja ? Catalogue.japanese[key] : nil) ?? Catalogue.english[key] ?? key
+        // One pass over the template, so an argument holding "{1}" stays as it is.
+        var out = ""
+        var rest = template[...]
+        while let open = rest.firstIndex(of: "{") {
+            out += rest[..<open]
+            let after = rest.index(after: open)
+            if let close = rest[after...].firstIndex(of: "}"), let n = Int(rest[after..<close]), n < arguments.count {
+                out += arguments[n]
+                rest = rest[rest.index(after: close)...]
+            } else {
+                out += "{"
+                rest = rest[after...]
+            }
+        }
+        return out + rest
     }
 
     /// An integer with thousands separators (the same in English and Japanese).
@@ -54,9 +67,11 @@ public struct Localizer: Sendable {
         (delta >= 0 ? "+" : "−") + Self.oneDecimal(abs(delta)) + (language == .ja ? " ポイント" : " pt")
     }
 
+    /// One decimal place; values beyond ±10^15 (only hostile reports make them) are clamped.
     static func oneDecimal(_ v: Double) -> String {
-        let tenths = Int64((v * 10).rounded())
-        return "\(tenths / 10).\(abs(tenths % 10))"
+        guard v.isFinite else { return "–" }
+        let tenths = Int64((min(max(v, -1e15), 1e15) * 10).rounded())
+        return (tenths < 0 ? "-" : "") + "\(abs(tenths) / 10).\(abs(tenths) % 10)"
     }
 
     private static let monthNames = [

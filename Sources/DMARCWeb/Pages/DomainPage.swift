@@ -13,6 +13,8 @@ enum DomainPage {
         var policy: PublishedPolicy?
         var reporters: [String]
         var groups: [SourceGroup]
+        /// With a reporter or "failing only" filter: the totals of the sources listed.
+        var filtered: Totals?
     }
 
     static func load(_ c: RequestContext, domain raw: String) throws -> Data {
@@ -30,11 +32,17 @@ enum DomainPage {
         var sources = try c.store.domainSources(
             domain: domain, fromDay: period.from, toDay: period.to, reporter: reporter)
         if failingOnly { sources = sources.filter { $0.totals.dmarcPass < $0.totals.messages } }
+        var filtered: Totals?
+        if reporter != nil || failingOnly {
+            var t = Totals()
+            for s in sources { t.add(s.totals) }
+            filtered = t
+        }
         return Data(
             domain: domain, period: period, reporter: reporter, failingOnly: failingOnly, series: series,
             before: before, policy: try c.store.publishedPolicy(domain: domain),
             reporters: try c.store.reporters(domain: domain, fromDay: period.from, toDay: period.to),
-            groups: SourceGroup.group(sources))
+            groups: SourceGroup.group(sources), filtered: filtered)
     }
 
     static func render(_ c: RequestContext, domain raw: String) throws -> HTTPResponse {
@@ -64,7 +72,7 @@ enum DomainPage {
         let body: HTML = """
             <h1>\(d.domain)</h1>
             \(Layout.periodPicker(c, d.period, path: path, keep: keep, extra: filters))
-            \(Layout.totalsCards(c, d.series.total, d.before))
+            \(d.filtered.map { Layout.totalsCards(c, $0, Totals()) + Layout.notice(t("domain.filteredNote")) } ?? Layout.totalsCards(c, d.series.total, d.before))
             <h2>\(t("domain.policy"))</h2>
             \(policyPanel(c, d.policy))
             <h2>\(t("overview.daily"))</h2>

@@ -40,6 +40,8 @@ enum SignInPage {
         else { throw WebError.badCSRF }
         let name = (f["name"] ?? "").trimmingSpaces()
         let password = f["password"] ?? ""
+        // No account has a longer name; refused before anything is written.
+        guard name.utf8.count <= 64, !name.isEmpty else { return form(request, error: t("signin.failed"), status: 401) }
         let keys = ["user:" + name.lowercased(), "address:" + request.clientAddress]
         for key in keys where try store.signInLockedUntil(key: key) != nil {
             try store.audit(user: name, action: "signin.throttled", detail: request.clientAddress)

@@ -26,12 +26,15 @@ enum SourcePage {
     static func render(_ c: RequestContext, ip raw: String) throws -> HTTPResponse {
         let t = c.t
         let d = try load(c, ip: raw)
-        var total: Int64 = 0
-        var pass: Int64 = 0
+        var sums = Totals()
         for r in d.records {
-            total += r.count
-            if r.dkim == "pass" || r.spf == "pass" { pass += r.count }
+            var t = Totals()
+            t.messages = r.count
+            if r.dkim == "pass" || r.spf == "pass" { t.dmarcPass = r.count }
+            sums.add(t)
         }
+        let total = sums.messages
+        let pass = sums.dmarcPass
         let info: HTML
         if let i = d.info {
             info = """

@@ -14,6 +14,7 @@ enum SummaryPage {
         var failing: [SourceSummary]
         var spoofing: [SourceSummary]
         var newSources: [SourceSummary]
+        var newSourceCount: Int
         var goneSources: Int
     }
 
@@ -47,6 +48,7 @@ enum SummaryPage {
                     .prefix(10)),
             spoofing: Array(sources.filter { $0.totals.dmarcPass == 0 && $0.totals.bothFail > 0 }.prefix(10)),
             newSources: Array(sources.filter { !previous.contains($0.ip) }.prefix(10)),
+            newSourceCount: current.subtracting(previous).count,
             goneSources: previous.subtracting(current).count)
     }
 
@@ -76,7 +78,7 @@ enum SummaryPage {
             <p class="muted">\(t("period.showing", t.date(day: d.period.from), t.date(day: d.period.to))) · \(t("summary.comparedWith", t.date(day: d.period.previous.from), t.date(day: d.period.previous.to)))</p>
             \(Layout.totalsCards(c, d.now, d.before))
             <h2>\(t("summary.changes"))</h2>
-            <ul><li>\(t("summary.newSources", t.number(d.newSources.count)))</li><li>\(t("summary.goneSources", t.number(d.goneSources)))</li></ul>
+            <ul><li>\(t("summary.newSources", t.number(d.newSourceCount)))</li><li>\(t("summary.goneSources", t.number(d.goneSources)))</li></ul>
             \(table(d.newSources))
             <h2>\(t("summary.top"))</h2>\(table(d.top))
             <h2>\(t("summary.failing"))</h2>\(table(d.failing, failing: true))

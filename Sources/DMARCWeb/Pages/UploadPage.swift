@@ -24,14 +24,7 @@ enum UploadPage {
         var total = UploadOutcome()
         for f in files {
             let o = c.services.upload("upload:" + (f.filename ?? "file"), f.data, c.user.name)
-            total.documents += o.documents
-            total.imported += o.imported
-            total.duplicates += o.duplicates
-            total.failed += o.failed
-            total.ignored += o.ignored
-            total.records += o.records
-            total.messages += o.messages
-            total.failures += o.failures
+            total.add(o)
         }
         try c.store.audit(
             user: c.user.name, action: "upload", detail: files.compactMap(\.filename).joined(separator: ", "))

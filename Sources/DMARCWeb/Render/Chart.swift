@@ -68,7 +68,11 @@ enum Chart {
     static func niceCeiling(_ n: Int64) -> Int64 {
         var p: Int64 = 1
         while true {
-            for m: Int64 in [1, 2, 5] where m * p >= n { return m * p }
+            for m: Int64 in [1, 2, 5] {
+                let (v, overflow) = m.multipliedReportingOverflow(by: p)
+                if overflow { return Int64.max }
+                if v >= n { return v }
+            }
             p *= 10
         }
     }

@@ -24,6 +24,8 @@ enum ServeCommand {
                                       port 0 picks a free one, printed at start)
               --poll-interval S       fetch every configured mailbox every S seconds (default 300)
               --nameserver H[:P]      DNS server for the DNS checks of the Domains page
+              --trusted-proxy ADDR    a reverse proxy at ADDR: its requests are attributed to the
+                                      last X-Forwarded-For address (sign-in throttling, audit log)
 
             Every page and API call needs a session (sign in at /signin with an account from
             'dmarcwatch user add') or an API token ('dmarcwatch token create'); GET /healthz
@@ -31,7 +33,7 @@ enum ServeCommand {
             session cookie is marked Secure when the proxy sends X-Forwarded-Proto: https.
 
             """,
-        options: ["--listen", "--poll-interval", "--nameserver"],
+        options: ["--listen", "--poll-interval", "--nameserver", "--trusted-proxy"],
         flags: [],
         run: run
     )
@@ -59,12 +61,14 @@ enum ServeCommand {
             }
         }
         let users = try context.openStore().users()  // migrations run once, before any thread starts
-        let app = WebApp(databasePath: context.databasePath, services: services(context, dns: dns))
+        let app = WebApp(
+            databasePath: context.databasePath, services: services(context, dns: dns),
+            trustedProxy: args.value("--trusted-proxy"))
         // Blocked before the server's threads start, so they inherit the mask and only the
         // watcher below ever sees the signals.
         let signals = SignalWatcher()
         signals.block([SIGTERM, SIGINT])
-        let server = HTTPServer(bodyLimit: WebApp.bodyLimit, handler: app.handle)
+        let server = HTTPServer(bodyLimit: app.bodyLimit, handler: app.handle)
         try server.start(host: host == "localhost" ? "127.0.0.1" : host, port: port)
         Console.out("DMARCWatch listening on http://\(host):\(server.port)/ ; mailboxes polled every \(interval) s\n")
         if users.isEmpty {

@@ -150,12 +150,15 @@ enum UserCommand {
 enum TokenCommand {
     static let command = Command(
         name: "token",
-        summary: "API tokens: create",
+        summary: "API tokens: create, revoke",
         usage: """
             Usage: dmarcwatch token create --user NAME [--name LABEL]
+                   dmarcwatch token revoke --user NAME
 
-            Prints a new API token for NAME once; the database keeps only its SHA-256. Send it as
-            'Authorization: Bearer TOKEN' to /api/v1/. The token sees what its user sees.
+            create  prints a new API token for NAME once; the database keeps only its SHA-256. Send
+                    it as 'Authorization: Bearer TOKEN' to /api/v1/. The token sees what its user
+                    sees.
+            revoke  revokes every token of NAME ('user passwd' does too).
 
             """,
         options: ["--user", "--name"],
@@ -164,10 +167,22 @@ enum TokenCommand {
     )
 
     static func run(_ args: Arguments, _ context: Context) throws -> Int32 {
-        guard args.positionals == ["create"] else { throw UsageError(message: "expected 'token create'") }
-        guard let user = args.value("--user") else { throw UsageError(message: "token create needs --user") }
-        let token = APIToken.make()
+        guard args.positionals == ["create"] || args.positionals == ["revoke"] else {
+            throw UsageError(message: "expected 'token create' or 'token revoke'")
+        }
+        guard let user = args.value("--user") else { throw UsageError(message: "token needs --user") }
         let store = try context.openStore()
+        if args.positionals == ["revoke"] {
+            do {
+                let n = try store.revokeAPITokens(userName: user)
+                try store.audit(user: user, action: "token.revoke", detail: "\(n)")
+                Console.out("\(n) token(s) of \(user) revoked.\n")
+                return ExitCode.success
+            } catch let error as AccountError {
+                throw UsageError(message: error.description)
+            }
+        }
+        let token = APIToken.make()
         do {
             try store.createAPIToken(
                 tokenHash: SecretToken.digest(token), userName: user, name: args.value("--name") ?? "api")

@@ -22,11 +22,12 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
         .systemLibrary(name: "CPSL", pkgConfig: "libpsl", providers: [.apt(["libpsl-dev"])]),
+        .systemLibrary(name: "CMaxMindDB", pkgConfig: "libmaxminddb", providers: [.apt(["libmaxminddb-dev"])]),
         .systemLibrary(name: "CCrypt", pkgConfig: "libxcrypt", providers: [.apt(["libcrypt-dev"])]),
 
         .target(name: "DMARCCore"),
         .target(name: "DMARCNet", dependencies: ["DMARCCore", "CShims", "CPSL", "CCurl"]),
-        .target(name: "DMARCEnrich", dependencies: ["DMARCCore", "DMARCNet"]),
+        .target(name: "DMARCEnrich", dependencies: ["DMARCCore", "DMARCNet", "CMaxMindDB"]),
         .target(
             name: "DMARCWeb", dependencies: ["DMARCCore", "DMARCStore", "CShims", "CMicroHTTPD", "CCrypt", "CCrypto"]
         ),

@@ -7,6 +7,7 @@ packages=(
     pkg-config
     libsqlite3-dev
     libcrypt-dev    # libxcrypt: yescrypt password hashes
+    libmaxminddb-dev  # country and AS from MMDB files
     chromium        # the browser of the web UI tests
     fonts-noto-cjk  # Japanese glyphs in the browser screenshots
     libxml2-dev

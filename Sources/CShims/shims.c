@@ -54,6 +54,10 @@ CURLcode cshim_curl_setopt_write_function(CURL *handle, curl_write_callback call
     return curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, callback);
 }
 
+CURLcode cshim_curl_getinfo_long(CURL *handle, CURLINFO info, long *value) {
+    return curl_easy_getinfo(handle, info, value);
+}
+
 struct MHD_Daemon *cshim_mhd_start(const char *ipv4, uint16_t port, unsigned int threads, unsigned int connection_limit,
     unsigned int timeout_seconds, size_t memory_limit, MHD_AccessHandlerCallback handler, void *handler_cls,
     MHD_RequestCompletedCallback completed, void *completed_cls) {

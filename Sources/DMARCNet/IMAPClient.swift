@@ -89,7 +89,7 @@ public struct IMAPError: Error, Sendable, CustomStringConvertible {
 }
 
 /// Collects what a transfer writes, or streams it to a file descriptor, within a size limit.
-final class IMAPSink {
+final class TransferSink {
     var bytes: [UInt8] = []
     var fd: Int32 = -1
     var written = 0
@@ -98,13 +98,13 @@ final class IMAPSink {
     var writeFailed = false
 }
 
-/// libcurl's write callback; `userdata` is an unretained `IMAPSink` that the client keeps alive
+/// libcurl's write callback; `userdata` is an unretained `TransferSink` that the caller keeps alive
 /// for the transfer.
-func imapWrite(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ userdata: UnsafeMutableRawPointer?)
+func transferWrite(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ userdata: UnsafeMutableRawPointer?)
     -> Int
 {
     guard let data, let userdata else { return 0 }
-    let sink = Unmanaged<IMAPSink>.fromOpaque(userdata).takeUnretainedValue()
+    let sink = Unmanaged<TransferSink>.fromOpaque(userdata).takeUnretainedValue()
     let n = size * count
     if sink.written + n > sink.limit {
         sink.overflow = true
@@ -159,7 +159,7 @@ public final class IMAPClient {
     deinit { curl_easy_cleanup(handle) }
 
     /// Runs one request and returns what the server wrote, or throws a one-line error.
-    private func perform(path: String, request: String?, sink: IMAPSink, wholeTransferLimit: Bool = true) throws {
+    private func perform(path: String, request: String?, sink: TransferSink, wholeTransferLimit: Bool = true) throws {
         curl_easy_reset(handle)
         let url = endpoint.baseURL + "/" + Self.encode(path)
         cshim_curl_setopt_string(handle, CURLOPT_URL, url)
@@ -179,7 +179,7 @@ public final class IMAPClient {
         }
         if let caFile { cshim_curl_setopt_string(handle, CURLOPT_CAINFO, caFile) }
         if let request { cshim_curl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request) }
-        cshim_curl_setopt_write_function(handle, imapWrite)
+        cshim_curl_setopt_write_function(handle, transferWrite)
         let code = withExtendedLifetime(sink) { () -> CURLcode in
             cshim_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, Unmanaged.passUnretained(sink).toOpaque())
             return curl_easy_perform(handle)
@@ -237,7 +237,7 @@ public final class IMAPClient {
     }
 
     func text(path: String, _ request: String) throws -> String {
-        let sink = IMAPSink()
+        let sink = TransferSink()
         sink.limit = 64 << 20  // a UID SEARCH of a very large folder
         try perform(path: path, request: request, sink: sink)
         return String(decoding: sink.bytes, as: UTF8.self)
@@ -271,7 +271,7 @@ public final class IMAPClient {
 
     /// Streams one message into `fd`, up to `limit` bytes.
     public func fetch(_ folder: String, uid: UInt64, to fd: Int32, limit: Int) throws -> Int {
-        let sink = IMAPSink()
+        let sink = TransferSink()
         sink.fd = fd
         sink.limit = limit
         try perform(path: "\(folder);UID=\(uid)", request: nil, sink: sink, wholeTransferLimit: false)

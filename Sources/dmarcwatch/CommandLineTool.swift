@@ -37,6 +37,7 @@ enum CommandLineTool {
         ServeCommand.command,
         TLSReportsCommand.command, EnrichCommand.command, CheckCommand.command,
         RecordCommand.command, UserCommand.command, TokenCommand.command, DomainCommand.command,
+        SourcesCommand.command, ReadinessCommand.command,
     ]
 
     static var mainHelp: String {

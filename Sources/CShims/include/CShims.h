@@ -37,6 +37,7 @@ CURLcode cshim_curl_setopt_long(CURL *handle, CURLoption option, long value);
 CURLcode cshim_curl_setopt_string(CURL *handle, CURLoption option, const char *value);
 CURLcode cshim_curl_setopt_pointer(CURL *handle, CURLoption option, void *value);
 CURLcode cshim_curl_setopt_write_function(CURL *handle, curl_write_callback callback);
+CURLcode cshim_curl_getinfo_long(CURL *handle, CURLINFO info, long *value);
 
 // libmicrohttpd: MHD_start_daemon and MHD_get_daemon_info are variadic. Starts a daemon with an
 // internal thread pool on one IPv4 address, with connection, timeout and per-connection memory

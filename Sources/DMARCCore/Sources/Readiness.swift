@@ -163,7 +163,7 @@ public struct Readiness: Sendable, Equatable {
         return steps
     }
 
-    static func format(_ v: Double) -> String {
+    public static func format(_ v: Double) -> String {
         let tenths = Int64((v * 10).rounded())
         return "\(tenths / 10).\(tenths % 10)"
     }

@@ -128,8 +128,15 @@ public struct SourceClassifier: Sendable {
         if p.dmarcPass > 0 {
             e.append("\(p.dmarcPass) of its \(p.messages) messages pass DMARC, so it can sign or send as you.")
         }
-        if let s = p.service, s.kind != .forwarder, p.forwardConfirmed || p.authorizedBySPF == true {
-            e.append("It is \(s.name), a service that sends on customers' behalf.")
+        if let s = p.service, s.kind != .forwarder {
+            // The service's own DKIM signature passing proves the mail left through it; which
+            // account sent it, only the administrator knows.
+            let serviceSigned = p.dkimSignatures.contains { !aligned($0.key, with: p.domain) && $0.value.pass > 0 }
+            if p.forwardConfirmed || p.authorizedBySPF == true {
+                e.append("It is \(s.name), a service that sends on customers' behalf.")
+            } else if serviceSigned {
+                e.append("It is \(s.name) (its DKIM signature passes): check that the account is yours, then approve it.")
+            }
         }
         return e
     }

@@ -1,0 +1,76 @@
+import DMARCCore
+import DMARCNet
+
+/// Turns the source profiles the store builds into classified sources and a readiness verdict:
+/// names each source's service (catalogue: PTR, then DKIM and SPF domains), checks whether the
+/// domain's SPF record authorises it (live DNS, cached), and applies `SourceClassifier`.
+public struct SourceAnalysis: Sendable {
+    public let psl: PublicSuffixList
+    /// Nil: no DNS check, so "in your SPF" is unknown.
+    public let authorizer: SPFAuthorizer?
+    /// Extra PTR base domains from parsedmarc's map, named when the curated catalogue has nothing.
+    public let reverseDNSMap: ReverseDNSMap?
+
+    public init(psl: PublicSuffixList = .shared, authorizer: SPFAuthorizer?, reverseDNSMap: ReverseDNSMap? = nil) {
+        self.psl = psl
+        self.authorizer = authorizer
+        self.reverseDNSMap = reverseDNSMap
+    }
+
+    public var classifier: SourceClassifier {
+        let psl = self.psl
+        return SourceClassifier { psl.organizationalDomain($0) }
+    }
+
+    /// The service identity of a catalogue entry, as the classifier takes it.
+    static func identity(_ s: KnownService) -> ServiceIdentity {
+        let kind: ServiceIdentity.Kind =
+            switch s.kind {
+            case .mailbox: .mailbox
+            case .esp: .esp
+            case .application: .application
+            case .forwarder: .forwarder
+            case .gateway: .gateway
+            }
+        return ServiceIdentity(id: s.id, name: s.name, kind: kind, alignDKIM: s.alignDKIM, alignSPF: s.alignSPF)
+    }
+
+    /// The service behind a source, from the curated catalogue, else parsedmarc's map.
+    public func service(for p: SourceProfile) -> ServiceIdentity? {
+        if let s = ServiceCatalogue.match(
+            ptr: p.ptr, dkimDomains: Array(p.dkimSignatures.keys), spfDomains: Array(p.spfDomains.keys))
+        {
+            return Self.identity(s)
+        }
+        if let base = p.baseDomain, let entry = reverseDNSMap?.entry(forBaseDomain: base) {
+            let kind: ServiceIdentity.Kind =
+                entry.type.lowercased().contains("email") || entry.type.lowercased().contains("marketing")
+                ? .esp : .application
+            return ServiceIdentity(id: "map:" + base, name: entry.name, kind: kind, alignDKIM: "", alignSPF: "")
+                .withGenericAdvice()
+        }
+        return nil
+    }
+
+    public func classify(_ profiles: [SourceProfile]) -> [ClassifiedSource] {
+        let classifier = self.classifier
+        return profiles.map { profile in
+            var p = profile
+            if p.service == nil { p.service = service(for: p) }
+            if p.authorizedBySPF == nil, let authorizer, let address = IPAddress(p.ip) {
+                p.authorizedBySPF = authorizer.authorizes(domain: p.domain, address: address)
+            }
+            return classifier.classify(p)
+        }
+    }
+}
+
+extension ServiceIdentity {
+    /// Advice for a service known only by name (parsedmarc's map has no alignment notes).
+    func withGenericAdvice() -> ServiceIdentity {
+        var s = self
+        s.alignDKIM = "Set up DKIM for your domain in \(name) (it gives you CNAME or TXT records to publish)."
+        s.alignSPF = "Set a custom return-path (bounce) domain under your domain in \(name), if it offers one."
+        return s
+    }
+}

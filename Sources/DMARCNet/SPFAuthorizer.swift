@@ -1,0 +1,99 @@
+import DMARCCore
+import Synchronization
+
+/// Answers "does this domain's SPF record authorise this address?" for the classifier: the
+/// record's mechanisms in order (ip4, ip6, a, mx, include, redirect, all), with the RFC 7208
+/// limit of 10 DNS-querying terms. `exists` and `ptr` (which depend on the message) never match.
+/// Records and address lookups are cached, so checking many addresses costs a few queries.
+public final class SPFAuthorizer: Sendable {
+    private let resolver: DNSResolver
+    private let records = Mutex<[String: SPFRecord?]>([:])
+    private let addresses = Mutex<[String: [IPAddress]]>([:])
+
+    public init(resolver: DNSResolver) { self.resolver = resolver }
+
+    /// True: a `pass` mechanism matches; false: a `fail`/`softfail`/`neutral` one matches or
+    /// nothing does; nil: no SPF record, too many lookups, or a lookup failed.
+    public func authorizes(domain: String, address: IPAddress) -> Bool? {
+        var lookups = 0
+        guard let result = evaluate(DNSResolver.normalize(domain), address, &lookups, depth: 0) else { return nil }
+        return result == .pass
+    }
+
+    enum Outcome { case pass, notPass, noMatch }
+
+    private func evaluate(_ domain: String, _ address: IPAddress, _ lookups: inout Int, depth: Int) -> Outcome? {
+        guard depth < 10, let record = record(domain) else { return nil }
+        for m in record.mechanisms {
+            if m.countsTowardLookupLimit {
+                lookups += 1
+                if lookups > SPFExpansion.lookupLimit { return nil }
+            }
+            let target = m.domainSpec.map { DNSResolver.normalize($0) } ?? domain
+            var matched = false
+            switch m.kind {
+            case .all: matched = true
+            case .ip4, .ip6:
+                if let net = m.network.flatMap(IPAddress.init) {
+                    let bits = m.kind == .ip4 ? (m.ip4PrefixLength ?? 32) : (m.ip6PrefixLength ?? 128)
+                    matched = Self.contains(net, bits, address)
+                }
+            case .a:
+                let bits = address.bytes.count == 4 ? (m.ip4PrefixLength ?? 32) : (m.ip6PrefixLength ?? 128)
+                matched = resolve(target).contains { Self.contains($0, bits, address) }
+            case .mx:
+                let bits = address.bytes.count == 4 ? (m.ip4PrefixLength ?? 32) : (m.ip6PrefixLength ?? 128)
+                if case .records(let mx) = resolver.mx(target) {
+                    matched = mx.prefix(10).contains { resolve($0.exchange).contains { Self.contains($0, bits, address) } }
+                }
+            case .include:
+                guard let inner = evaluate(target, address, &lookups, depth: depth + 1) else { return nil }
+                matched = inner == .pass
+            case .exists, .ptr:
+                matched = false
+            }
+            if matched { return m.qualifier == .pass ? .pass : .notPass }
+        }
+        if let redirect = record.redirect {
+            lookups += 1
+            if lookups > SPFExpansion.lookupLimit { return nil }
+            return evaluate(DNSResolver.normalize(redirect), address, &lookups, depth: depth + 1)
+        }
+        return .noMatch
+    }
+
+    private func record(_ domain: String) -> SPFRecord? {
+        if let cached = records.withLock({ $0[domain] }) { return cached }
+        var found: SPFRecord?
+        if case .records(let texts) = resolver.txt(domain) {
+            let spf = texts.filter(SPFRecord.isSPF)
+            if spf.count == 1 { found = SPFRecord.parse(spf[0]).record }
+        }
+        records.withLock { $0[domain] = found }
+        return found
+    }
+
+    private func resolve(_ name: String) -> [IPAddress] {
+        if let cached = addresses.withLock({ $0[name] }) { return cached }
+        var out: [IPAddress] = []
+        if case .records(let v4) = resolver.ipv4(name) { out += v4.compactMap(IPAddress.init) }
+        if case .records(let v6) = resolver.ipv6(name) { out += v6.compactMap(IPAddress.init) }
+        addresses.withLock { $0[name] = out }
+        return out
+    }
+
+    /// Whether `address` is in `network/bits` (same family only).
+    static func contains(_ network: IPAddress, _ bits: Int, _ address: IPAddress) -> Bool {
+        guard network.bytes.count == address.bytes.count, bits >= 0, bits <= network.bytes.count * 8 else {
+            return false
+        }
+        var remaining = bits
+        for i in 0..<network.bytes.count where remaining > 0 {
+            let take = min(8, remaining)
+            let mask = UInt8(truncatingIfNeeded: 0xFF << (8 - take))
+            if network.bytes[i] & mask != address.bytes[i] & mask { return false }
+            remaining -= take
+        }
+        return true
+    }
+}

@@ -1,0 +1,272 @@
+import DMARCCore
+import DMARCEnrich
+import DMARCIngest
+import DMARCNet
+import DMARCStore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The period and analysis options `sources` and `readiness` share.
+struct SourceQuery {
+    var domain: String
+    var fromDay: Int64
+    var toDay: Int64
+    var analysis: SourceAnalysis
+
+    static let options: Set<String> = ["--domain", "--from", "--to", "--days", "--nameserver", "--dns-map"]
+    static let help = """
+          --domain D           the domain (required)
+          --days N             the N days up to the latest report (default 30), or:
+          --from DAY --to DAY  a period, YYYY-MM-DD
+          --nameserver H[:P]   DNS server for the SPF checks (default: the system's)
+          --no-dns             skip the SPF checks ("in your SPF record" stays unknown)
+          --dns-map FILE       parsedmarc's base_reverse_dns_map.csv, to name more senders
+        """
+
+    static func parse(_ args: Arguments, store: ReportStore) throws -> SourceQuery {
+        guard let raw = args.value("--domain") else { throw UsageError(message: "--domain is required") }
+        let domain = raw.lowercased()
+        let filter = try CommandLineTool.filter(args)
+        let latest = try store.latestDay(domains: [domain]) ?? DayMath.day(of: Int64(time(nil)))
+        var days: Int64 = 30
+        if let text = args.value("--days") {
+            guard let n = Int64(text), (1...3660).contains(n) else { throw UsageError(message: "--days must be 1 to 3660") }
+            days = n
+        }
+        let to = filter.toDay ?? latest
+        let from = filter.fromDay ?? (to - days + 1)
+        var authorizer: SPFAuthorizer?
+        if !args.flag("--no-dns") {
+            var configuration = DNSConfiguration(timeout: 2, tries: 2)
+            if let ns = args.value("--nameserver") {
+                do {
+                    configuration = try DNSConfiguration(nameserver: ns, timeout: 2)
+                } catch {
+                    throw UsageError(message: "\(error)")
+                }
+            }
+            authorizer = SPFAuthorizer(resolver: DNSResolver(configuration))
+        }
+        var map: ReverseDNSMap?
+        if let path = args.value("--dns-map") {
+            let bytes: [UInt8]
+            do {
+                bytes = try FileStream(path: path).readAll(limit: 64 << 20, what: "the reverse DNS map")
+            } catch {
+                throw UsageError(message: "cannot read \(path): \(error)")
+            }
+            map = ReverseDNSMap.parse(String(decoding: bytes, as: UTF8.self)).map
+        }
+        return SourceQuery(
+            domain: domain, fromDay: from, toDay: to, analysis: SourceAnalysis(authorizer: authorizer, reverseDNSMap: map))
+    }
+
+    func classified(_ store: ReportStore) throws -> [ClassifiedSource] {
+        analysis.classify(try store.sourceProfiles(domain: domain, fromDay: fromDay, toDay: toDay))
+    }
+
+    var periodJSON: JSONValue {
+        .object([("from", .string(DayMath.isoDate(day: fromDay))), ("to", .string(DayMath.isoDate(day: toDay)))])
+    }
+}
+
+enum SourcesCommand {
+    static let command = Command(
+        name: "sources",
+        summary: "Who sends as a domain: sources by class (compliant, yours but failing, forwarded, suspicious)",
+        usage: """
+            Usage: dmarcwatch sources --domain D [--days N | --from DAY --to DAY] [--class C] [--json]
+                   dmarcwatch sources approve|not-mine|clear --domain D IP [--note TEXT]
+
+            Lists every address that sent as D in the period with its class and the evidence for it:
+              compliant       passes DMARC
+              yours-failing   yours (in your SPF, your own reverse DNS, a known service, or it
+                              passes sometimes) but failing: each cause with its fix
+              forwarded       forwarders and mailing lists (override reasons, your DKIM signature
+                              relayed by another domain's server, known forwarders)
+              suspicious      fails, and nothing says it is yours: likely spoofing
+            'approve' and 'not-mine' record your decision, which overrides the guess; 'clear'
+            forgets it. Run 'dmarcwatch enrich' first for reverse DNS, country and AS.
+
+            \(SourceQuery.help)
+              --class C            only sources of this class
+              --json               the sources with their evidence, as JSON
+
+            """,
+        options: SourceQuery.options.union(["--class", "--note"]),
+        flags: ["--json", "--no-dns"],
+        run: run
+    )
+
+    static func run(_ args: Arguments, _ context: Context) throws -> Int32 {
+        let store = try context.openStore()
+        if let verb = args.positionals.first {
+            guard ["approve", "not-mine", "clear"].contains(verb), args.positionals.count == 2 else {
+                throw UsageError(message: "expected 'sources approve|not-mine|clear --domain D IP'")
+            }
+            guard let domain = args.value("--domain")?.lowercased() else { throw UsageError(message: "--domain is required") }
+            guard let address = IPAddress(args.positionals[1]) else {
+                throw UsageError(message: "'\(args.positionals[1])' is not an IP address")
+            }
+            let verdict: SourceDecision.Verdict? =
+                verb == "approve" ? .approved : verb == "not-mine" ? .notMine : nil
+            let who = Console.environment("USER") ?? "cli"
+            try store.setSourceDecision(
+                domain: domain, ip: address.description, verdict: verdict, by: who, note: args.value("--note"))
+            Console.out("\(address) for \(domain): \(verdict?.rawValue ?? "decision cleared").\n")
+            return ExitCode.success
+        }
+        let query = try SourceQuery.parse(args, store: store)
+        var sources = try query.classified(store)
+        if let c = args.value("--class") {
+            guard let wanted = SourceClass(rawValue: c) else {
+                throw UsageError(message: "--class must be one of \(SourceClass.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            sources = sources.filter { $0.sourceClass == wanted }
+        }
+        if args.flag("--json") {
+            let json = JSONValue.object([
+                ("domain", .string(query.domain)), ("period", query.periodJSON),
+                ("sources", .array(sources.map(sourceJSON))),
+            ])
+            Console.out(json.serialized(pretty: true) + "\n")
+            return ExitCode.success
+        }
+        Console.out(
+            "\(query.domain), \(DayMath.isoDate(day: query.fromDay)) to \(DayMath.isoDate(day: query.toDay)): \(sources.count) source(s)\n"
+        )
+        for c in SourceClass.allCases {
+            let group = sources.filter { $0.sourceClass == c }
+            guard !group.isEmpty else { continue }
+            let messages = group.reduce(Int64(0)) { $0 &+ $1.profile.messages }
+            Console.out("\n\(c.rawValue): \(group.count) source(s), \(grouped(messages)) messages\n")
+            for s in group.prefix(50) {
+                let p = s.profile
+                let name = [p.service?.name, p.ptr].compactMap { $0 }.joined(separator: ", ")
+                Console.out(
+                    sanitized(
+                        "  \(p.ip)\(name.isEmpty ? "" : " (\(name))"): \(grouped(p.messages)) messages, "
+                            + "DMARC pass \(percent(p.dmarcPass, of: p.messages))\(s.decided ? " [decided]" : "")") + "\n")
+                for e in s.evidence { Console.out(sanitized("      - \(e)") + "\n") }
+                for cause in s.causes {
+                    Console.out(sanitized("      ! \(cause.message)") + "\n")
+                    Console.out(sanitized("        fix: \(cause.fix)") + "\n")
+                }
+            }
+            if group.count > 50 { Console.out("  … and \(group.count - 50) more (--json lists all)\n") }
+        }
+        return ExitCode.success
+    }
+
+    static func sourceJSON(_ s: ClassifiedSource) -> JSONValue {
+        let p = s.profile
+        return .object([
+            ("ip", .string(p.ip)), ("class", .string(s.sourceClass.rawValue)), ("decided", .bool(s.decided)),
+            ("messages", .int(p.messages)), ("dmarc_pass", .int(p.dmarcPass)), ("dkim_aligned_pass", .int(p.dkimAlignedPass)),
+            ("spf_aligned_pass", .int(p.spfAlignedPass)), ("quarantined", .int(p.quarantined)),
+            ("rejected", .int(p.rejected)), ("forwarded_overrides", .int(p.forwardedOverrides)),
+            ("days", .int(p.activeDays)), ("reporters", .array(p.reporters.sorted().map { .string($0) })),
+            ("ptr", .optional(p.ptr)), ("forward_confirmed", .bool(p.forwardConfirmed)),
+            ("base_domain", .optional(p.baseDomain)), ("country", .optional(p.country)), ("asn", .optional(p.asn)),
+            ("as_organization", .optional(p.asOrganization)), ("network_owner", .optional(p.networkOwner)),
+            ("service", p.service.map { .object([("id", .string($0.id)), ("name", .string($0.name)), ("kind", .string($0.kind.rawValue))]) } ?? .null),
+            ("in_spf", p.authorizedBySPF.map { .bool($0) } ?? .null),
+            ("dkim_domains", .object(p.dkimSignatures.sorted { $0.key < $1.key }.map { ($0.key, .object([("pass", .int($0.value.pass)), ("fail", .int($0.value.fail))])) })),
+            ("spf_domains", .object(p.spfDomains.sorted { $0.key < $1.key }.map { ($0.key, .object([("pass", .int($0.value.pass)), ("fail", .int($0.value.fail))])) })),
+            ("evidence", .array(s.evidence.map { .string($0) })),
+            ("causes", .array(s.causes.map { .object([("code", .string($0.code.rawValue)), ("message", .string($0.message)), ("fix", .string($0.fix))]) })),
+        ])
+    }
+}
+
+enum ReadinessCommand {
+    static let command = Command(
+        name: "readiness",
+        summary: "Can a domain move to quarantine or reject? Verdicts, simulation and a stepped plan",
+        usage: """
+            Usage: dmarcwatch readiness --domain D [--days N | --from DAY --to DAY] [--json]
+
+            Classifies the domain's sources (see 'dmarcwatch sources'), then says whether
+            quarantine and reject are safe, with reasons; simulates each policy over the period
+            (messages a day from your own sources that would have been quarantined or rejected,
+            by source); and prints the steps from the policy published to reject, using RFC 9989
+            test mode (t=y) and pct for receivers still on RFC 7489.
+
+            \(SourceQuery.help)
+              --json               verdicts, simulations and plan as JSON
+
+            """,
+        options: SourceQuery.options,
+        flags: ["--json", "--no-dns"],
+        run: run
+    )
+
+    static func run(_ args: Arguments, _ context: Context) throws -> Int32 {
+        guard args.positionals.isEmpty else { throw UsageError(message: "readiness takes no arguments") }
+        let store = try context.openStore()
+        let query = try SourceQuery.parse(args, store: store)
+        let policy = try store.publishedPolicy(domain: query.domain)
+        let r = Readiness.assess(
+            domain: query.domain, days: Int(query.toDay - query.fromDay + 1), currentPolicy: policy?.p,
+            testing: policy?.testing == "y", sources: try query.classified(store))
+        if args.flag("--json") {
+            Console.out(readinessJSON(r, period: query.periodJSON).serialized(pretty: true) + "\n")
+            return ExitCode.success
+        }
+        Console.out("\(r.domain): policy published \(r.currentPolicy ?? "unknown"), \(r.days) days of reports\n\n")
+        for c in SourceClass.allCases { Console.out("  \(c.rawValue.padding(to: 15))\(grouped(r.totals[c] ?? 0)) messages\n") }
+        for v in [r.quarantine, r.reject] {
+            Console.out("\n\(v.policy): \(v.ready ? "READY" : "NOT READY")\n")
+            for reason in v.reasons { Console.out(sanitized("  - \(reason)") + "\n") }
+        }
+        for sim in r.simulations {
+            Console.out(
+                "\nIf p=\(sim.policy) had applied: \(Readiness.format(sim.perDay)) messages a day of yours would have been \(sim.policy == "reject" ? "rejected" : "quarantined") (\(grouped(sim.messages)) in all); \(grouped(sim.blockedSpoofing)) suspicious and \(grouped(sim.forwardedMessages)) forwarded messages too.\n"
+            )
+            for line in sim.lines.prefix(20) {
+                Console.out(sanitized("  \(line.ip) \(line.name): \(Readiness.format(line.perDay)) a day") + "\n")
+            }
+        }
+        Console.out("\nPlan:\n")
+        for (i, step) in r.plan.enumerated() {
+            Console.out(sanitized("  \(i + 1). \(step.record.isEmpty ? "" : step.record + "\n     ")\(step.explanation)") + "\n")
+        }
+        return ExitCode.success
+    }
+
+    static func readinessJSON(_ r: Readiness, period: JSONValue) -> JSONValue {
+        func verdict(_ v: Readiness.Verdict) -> JSONValue {
+            .object([("policy", .string(v.policy)), ("ready", .bool(v.ready)), ("reasons", .array(v.reasons.map { .string($0) }))])
+        }
+        return .object([
+            ("domain", .string(r.domain)), ("period", period), ("days", .int(r.days)),
+            ("policy_published", .optional(r.currentPolicy)),
+            ("messages_by_class", .object(SourceClass.allCases.map { ($0.rawValue, .int(r.totals[$0] ?? 0)) })),
+            ("quarantine", verdict(r.quarantine)), ("reject", verdict(r.reject)),
+            (
+                "simulations",
+                .array(
+                    r.simulations.map { s in
+                        .object([
+                            ("policy", .string(s.policy)), ("messages", .int(s.messages)), ("per_day", .double(s.perDay)),
+                            ("forwarded_messages", .int(s.forwardedMessages)), ("suspicious_messages", .int(s.blockedSpoofing)),
+                            (
+                                "sources",
+                                .array(
+                                    s.lines.map {
+                                        .object([
+                                            ("ip", .string($0.ip)), ("name", .string($0.name)),
+                                            ("class", .string($0.sourceClass.rawValue)), ("messages", .int($0.messages)),
+                                            ("per_day", .double($0.perDay)),
+                                        ])
+                                    })
+                            ),
+                        ])
+                    })
+            ),
+            ("plan", .array(r.plan.map { .object([("record", .string($0.record)), ("explanation", .string($0.explanation))]) })),
+        ])
+    }
+}

@@ -29,7 +29,10 @@ let package = Package(
         .target(name: "DMARCNet", dependencies: ["DMARCCore", "CShims", "CPSL", "CCurl"]),
         .target(name: "DMARCEnrich", dependencies: ["DMARCCore", "DMARCNet", "CMaxMindDB"]),
         .target(
-            name: "DMARCWeb", dependencies: ["DMARCCore", "DMARCStore", "CShims", "CMicroHTTPD", "CCrypt", "CCrypto"]
+            name: "DMARCWeb",
+            dependencies: [
+                "DMARCCore", "DMARCStore", "DMARCEnrich", "CShims", "CMicroHTTPD", "CCrypt", "CCrypto",
+            ]
         ),
         .target(name: "DMARCStore", dependencies: ["DMARCCore", "CSQLite", "CShims", "CZlib"]),
         .target(

@@ -39,10 +39,10 @@ public final class SPFAuthorizer: Sendable {
                     matched = Self.contains(net, bits, address)
                 }
             case .a:
-                let bits = address.bytes.count == 4 ? (m.ip4PrefixLength ?? 32) : (m.ip6PrefixLength ?? 128)
+                let bits = address.isIPv4 ? (m.ip4PrefixLength ?? 32) : (m.ip6PrefixLength ?? 128)
                 matched = resolve(target).contains { Self.contains($0, bits, address) }
             case .mx:
-                let bits = address.bytes.count == 4 ? (m.ip4PrefixLength ?? 32) : (m.ip6PrefixLength ?? 128)
+                let bits = address.isIPv4 ? (m.ip4PrefixLength ?? 32) : (m.ip6PrefixLength ?? 128)
                 if case .records(let mx) = resolver.mx(target) {
                     matched = mx.prefix(10).contains { resolve($0.exchange).contains { Self.contains($0, bits, address) } }
                 }
@@ -82,12 +82,13 @@ public final class SPFAuthorizer: Sendable {
         return out
     }
 
-    /// Whether `address` is in `network/bits` (same family only).
+    /// Whether `address` is in `network/bits` (same family only). IPv4 addresses are held mapped
+    /// into IPv6 (`::ffff:a.b.c.d`), so an IPv4 prefix counts from bit 96.
     static func contains(_ network: IPAddress, _ bits: Int, _ address: IPAddress) -> Bool {
-        guard network.bytes.count == address.bytes.count, bits >= 0, bits <= network.bytes.count * 8 else {
+        guard network.isIPv4 == address.isIPv4, bits >= 0, bits <= (network.isIPv4 ? 32 : 128) else {
             return false
         }
-        var remaining = bits
+        var remaining = network.isIPv4 ? bits + 96 : bits
         for i in 0..<network.bytes.count where remaining > 0 {
             let take = min(8, remaining)
             let mask = UInt8(truncatingIfNeeded: 0xFF << (8 - take))

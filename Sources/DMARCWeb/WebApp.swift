@@ -1,4 +1,5 @@
 import DMARCCore
+import DMARCEnrich
 import DMARCStore
 import Synchronization
 
@@ -11,15 +12,25 @@ public struct WebServices: Sendable {
     public var reparse: @Sendable (_ documentID: Int64) -> String
     /// The DMARC record DNS publishes for a domain, or why there is none.
     public var publishedDMARC: @Sendable (_ domain: String) -> DNSPublication
+    /// A classifier for one request (its SPF cache lives as long as the request).
+    public var sourceAnalysis: @Sendable () -> SourceAnalysis
+    /// The network owner of an address from RDAP, or why not.
+    public var networkOwner: @Sendable (_ address: IPAddress) -> OwnerLookup
 
     public init(
         upload: @escaping @Sendable (String, [UInt8], String) -> UploadOutcome,
         reparse: @escaping @Sendable (Int64) -> String,
-        publishedDMARC: @escaping @Sendable (String) -> DNSPublication
+        publishedDMARC: @escaping @Sendable (String) -> DNSPublication,
+        sourceAnalysis: @escaping @Sendable () -> SourceAnalysis = { SourceAnalysis(authorizer: nil) },
+        networkOwner: @escaping @Sendable (IPAddress) -> OwnerLookup = { _ in
+            OwnerLookup(owner: nil, handle: nil, problem: "RDAP lookups are not configured")
+        }
     ) {
         self.upload = upload
         self.reparse = reparse
         self.publishedDMARC = publishedDMARC
+        self.sourceAnalysis = sourceAnalysis
+        self.networkOwner = networkOwner
     }
 }
 
@@ -47,6 +58,19 @@ public struct UploadOutcome: Sendable {
         let (sum, overflow) = messages.addingReportingOverflow(o.messages)
         messages = overflow ? Int64.max : sum
         failures += o.failures
+    }
+}
+
+/// What RDAP said about an address's network.
+public struct OwnerLookup: Sendable {
+    public var owner: String?
+    public var handle: String?
+    public var problem: String?
+
+    public init(owner: String?, handle: String?, problem: String?) {
+        self.owner = owner
+        self.handle = handle
+        self.problem = problem
     }
 }
 

@@ -107,7 +107,8 @@ struct LiveServerTests {
             "GET /api/v1/openapi.json", "GET /api/v1/overview", "GET /api/v1/domains", "GET /api/v1/domains/{domain}",
             "GET /api/v1/domains/{domain}/summary", "GET /api/v1/sources/{ip}", "GET /api/v1/reports",
             "POST /api/v1/reports", "GET /api/v1/reports/{id}", "GET /api/v1/reports/{id}/raw", "GET /api/v1/health",
-            "GET /api/v1/export",
+            "GET /api/v1/export", "GET /api/v1/domains/{domain}/sources", "GET /api/v1/domains/{domain}/readiness",
+            "POST /api/v1/domains/{domain}/sources/{ip}/decision",
         ]
         #expect(documented == served)
         // A path not in the document is not served.

@@ -12,11 +12,13 @@ struct RouterTests {
     static let pages = [
         "/", "/domains", "/domains/example.com", "/domains/example.com/summary", "/domains/example.com/dns",
         "/sources/209.85.220.41", "/reports", "/reports/1", "/reports/1/raw", "/health", "/upload",
+        "/domains/example.com/sources", "/domains/example.com/readiness",
     ]
     static let apis = [
         "/api/v1/overview", "/api/v1/domains", "/api/v1/domains/example.com", "/api/v1/domains/example.com/summary",
         "/api/v1/sources/209.85.220.41", "/api/v1/reports", "/api/v1/reports/1", "/api/v1/reports/1/raw",
-        "/api/v1/health", "/api/v1/export", "/api/v1/openapi.json",
+        "/api/v1/health", "/api/v1/export", "/api/v1/openapi.json", "/api/v1/domains/example.com/sources",
+        "/api/v1/domains/example.com/readiness",
     ]
 
     @Test("without a session: /healthz and sign-in answer; every page redirects to sign-in, every API call is 401")

@@ -11,6 +11,19 @@ enum APIRoutes {
         case ("GET", 1, "domains"): return .json(try domains(c))
         case ("GET", 2, "domains"): return .json(try domain(c, s[1]))
         case ("GET", 3, "domains") where s[2] == "summary": return .json(try summary(c, s[1]))
+        case ("GET", 3, "domains") where s[2] == "sources":
+            let d = try SourcesPage.load(c, domain: s[1])
+            return .json(
+                .object([
+                    ("domain", .string(d.domain)), ("period", d.period.json),
+                    ("sources", .array(d.sources.map(SourceJSON.source))),
+                ]))
+        case ("GET", 3, "domains") where s[2] == "readiness":
+            let d = try SourcesPage.load(c, domain: s[1])
+            return .json(SourceJSON.readiness(SourcesPage.readiness(d), period: d.period.json))
+        case ("POST", 5, "domains") where s[2] == "sources" && s[4] == "decision":
+            _ = try SourcesPage.decide(c, domain: s[1], ip: s[3])
+            return .json(.object([("ok", .bool(true))]))
         case ("GET", 2, "sources"): return .json(try source(c, s[1]))
         case ("GET", 1, "reports"): return .json(try reports(c))
         case ("POST", 1, "reports"): return try upload(c)

@@ -38,6 +38,19 @@ enum OpenAPI {
                 ("end", "query", "last day, YYYY-MM-DD", false),
             ]),
         Operation(
+            method: "get", path: "/api/v1/domains/{domain}/sources",
+            summary: "Every source of a domain with its class (compliant, yours-failing, forwarded, suspicious), evidence and fixes",
+            parameters: [("domain", "path", "the domain", true)] + periodParameters),
+        Operation(
+            method: "get", path: "/api/v1/domains/{domain}/readiness",
+            summary: "Quarantine and reject verdicts, the simulation of each policy, and the steps to reject",
+            parameters: [("domain", "path", "the domain", true)] + periodParameters),
+        Operation(
+            method: "post", path: "/api/v1/domains/{domain}/sources/{ip}/decision",
+            summary: "Record a decision about a source: verdict=approve, not-mine or clear (form-encoded body)",
+            parameters: [("domain", "path", "the domain", true), ("ip", "path", "the source address", true)],
+            adminOnly: true),
+        Operation(
             method: "get", path: "/api/v1/sources/{ip}", summary: "Every record from one source address",
             parameters: [("ip", "path", "IPv4 or IPv6 address", true)] + periodParameters),
         Operation(

@@ -11,6 +11,11 @@ enum PageRoutes {
         case ("GET", 2, "domains"): return try DomainPage.render(c, domain: s[1])
         case ("GET", 3, "domains") where s[2] == "summary": return try SummaryPage.render(c, domain: s[1])
         case ("GET", 3, "domains") where s[2] == "dns": return try DomainsPage.dnsCheck(c, domain: s[1])
+        case ("GET", 3, "domains") where s[2] == "sources": return try SourcesPage.render(c, domain: s[1])
+        case ("GET", 3, "domains") where s[2] == "readiness": return try SourcesPage.renderReadiness(c, domain: s[1])
+        case ("POST", 5, "domains") where s[2] == "sources" && s[4] == "decision":
+            return try SourcesPage.decide(c, domain: s[1], ip: s[3])
+        case ("POST", 3, "sources") where s[2] == "rdap": return try SourcePage.lookUpOwner(c, ip: s[1])
         case ("GET", 2, "sources"): return try SourcePage.render(c, ip: s[1])
         case ("GET", 1, "reports"): return try ReportsPage.list(c)
         case ("GET", 2, "reports"): return try ReportsPage.detail(c, id: try id(s[1]))

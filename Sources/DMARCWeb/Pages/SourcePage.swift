@@ -7,6 +7,7 @@ enum SourcePage {
         var ip: String
         var period: Period
         var info: IPInfo?
+        var network: NetworkInfo?
         var records: [RecordDetail]
     }
 
@@ -19,11 +20,45 @@ enum SourcePage {
             ip: ip, domains: c.visibleDomains, fromDay: period.from, toDay: period.to)
         // What enrichment knows of an address is shown only beside records the user may see, so
         // a member cannot learn which addresses send to other domains.
-        let info = records.isEmpty && c.user.role != .admin ? nil : try c.store.ipInfo(ip)
-        return Data(ip: ip, period: period, info: info, records: records)
+        let hidden = records.isEmpty && c.user.role != .admin
+        return Data(
+            ip: ip, period: period, info: hidden ? nil : try c.store.ipInfo(ip),
+            network: hidden ? nil : try c.store.networkInfo(ip)?.0, records: records)
+    }
+
+    /// Country, AS and network owner, with the RDAP button for administrators.
+    static func networkFacts(_ c: RequestContext, _ d: Data) -> HTML {
+        let t = c.t
+        let n = d.network
+        let asText = n?.asn.map { "AS\($0)" + (n?.asOrganization.map { " \($0)" } ?? "") }
+        var out: HTML = """
+            <p>\(t("source.country")): \(n?.country ?? "–") · \(t("source.as")): \(asText ?? "–")</p>
+            <p>\(t("source.owner")): \(n?.networkOwner ?? "–")\(n?.networkHandle.map { " (\($0))" } ?? "")</p>
+            """
+        if c.user.role == .admin {
+            out += """
+                <form method="post" action="/sources/\(urlComponent(d.ip))/rdap">\(Layout.csrfField(c))<button class="plain" type="submit">\(t("source.rdap"))</button></form>
+                """
+        }
+        return out
+    }
+
+    /// Asks RDAP who holds the address's network, stores the answer, and shows the page again.
+    static func lookUpOwner(_ c: RequestContext, ip raw: String) throws -> HTTPResponse {
+        try c.requireAdmin()
+        guard let address = IPAddress(raw) else { throw WebError.notFound }
+        let found = c.services.networkOwner(address)
+        if found.problem == nil {
+            try c.store.saveNetworkOwner(ip: address.description, owner: found.owner, handle: found.handle)
+        }
+        return try render(c, ip: address.description, notice: found.problem.map { Layout.notice($0, error: true) })
     }
 
     static func render(_ c: RequestContext, ip raw: String) throws -> HTTPResponse {
+        try render(c, ip: raw, notice: nil)
+    }
+
+    static func render(_ c: RequestContext, ip raw: String, notice: HTML?) throws -> HTTPResponse {
         let t = c.t
         let d = try load(c, ip: raw)
         var sums = Totals()
@@ -40,10 +75,10 @@ enum SourcePage {
             info = """
                 <div class="panel"><p>\(t("source.ptr")): <strong>\(i.ptr ?? "–")</strong>
                 \(i.ptr == nil ? HTML.empty : i.forwardConfirmed ? HTML("<span class=\"badge pass\">\(t("source.fcrdns"))</span>") : HTML("<span class=\"badge warn\">\(t("source.notConfirmed"))</span>"))</p>
-                <p>\(t("source.baseDomain")): \(i.baseDomain ?? "–")</p></div>
+                <p>\(t("source.baseDomain")): \(i.baseDomain ?? "–")</p>\(networkFacts(c, d))</div>
                 """
         } else {
-            info = Layout.notice(t("source.notEnriched"))
+            info = Layout.notice(t("source.notEnriched")) + networkFacts(c, d)
         }
         let rows = d.records.map { r -> HTML in
             let dkim = r.dkimResults.map { x -> HTML in
@@ -71,7 +106,7 @@ enum SourcePage {
             <th>\(t("col.from"))</th><th>\(t("col.reasons"))</th></tr></thead><tbody>\(rows)</tbody></table></div>
             """
         let body: HTML = """
-            <h1>\(t("source.title", d.ip))</h1>
+            <h1>\(t("source.title", d.ip))</h1>\(notice ?? .empty)
             \(Layout.periodPicker(c, d.period, path: "/sources/\(urlComponent(d.ip))"))
             \(info)
             <div class="cards"><div class="card"><div class="label">\(t("totals.messages"))</div><div class="value">\(t.number(total))</div></div>

@@ -6,21 +6,26 @@ import DMARCStore
 enum EnrichCommand {
     static let command = Command(
         name: "enrich",
-        summary: "Look up reverse DNS (forward-confirmed) and base domains of the source addresses",
+        summary: "Reverse DNS, country, AS and service of the source addresses",
         usage: """
-            Usage: dmarcwatch enrich [--nameserver HOST[:PORT]] [--concurrency N] [--json]
+            Usage: dmarcwatch enrich [--nameserver HOST[:PORT]] [--concurrency N] [--mmdb FILE]... [--json]
 
             For every source address in the stored reports without a fresh entry: PTR, whether the
-            PTR name resolves back to the address, and the name's organisational domain (public
-            suffix list). Lookups run concurrently (default 64 in flight). Answers are kept for a
-            week, failed lookups for an hour. Import never waits for this.
+            PTR name resolves back to the address, the name's organisational domain (public
+            suffix list), the sending service it belongs to (the built-in catalogue), and, with
+            --mmdb, country and autonomous system. Lookups run concurrently (default 64 in
+            flight). Answers are kept for a week, failed lookups for an hour. Import never waits
+            for this; 'serve' runs it in the background.
 
               --nameserver H[:P]   ask this DNS server (IPv4) instead of the system's
               --concurrency N      lookups in flight at once (1 to 512)
-              --json               {"addresses", "with_ptr", "forward_confirmed", "failed", "seconds"}
+              --mmdb FILE          an MMDB file: IPinfo Lite, or GeoLite2 / DB-IP Lite country and
+                                   ASN files (repeat for several; default $DMARCWATCH_MMDB,
+                                   colon-separated)
+              --json               {"addresses", "with_ptr", "forward_confirmed", "failed", "located", "seconds"}
 
             """,
-        options: ["--nameserver", "--concurrency"],
+        options: ["--nameserver", "--concurrency", "--mmdb"],
         flags: ["--json"],
         run: run
     )
@@ -42,32 +47,23 @@ enum EnrichCommand {
             }
             concurrency = n
         }
-        let store = try context.openStore()
-        let addresses = try store.addressesNeedingEnrichment()
-        let start = Console.now()
-        let results = ReverseDNSLookup(resolver: DNSResolver(configuration), concurrency: concurrency).lookup(addresses)
-        let seconds = Console.now() - start
-        try store.saveIPInfo(
-            results.map {
-                IPInfo(
-                    ip: $0.ip, ptr: $0.ptr, forwardConfirmed: $0.forwardConfirmed, baseDomain: $0.baseDomain,
-                    problem: $0.problem)
-            })
-        let withPTR = results.filter { $0.ptr != nil }.count
-        let confirmed = results.filter(\.forwardConfirmed).count
-        let failed = results.filter { $0.problem != nil }.count
+        let enrichment = Enrichment(
+            dns: configuration, concurrency: concurrency, networks: try Enrichment.networkDatabase(args))
+        let s = try enrichment.run(try context.openStore())
+        let (withPTR, confirmed, failed, seconds) = (s.withPTR, s.confirmed, s.failed, s.seconds)
         if args.flag("--json") {
             Console.out(
                 JSONValue.object([
-                    ("addresses", .int(results.count)), ("with_ptr", .int(withPTR)),
-                    ("forward_confirmed", .int(confirmed)),
-                    ("failed", .int(failed)), ("seconds", .double((seconds * 1000).rounded() / 1000)),
+                    ("addresses", .int(s.addresses)), ("with_ptr", .int(withPTR)),
+                    ("forward_confirmed", .int(confirmed)), ("failed", .int(failed)), ("located", .int(s.located)),
+                    ("seconds", .double((seconds * 1000).rounded() / 1000)),
                 ]).serialized(pretty: true) + "\n")
         } else {
-            let rate = seconds > 0 ? Int64(Double(results.count) / seconds) : 0
+            let rate = seconds > 0 ? Int64(Double(s.addresses) / seconds) : 0
             Console.out(
-                "\(grouped(results.count)) address(es): \(grouped(withPTR)) with PTR, \(grouped(confirmed)) forward-confirmed, "
-                    + "\(grouped(failed)) failed lookups, in \(Int(seconds * 1000)) ms (\(grouped(rate))/s)\n")
+                "\(grouped(s.addresses)) address(es): \(grouped(withPTR)) with PTR, \(grouped(confirmed)) forward-confirmed, "
+                    + "\(grouped(failed)) failed lookups, in \(Int(seconds * 1000)) ms (\(grouped(rate))/s)"
+                    + (s.located > 0 ? "; \(grouped(s.located)) located from the MMDB files" : "") + "\n")
         }
         return ExitCode.success
     }

@@ -1,4 +1,5 @@
 import DMARCCore
+import DMARCEnrich
 import DMARCIngest
 import DMARCNet
 import DMARCStore
@@ -26,6 +27,11 @@ enum ServeCommand {
               --nameserver H[:P]      DNS server for the DNS checks of the Domains page
               --trusted-proxy ADDR    a reverse proxy at ADDR: its requests are attributed to the
                                       last X-Forwarded-For address (sign-in throttling, audit log)
+              --enrich-interval S     enrich new source addresses every S seconds (default 600;
+                                      reverse DNS, service, and country/AS with --mmdb)
+              --mmdb FILE             MMDB file(s) for country and AS (see 'enrich --help')
+              --rdap-url URL          RDAP service for the network-owner button (default
+                                      https://rdap.org, which redirects to the registry)
 
             Every page and API call needs a session (sign in at /signin with an account from
             'dmarcwatch user add') or an API token ('dmarcwatch token create'); GET /healthz
@@ -33,7 +39,9 @@ enum ServeCommand {
             session cookie is marked Secure when the proxy sends X-Forwarded-Proto: https.
 
             """,
-        options: ["--listen", "--poll-interval", "--nameserver", "--trusted-proxy"],
+        options: [
+            "--listen", "--poll-interval", "--nameserver", "--trusted-proxy", "--enrich-interval", "--mmdb", "--rdap-url",
+        ],
         flags: [],
         run: run
     )
@@ -60,9 +68,23 @@ enum ServeCommand {
                 throw UsageError(message: "--nameserver: \(error)")
             }
         }
+        var enrichInterval = 600
+        if let text = args.value("--enrich-interval") {
+            guard let n = Int(text), n >= 10 else {
+                throw UsageError(message: "--enrich-interval must be at least 10 seconds")
+            }
+            enrichInterval = n
+        }
+        let rdap: RDAPClient
+        do {
+            rdap = try RDAPClient(baseURL: args.value("--rdap-url") ?? "https://rdap.org")
+        } catch {
+            throw UsageError(message: "--rdap-url: \(error)")
+        }
+        let networks = try Enrichment.networkDatabase(args)
         let users = try context.openStore().users()  // migrations run once, before any thread starts
         let app = WebApp(
-            databasePath: context.databasePath, services: services(context, dns: dns),
+            databasePath: context.databasePath, services: services(context, dns: dns, rdap: rdap),
             trustedProxy: args.value("--trusted-proxy"))
         // Blocked before the server's threads start, so they inherit the mask and only the
         // watcher below ever sees the signals.
@@ -76,20 +98,29 @@ enum ServeCommand {
         }
         let poller = MailboxPoller(databasePath: context.databasePath, interval: interval)
         poller.start()
+        let enricher = PeriodicJob(label: "dmarcwatch.enrich", interval: enrichInterval) {
+            [path = context.databasePath, dns] in
+            let s = try Enrichment(dns: dns, networks: networks).run(try ReportStore(path: path), limit: 100_000)
+            if s.addresses > 0 {
+                Console.err("dmarcwatch serve: enriched \(s.addresses) address(es), \(s.withPTR) with PTR\n")
+            }
+        }
+        enricher.start()
         signals.watch([SIGTERM, SIGINT]) {
             server.stop()
             poller.stop()
+            enricher.stop()
             Console.err("dmarcwatch serve: stopped\n")
             exit(0)
         }
-        withExtendedLifetime((server, poller, signals)) {
+        withExtendedLifetime((server, poller, enricher, signals)) {
             dispatchMain()
         }
     }
 
     /// The import pipeline and DNS, for the web layer. Each call opens its own connection: an
     /// upload is a write transaction of its own, like an import.
-    static func services(_ context: Context, dns: DNSConfiguration) -> WebServices {
+    static func services(_ context: Context, dns: DNSConfiguration, rdap: RDAPClient) -> WebServices {
         let path = context.databasePath
         return WebServices(
             upload: { name, bytes, user in
@@ -127,6 +158,15 @@ enum ServeCommand {
             publishedDMARC: { domain in
                 let found = DMARCPolicyFinder(resolver: DNSResolver(dns)).publishedRecord(domain)
                 return DNSPublication(record: found.record, problem: found.problem)
+            },
+            sourceAnalysis: { SourceAnalysis(authorizer: SPFAuthorizer(resolver: DNSResolver(dns))) },
+            networkOwner: { address in
+                do {
+                    let owner = try rdap.lookup(address)
+                    return OwnerLookup(owner: owner.owner, handle: owner.handle, problem: nil)
+                } catch {
+                    return OwnerLookup(owner: nil, handle: nil, problem: "\(error)")
+                }
             })
     }
 }
@@ -176,6 +216,41 @@ final class MailboxPoller: @unchecked Sendable {
         } catch {
             Console.err("dmarcwatch serve: mailbox polling: \(error)\n")
         }
+    }
+}
+
+/// Runs a piece of work on a timer, on its own queue; errors are logged, never fatal.
+final class PeriodicJob: @unchecked Sendable {
+    // @unchecked Sendable: `timer` is touched only in start() and stop(); the rest is immutable.
+    private let queue: DispatchQueue
+    private let interval: Int
+    private let work: @Sendable () throws -> Void
+    private var timer: DispatchSourceTimer?
+
+    init(label: String, interval: Int, work: @escaping @Sendable () throws -> Void) {
+        queue = DispatchQueue(label: label)
+        self.interval = interval
+        self.work = work
+    }
+
+    func start() {
+        let t = DispatchSource.makeTimerSource(queue: queue)
+        t.schedule(deadline: .now() + .seconds(5), repeating: .seconds(interval))
+        t.setEventHandler { [work, queue] in
+            do {
+                try work()
+            } catch {
+                Console.err("dmarcwatch serve: \(queue.label): \(error)\n")
+            }
+        }
+        t.resume()
+        timer = t
+    }
+
+    /// Stops the timer and waits for a run in progress.
+    func stop() {
+        timer?.cancel()
+        queue.sync {}
     }
 }
 

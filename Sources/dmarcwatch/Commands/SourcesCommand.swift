@@ -3,6 +3,7 @@ import DMARCEnrich
 import DMARCIngest
 import DMARCNet
 import DMARCStore
+import DMARCWeb
 
 #if canImport(Glibc)
     import Glibc
@@ -129,7 +130,7 @@ enum SourcesCommand {
         if args.flag("--json") {
             let json = JSONValue.object([
                 ("domain", .string(query.domain)), ("period", query.periodJSON),
-                ("sources", .array(sources.map(sourceJSON))),
+                ("sources", .array(sources.map(SourceJSON.source))),
             ])
             Console.out(json.serialized(pretty: true) + "\n")
             return ExitCode.success
@@ -158,26 +159,6 @@ enum SourcesCommand {
             if group.count > 50 { Console.out("  … and \(group.count - 50) more (--json lists all)\n") }
         }
         return ExitCode.success
-    }
-
-    static func sourceJSON(_ s: ClassifiedSource) -> JSONValue {
-        let p = s.profile
-        return .object([
-            ("ip", .string(p.ip)), ("class", .string(s.sourceClass.rawValue)), ("decided", .bool(s.decided)),
-            ("messages", .int(p.messages)), ("dmarc_pass", .int(p.dmarcPass)), ("dkim_aligned_pass", .int(p.dkimAlignedPass)),
-            ("spf_aligned_pass", .int(p.spfAlignedPass)), ("quarantined", .int(p.quarantined)),
-            ("rejected", .int(p.rejected)), ("forwarded_overrides", .int(p.forwardedOverrides)),
-            ("days", .int(p.activeDays)), ("reporters", .array(p.reporters.sorted().map { .string($0) })),
-            ("ptr", .optional(p.ptr)), ("forward_confirmed", .bool(p.forwardConfirmed)),
-            ("base_domain", .optional(p.baseDomain)), ("country", .optional(p.country)), ("asn", .optional(p.asn)),
-            ("as_organization", .optional(p.asOrganization)), ("network_owner", .optional(p.networkOwner)),
-            ("service", p.service.map { .object([("id", .string($0.id)), ("name", .string($0.name)), ("kind", .string($0.kind.rawValue))]) } ?? .null),
-            ("in_spf", p.authorizedBySPF.map { .bool($0) } ?? .null),
-            ("dkim_domains", .object(p.dkimSignatures.sorted { $0.key < $1.key }.map { ($0.key, .object([("pass", .int($0.value.pass)), ("fail", .int($0.value.fail))])) })),
-            ("spf_domains", .object(p.spfDomains.sorted { $0.key < $1.key }.map { ($0.key, .object([("pass", .int($0.value.pass)), ("fail", .int($0.value.fail))])) })),
-            ("evidence", .array(s.evidence.map { .string($0) })),
-            ("causes", .array(s.causes.map { .object([("code", .string($0.code.rawValue)), ("message", .string($0.message)), ("fix", .string($0.fix))]) })),
-        ])
     }
 }
 
@@ -212,7 +193,7 @@ enum ReadinessCommand {
             domain: query.domain, days: Int(query.toDay - query.fromDay + 1), currentPolicy: policy?.p,
             testing: policy?.testing == "y", sources: try query.classified(store))
         if args.flag("--json") {
-            Console.out(readinessJSON(r, period: query.periodJSON).serialized(pretty: true) + "\n")
+            Console.out(SourceJSON.readiness(r, period: query.periodJSON).serialized(pretty: true) + "\n")
             return ExitCode.success
         }
         Console.out("\(r.domain): policy published \(r.currentPolicy ?? "unknown"), \(r.days) days of reports\n\n")
@@ -234,39 +215,5 @@ enum ReadinessCommand {
             Console.out(sanitized("  \(i + 1). \(step.record.isEmpty ? "" : step.record + "\n     ")\(step.explanation)") + "\n")
         }
         return ExitCode.success
-    }
-
-    static func readinessJSON(_ r: Readiness, period: JSONValue) -> JSONValue {
-        func verdict(_ v: Readiness.Verdict) -> JSONValue {
-            .object([("policy", .string(v.policy)), ("ready", .bool(v.ready)), ("reasons", .array(v.reasons.map { .string($0) }))])
-        }
-        return .object([
-            ("domain", .string(r.domain)), ("period", period), ("days", .int(r.days)),
-            ("policy_published", .optional(r.currentPolicy)),
-            ("messages_by_class", .object(SourceClass.allCases.map { ($0.rawValue, .int(r.totals[$0] ?? 0)) })),
-            ("quarantine", verdict(r.quarantine)), ("reject", verdict(r.reject)),
-            (
-                "simulations",
-                .array(
-                    r.simulations.map { s in
-                        .object([
-                            ("policy", .string(s.policy)), ("messages", .int(s.messages)), ("per_day", .double(s.perDay)),
-                            ("forwarded_messages", .int(s.forwardedMessages)), ("suspicious_messages", .int(s.blockedSpoofing)),
-                            (
-                                "sources",
-                                .array(
-                                    s.lines.map {
-                                        .object([
-                                            ("ip", .string($0.ip)), ("name", .string($0.name)),
-                                            ("class", .string($0.sourceClass.rawValue)), ("messages", .int($0.messages)),
-                                            ("per_day", .double($0.perDay)),
-                                        ])
-                                    })
-                            ),
-                        ])
-                    })
-            ),
-            ("plan", .array(r.plan.map { .object([("record", .string($0.record)), ("explanation", .string($0.explanation))]) })),
-        ])
     }
 }

@@ -1,0 +1,146 @@
+import DMARCCore
+import DMARCEnrich
+import DMARCStore
+
+/// Who sends as a domain, by class, with the evidence; decisions; and the readiness page.
+enum SourcesPage {
+    struct Data {
+        var domain: String
+        var period: Period
+        var sources: [ClassifiedSource]
+        var policy: PublishedPolicy?
+    }
+
+    static func load(_ c: RequestContext, domain raw: String) throws -> Data {
+        let domain = try c.requireDomain(raw)
+        let anchor = try Period.anchor(c.store, domains: [domain])
+        let period = try Period.parse(c.request, anchor: anchor)
+        let profiles = try c.store.sourceProfiles(domain: domain, fromDay: period.from, toDay: period.to)
+        return Data(
+            domain: domain, period: period, sources: c.services.sourceAnalysis().classify(profiles),
+            policy: try c.store.publishedPolicy(domain: domain))
+    }
+
+    static func readiness(_ d: Data) -> Readiness {
+        Readiness.assess(
+            domain: d.domain, days: Int(d.period.days), currentPolicy: d.policy?.p, testing: d.policy?.testing == "y",
+            sources: d.sources)
+    }
+
+    static func render(_ c: RequestContext, domain raw: String) throws -> HTTPResponse {
+        let t = c.t
+        let d = try load(c, domain: raw)
+        let path = "/domains/\(urlComponent(d.domain))/sources"
+        var sections: [HTML] = []
+        for cls in SourceClass.allCases {
+            let group = d.sources.filter { $0.sourceClass == cls }
+            guard !group.isEmpty else { continue }
+            let messages = group.reduce(Int64(0)) { $0 &+ $1.profile.messages }
+            let rows = group.prefix(300).map { row(c, $0, domain: d.domain, back: path + queryString(d.period.queryPairs)) }
+            sections.append(
+                """
+                <h2>\(t("class." + cls.rawValue)) · \(t.number(group.count)) · \(t("sources.messages", t.number(messages)))</h2>
+                <p class="muted">\(t("class." + cls.rawValue + ".explain"))</p>
+                <div class="table-wrap"><table><thead><tr><th>\(t("col.source"))</th><th class="num">\(t("col.messages"))</th>
+                <th>\(t("col.dmarc"))</th><th>\(t("sources.why"))</th>\(c.user.role == .admin ? HTML("<th></th>") : .empty)</tr></thead>
+                <tbody>\(Array(rows))</tbody></table></div>
+                """)
+        }
+        let body: HTML = """
+            <h1>\(t("sources.title", d.domain))</h1>
+            \(Layout.periodPicker(c, d.period, path: path))
+            <p class="no-print"><a href="/domains/\(urlComponent(d.domain))/readiness\(queryString(d.period.queryPairs))">\(t("readiness.link"))</a></p>
+            \(sections.isEmpty ? Layout.notice(t("domain.noSources")) : HTML.empty)\(sections)
+            """
+        return Layout.page(c, title: d.domain, section: "domains", body: body)
+    }
+
+    static func row(_ c: RequestContext, _ s: ClassifiedSource, domain: String, back: String) -> HTML {
+        let t = c.t
+        let p = s.profile
+        let names = [p.service?.name, p.ptr, p.country, p.asOrganization ?? p.networkOwner].compactMap { $0 }
+        let evidence = s.evidence.map { e -> HTML in "<li>\(e)</li>" }
+        let causes = s.causes.map { cause -> HTML in
+            "<li><strong>\(cause.message)</strong><br>\(t("sources.fix")): \(cause.fix)</li>"
+        }
+        var decide = HTML.empty
+        if c.user.role == .admin {
+            let buttons = [("approve", t("sources.approve")), ("not-mine", t("sources.notMine")), ("clear", t("sources.clear"))]
+                .map { v, label -> HTML in "<button class=\"plain\" name=\"verdict\" value=\"\(v)\" type=\"submit\">\(label)</button> " }
+            decide = """
+                <td><form method="post" action="/domains/\(urlComponent(domain))/sources/\(urlComponent(p.ip))/decision">\(Layout.csrfField(c))
+                <input type="hidden" name="back" value="\(back)">\(buttons)</form></td>
+                """
+        }
+        return """
+            <tr><td class="wrap"><a class="ip" href="/sources/\(urlComponent(p.ip))">\(p.ip)</a>\(s.decided ? HTML(" <span class=\"badge\">\(t("sources.decided"))</span>") : .empty)<br><span class="muted">\(names.joined(separator: " · "))</span></td>
+            <td class="num">\(t.number(p.messages))</td><td>\(Chart.share(p.dmarcPass, of: p.messages, t: t))</td>
+            <td><ul>\(evidence)</ul>\(causes.isEmpty ? HTML.empty : "<ul class=\"causes\">\(causes)</ul>")</td>\(decide)</tr>
+            """
+    }
+
+    static func decide(_ c: RequestContext, domain raw: String, ip raw2: String) throws -> HTTPResponse {
+        try c.requireAdmin()
+        let domain = try c.requireDomain(raw)
+        guard let address = IPAddress(raw2) else { throw WebError.notFound }
+        let form = c.request.form
+        let verdict: SourceDecision.Verdict?
+        switch form["verdict"] {
+        case "approve": verdict = .approved
+        case "not-mine": verdict = .notMine
+        case "clear": verdict = nil
+        default: throw WebError.badRequest("verdict must be approve, not-mine or clear")
+        }
+        let note = form["note"].map { String($0.prefix(500)) }
+        try c.store.setSourceDecision(domain: domain, ip: address.description, verdict: verdict, by: c.user.name, note: note)
+        return .redirect(PageRoutes.localPath(form["back"]))
+    }
+
+    static func renderReadiness(_ c: RequestContext, domain raw: String) throws -> HTTPResponse {
+        let t = c.t
+        let d = try load(c, domain: raw)
+        let r = readiness(d)
+        let path = "/domains/\(urlComponent(d.domain))/readiness"
+        let verdicts = [r.quarantine, r.reject].map { v -> HTML in
+            let reasons = v.reasons.map { x -> HTML in "<li>\(x)</li>" }
+            return """
+                <div class="card"><div class="label">p=\(v.policy)</div>
+                <div class="value">\(v.ready ? HTML("<span class=\"badge pass\">\(t("readiness.ready"))</span>") : HTML("<span class=\"badge fail\">\(t("readiness.notReady"))</span>"))</div>
+                <ul>\(reasons)</ul></div>
+                """
+        }
+        let totals = SourceClass.allCases.map { cls -> HTML in
+            "<div class=\"card\"><div class=\"label\">\(t("class." + cls.rawValue))</div><div class=\"value\">\(t.number(r.totals[cls] ?? 0))</div></div>"
+        }
+        let simulations = r.simulations.map { sim -> HTML in
+            let lines = sim.lines.prefix(50).map { l -> HTML in
+                """
+                <tr><td class="wrap"><a class="ip" href="/sources/\(urlComponent(l.ip))">\(l.ip)</a> <span class="muted">\(l.name)</span></td>
+                <td>\(t("class." + l.sourceClass.rawValue))</td><td class="num">\(t.number(l.messages))</td><td class="num">\(Readiness.format(l.perDay))</td></tr>
+                """
+            }
+            return """
+                <h2>\(t("readiness.simulation", sim.policy))</h2>
+                <p>\(t("readiness.simulationSummary", Readiness.format(sim.perDay), t.number(sim.messages), t.number(sim.blockedSpoofing), t.number(sim.forwardedMessages)))</p>
+                \(lines.isEmpty ? HTML.empty : """
+                <div class="table-wrap"><table><thead><tr><th>\(t("col.source"))</th><th>\(t("readiness.class"))</th><th class="num">\(t("col.messages"))</th>
+                <th class="num">\(t("readiness.perDay"))</th></tr></thead><tbody>\(Array(lines))</tbody></table></div>
+                """)
+                """
+        }
+        let steps = r.plan.map { s -> HTML in
+            "<li>\(s.record.isEmpty ? HTML.empty : "<pre class=\"record\">\(s.record)</pre>")\(s.explanation)</li>"
+        }
+        let body: HTML = """
+            <h1>\(t("readiness.title", d.domain))</h1>
+            \(Layout.periodPicker(c, d.period, path: path))
+            <p>\(t("readiness.published", r.currentPolicy ?? "–", t.number(r.days)))</p>
+            <div class="cards">\(verdicts)</div>
+            <h2>\(t("readiness.byClass"))</h2><div class="cards">\(totals)</div>
+            \(simulations)
+            <h2>\(t("readiness.plan"))</h2><ol>\(steps)</ol>
+            <p class="no-print"><a href="/domains/\(urlComponent(d.domain))/sources\(queryString(d.period.queryPairs))">\(t("readiness.sourcesLink"))</a></p>
+            """
+        return Layout.page(c, title: d.domain, section: "domains", body: body)
+    }
+}

@@ -63,7 +63,8 @@ public final class NetworkDatabase: @unchecked Sendable {
             var result = MMDB_lookup_string(db, ip, &gaiError, &mmdbError)
             guard gaiError == 0, mmdbError == MMDB_SUCCESS, result.found_entry else { continue }
             if facts.country == nil {
-                facts.country = string(&result.entry, ["country_code"]) ?? string(&result.entry, ["country", "iso_code"])
+                facts.country =
+                    string(&result.entry, ["country_code"]) ?? string(&result.entry, ["country", "iso_code"])
             }
             if facts.asn == nil {
                 if let n = uint32(&result.entry, ["autonomous_system_number"]) {

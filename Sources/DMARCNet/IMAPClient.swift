@@ -100,7 +100,9 @@ final class TransferSink {
 
 /// libcurl's write callback; `userdata` is an unretained `TransferSink` that the caller keeps alive
 /// for the transfer.
-func transferWrite(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ userdata: UnsafeMutableRawPointer?)
+func transferWrite(
+    _ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ userdata: UnsafeMutableRawPointer?
+)
     -> Int
 {
     guard let data, let userdata else { return 0 }

@@ -44,7 +44,9 @@ public final class SPFAuthorizer: Sendable {
             case .mx:
                 let bits = address.isIPv4 ? (m.ip4PrefixLength ?? 32) : (m.ip6PrefixLength ?? 128)
                 if case .records(let mx) = resolver.mx(target) {
-                    matched = mx.prefix(10).contains { resolve($0.exchange).contains { Self.contains($0, bits, address) } }
+                    matched = mx.prefix(10).contains {
+                        resolve($0.exchange).contains { Self.contains($0, bits, address) }
+                    }
                 }
             case .include:
                 guard let inner = evaluate(target, address, &lookups, depth: depth + 1) else { return nil }

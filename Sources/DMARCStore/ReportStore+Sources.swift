@@ -72,7 +72,11 @@ extension ReportStore {
                 guard let (ip, n) = byID[row.int64(0)], let d = row.text(1)?.lowercased(), !d.isEmpty else { return }
                 signed.insert(row.int64(0))
                 var tally = profiles[ip]?.dkimSignatures[d] ?? SourceProfile.Tally()
-                if row.text(2) == "pass" { tally.pass = Self.saturating(tally.pass, n) } else { tally.fail = Self.saturating(tally.fail, n) }
+                if row.text(2) == "pass" {
+                    tally.pass = Self.saturating(tally.pass, n)
+                } else {
+                    tally.fail = Self.saturating(tally.fail, n)
+                }
                 profiles[ip]?.dkimSignatures[d] = tally
             }
             for (id, r) in byID where !signed.contains(id) {
@@ -82,7 +86,11 @@ extension ReportStore {
             try spf.query([.integer(first), .integer(last)]) { row in
                 guard let (ip, n) = byID[row.int64(0)], let d = row.text(1)?.lowercased(), !d.isEmpty else { return }
                 var tally = profiles[ip]?.spfDomains[d] ?? SourceProfile.Tally()
-                if row.text(2) == "pass" { tally.pass = Self.saturating(tally.pass, n) } else { tally.fail = Self.saturating(tally.fail, n) }
+                if row.text(2) == "pass" {
+                    tally.pass = Self.saturating(tally.pass, n)
+                } else {
+                    tally.fail = Self.saturating(tally.fail, n)
+                }
                 profiles[ip]?.spfDomains[d] = tally
             }
         }
@@ -127,17 +135,21 @@ extension ReportStore {
 
     public func sourceDecisions(domain: String) throws -> [String: SourceDecision] {
         var out: [String: SourceDecision] = [:]
-        try db.prepare("SELECT ip, verdict, decided_by, decided_at, note FROM source_decisions WHERE domain = ?").query([
-            .text(domain)
-        ]) { row in
-            guard let v = SourceDecision.Verdict(rawValue: row.text(1) ?? "") else { return }
-            out[row.text(0) ?? ""] = SourceDecision(verdict: v, by: row.text(2) ?? "", at: row.int64(3), note: row.text(4))
-        }
+        try db.prepare("SELECT ip, verdict, decided_by, decided_at, note FROM source_decisions WHERE domain = ?").query(
+            [
+                .text(domain)
+            ]) { row in
+                guard let v = SourceDecision.Verdict(rawValue: row.text(1) ?? "") else { return }
+                out[row.text(0) ?? ""] = SourceDecision(
+                    verdict: v, by: row.text(2) ?? "", at: row.int64(3), note: row.text(4))
+            }
         return out
     }
 
     /// Records (or, with a nil verdict, clears) an administrator's decision about a source.
-    public func setSourceDecision(domain: String, ip: String, verdict: SourceDecision.Verdict?, by: String, note: String?)
+    public func setSourceDecision(
+        domain: String, ip: String, verdict: SourceDecision.Verdict?, by: String, note: String?
+    )
         throws
     {
         if let verdict {

@@ -62,8 +62,10 @@ struct ServiceCatalogueTests {
     @Test(
         "Without PTR or DKIM, the SPF (envelope) domain decides",
         arguments: zip(
-            ["bounces.mailgun.org", "bounce.s7.exacttarget.com", "aa.d.sender-sib.com", "pm.mtasv.net",
-             "mail105.suw16.mcsv.net", "in.constantcontact.com"],
+            [
+                "bounces.mailgun.org", "bounce.s7.exacttarget.com", "aa.d.sender-sib.com", "pm.mtasv.net",
+                "mail105.suw16.mcsv.net", "in.constantcontact.com",
+            ],
             ["mailgun", "salesforce-marketing-cloud", "brevo", "postmark", "mailchimp", "constant-contact"]))
     func spfDomains(domain: String, id: String) {
         #expect(ServiceCatalogue.match(ptr: nil, dkimDomains: [], spfDomains: [domain])?.id == id)

@@ -26,7 +26,9 @@ struct NetworkDatabaseTests {
         let db = try NetworkDatabase(paths: [path])
         #expect(db.lookup("209.85.130.1") == .init(country: "US", asn: 15169, asOrganization: "Google LLC"))
         #expect(db.lookup("209.85.220.41").country == "IE")
-        #expect(db.lookup("2001:db8::25") == .init(country: "JP", asn: 2497, asOrganization: "Internet Initiative Japan Inc."))
+        #expect(
+            db.lookup("2001:db8::25")
+                == .init(country: "JP", asn: 2497, asOrganization: "Internet Initiative Japan Inc."))
         #expect(db.lookup("192.0.2.1") == .init(country: nil, asn: nil, asOrganization: nil))
         #expect(db.lookup("not an address") == .init(country: nil, asn: nil, asOrganization: nil))
     }
@@ -116,26 +118,17 @@ struct SPFAuthorizerTests {
 struct RDAPTests {
     @Test("registrant from the vCard, else the network name; redirects followed; errors named")
     func lookup() throws {
-        let dir = NSTemporaryDirectory() + "dmarcwatch-rdap-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir + "/ip", withIntermediateDirectories: true)
         let answer = """
             {"objectClassName": "ip network", "handle": "NET-192-0-2-0-1", "name": "TEST-NET-1",
              "startAddress": "192.0.2.0", "endAddress": "192.0.2.255", "country": "US",
              "entities": [{"objectClassName": "entity", "roles": ["registrant"],
                "vcardArray": ["vcard", [["version", {}, "text", "4.0"], ["fn", {}, "text", "Example Networks Inc."]]]}]}
             """
-        try answer.write(toFile: dir + "/ip/192.0.2.1", atomically: true, encoding: .utf8)
-        try #"{"handle": "X", "name": "NO-ENTITIES"}"#.write(toFile: dir + "/ip/192.0.2.2", atomically: true, encoding: .utf8)
-        try "<html>not json</html>".write(toFile: dir + "/ip/192.0.2.3", atomically: true, encoding: .utf8)
-        let port = LoopbackPort.free(type: SOCK_STREAM)
-        let python = Process()
-        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        python.arguments = ["python3", "-m", "http.server", String(port), "--bind", "127.0.0.1", "--directory", dir]
-        python.standardOutput = FileHandle.nullDevice
-        python.standardError = FileHandle.nullDevice
-        try python.run()
-        defer { python.terminate() }
-        let client = try RDAPClient(baseURL: "http://127.0.0.1:\(port)", timeout: 5)
+        let server = StaticHTTPServer(files: [
+            "/ip/192.0.2.1": answer, "/ip/192.0.2.2": #"{"handle": "X", "name": "NO-ENTITIES"}"#,
+            "/ip/192.0.2.3": "<html>not json</html>",
+        ])
+        let client = try RDAPClient(baseURL: "http://127.0.0.1:\(server.port)", timeout: 5)
         var owner: NetworkOwner?
         for _ in 0..<50 where owner == nil {
             owner = try? client.lookup(IPAddress("192.0.2.1")!)

@@ -5,7 +5,7 @@ import Foundation
 public final class DNSTestServer: @unchecked Sendable {
     // @unchecked: the process handle is written once in init and only read afterwards.
     public let port: Int
-    private let process: Process
+    private let process: ChildProcess
     private let directory: String
 
     static var dnsmasqPath: String? {
@@ -25,17 +25,13 @@ public final class DNSTestServer: @unchecked Sendable {
         var lastError = ""
         for _ in 0..<5 {
             let port = Self.freePort()
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: binary)
-            p.arguments = [
-                "--no-daemon", "--conf-file=\(config)", "--port=\(port)", "--listen-address=127.0.0.1",
-                "--bind-interfaces", "--user=root", "--pid-file=\(directory)/pid",
-            ]
             let logPath = "\(directory)/dnsmasq.log"
-            FileManager.default.createFile(atPath: logPath, contents: nil)
-            p.standardError = FileHandle(forWritingAtPath: logPath)
-            p.standardOutput = FileHandle.nullDevice
-            try p.run()
+            let p = try ChildProcess(
+                binary,
+                [
+                    "--no-daemon", "--conf-file=\(config)", "--port=\(port)", "--listen-address=127.0.0.1",
+                    "--bind-interfaces", "--user=root", "--pid-file=\(directory)/pid",
+                ], logPath: logPath)
             // Wait until it answers (or dies).
             for _ in 0..<50 {
                 if !p.isRunning { break }
@@ -46,16 +42,14 @@ public final class DNSTestServer: @unchecked Sendable {
                 }
                 usleep(100_000)
             }
-            kill(p.processIdentifier, SIGKILL)
-            p.waitUntilExit()
+            p.stop()
             lastError = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
         }
         throw TestServerUnavailable("dnsmasq did not start: \(lastError)")
     }
 
     deinit {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        process.stop()
         try? FileManager.default.removeItem(atPath: directory)
     }
 

@@ -355,3 +355,72 @@ struct HostileRequestTests {
         #expect(f.send("GET", "/api/v1/overview", headers: f.bearer(f.memberToken)).status == 401)
     }
 }
+
+@Suite("Web: sources, decisions and readiness")
+struct SourcesPageTests {
+    @Test(
+        "the sources page classes the fixture's senders; an admin's decision changes the class; members cannot decide")
+    func sourcesAndDecisions() throws {
+        let f = try WebFixture()
+        let s = try f.signIn("alice")
+        let page = f.send("GET", "/domains/example.com/sources", headers: s.headers)
+        #expect(page.status == 200)
+        #expect(page.text.contains("Suspicious"))
+        let api = try #require(
+            f.send("GET", "/api/v1/domains/example.com/sources", headers: f.bearer(f.adminToken)).json as? [String: Any]
+        )
+        let classes = Dictionary(
+            uniqueKeysWithValues: ((api["sources"] as? [[String: Any]]) ?? []).map {
+                ($0["ip"] as? String ?? "", $0["class"] as? String ?? "")
+            })
+        #expect(classes["209.85.220.41"] == "compliant")
+        // The ESP passes through SPF: compliant too. The spoofer fails both with nothing to vouch for it.
+        #expect(classes["167.89.10.20"] == "compliant")
+        #expect(classes["203.0.113.9"] == "suspicious")
+
+        var headers = s.headers
+        headers["content-type"] = "application/x-www-form-urlencoded"
+        let body = "verdict=approve&back=%2Fdomains%2Fexample.com%2Fsources&csrf=\(s.csrf)"
+        let r = f.send(
+            "POST", "/domains/example.com/sources/203.0.113.9/decision", headers: headers, body: Array(body.utf8))
+        #expect(r.status == 303)
+        #expect(r.header("Location") == "/domains/example.com/sources")
+        let after = f.send("GET", "/api/v1/domains/example.com/sources", headers: f.bearer(f.adminToken)).text
+        #expect(after.contains("\"decided\":true"))
+        #expect(after.contains("Approved as yours by alice."))
+        // Without the token: refused. A member: refused.
+        #expect(
+            f.send(
+                "POST", "/domains/example.com/sources/203.0.113.9/decision", headers: headers,
+                body: Array("verdict=clear".utf8)
+            ).status == 403)
+        let bob = try f.signIn("bob")
+        var bobHeaders = bob.headers
+        bobHeaders["content-type"] = "application/x-www-form-urlencoded"
+        #expect(
+            f.send(
+                "POST", "/domains/example.com/sources/203.0.113.9/decision", headers: bobHeaders,
+                body: Array("verdict=clear&csrf=\(bob.csrf)".utf8)
+            ).status == 403)
+        #expect(f.send("GET", "/domains/other.org/sources", headers: bob.headers).status == 404)
+        #expect(f.send("GET", "/api/v1/domains/other.org/readiness", headers: f.bearer(f.memberToken)).status == 404)
+    }
+
+    @Test("the readiness page gives both verdicts, the simulation and the plan")
+    func readiness() throws {
+        let f = try WebFixture()
+        let s = try f.signIn("alice")
+        let page = f.send("GET", "/domains/example.com/readiness", headers: s.headers)
+        #expect(page.status == 200)
+        #expect(page.text.contains("p=quarantine"))
+        #expect(page.text.contains("v=DMARC1; p=reject"))
+        let json = try #require(
+            f.send("GET", "/api/v1/domains/example.com/readiness", headers: f.bearer(f.adminToken)).json
+                as? [String: Any])
+        #expect(json["days"] as? Int == 10)
+        // Only 10 days of reports: neither policy is ready yet.
+        #expect((json["quarantine"] as? [String: Any])?["ready"] as? Bool == false)
+        let sim = try #require((json["simulations"] as? [[String: Any]])?.first)
+        #expect(sim["suspicious_messages"] as? Int == 50)
+    }
+}

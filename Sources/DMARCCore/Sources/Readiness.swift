@@ -34,6 +34,7 @@ public struct Readiness: Sendable, Equatable {
     }
 
     public var domain: String
+    /// Days with reports in the period (rates are per reported day).
     public var days: Int
     public var currentPolicy: String?
     public var totals: [SourceClass: Int64]

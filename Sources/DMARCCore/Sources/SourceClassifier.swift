@@ -135,7 +135,8 @@ public struct SourceClassifier: Sendable {
             if p.forwardConfirmed || p.authorizedBySPF == true {
                 e.append("It is \(s.name), a service that sends on customers' behalf.")
             } else if serviceSigned {
-                e.append("It is \(s.name) (its DKIM signature passes): check that the account is yours, then approve it.")
+                e.append(
+                    "It is \(s.name) (its DKIM signature passes): check that the account is yours, then approve it.")
             }
         }
         return e

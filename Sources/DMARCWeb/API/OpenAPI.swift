@@ -39,7 +39,8 @@ enum OpenAPI {
             ]),
         Operation(
             method: "get", path: "/api/v1/domains/{domain}/sources",
-            summary: "Every source of a domain with its class (compliant, yours-failing, forwarded, suspicious), evidence and fixes",
+            summary:
+                "Every source of a domain with its class (compliant, yours-failing, forwarded, suspicious), evidence and fixes",
             parameters: [("domain", "path", "the domain", true)] + periodParameters),
         Operation(
             method: "get", path: "/api/v1/domains/{domain}/readiness",

@@ -6,25 +6,55 @@ public enum SourceJSON {
         let p = s.profile
         return .object([
             ("ip", .string(p.ip)), ("class", .string(s.sourceClass.rawValue)), ("decided", .bool(s.decided)),
-            ("messages", .int(p.messages)), ("dmarc_pass", .int(p.dmarcPass)), ("dkim_aligned_pass", .int(p.dkimAlignedPass)),
+            ("messages", .int(p.messages)), ("dmarc_pass", .int(p.dmarcPass)),
+            ("dkim_aligned_pass", .int(p.dkimAlignedPass)),
             ("spf_aligned_pass", .int(p.spfAlignedPass)), ("quarantined", .int(p.quarantined)),
             ("rejected", .int(p.rejected)), ("forwarded_overrides", .int(p.forwardedOverrides)),
             ("days", .int(p.activeDays)), ("reporters", .array(p.reporters.sorted().map { .string($0) })),
             ("ptr", .optional(p.ptr)), ("forward_confirmed", .bool(p.forwardConfirmed)),
             ("base_domain", .optional(p.baseDomain)), ("country", .optional(p.country)), ("asn", .optional(p.asn)),
             ("as_organization", .optional(p.asOrganization)), ("network_owner", .optional(p.networkOwner)),
-            ("service", p.service.map { .object([("id", .string($0.id)), ("name", .string($0.name)), ("kind", .string($0.kind.rawValue))]) } ?? .null),
+            (
+                "service",
+                p.service.map {
+                    .object([("id", .string($0.id)), ("name", .string($0.name)), ("kind", .string($0.kind.rawValue))])
+                } ?? .null
+            ),
             ("in_spf", p.authorizedBySPF.map { .bool($0) } ?? .null),
-            ("dkim_domains", .object(p.dkimSignatures.sorted { $0.key < $1.key }.map { ($0.key, .object([("pass", .int($0.value.pass)), ("fail", .int($0.value.fail))])) })),
-            ("spf_domains", .object(p.spfDomains.sorted { $0.key < $1.key }.map { ($0.key, .object([("pass", .int($0.value.pass)), ("fail", .int($0.value.fail))])) })),
+            (
+                "dkim_domains",
+                .object(
+                    p.dkimSignatures.sorted { $0.key < $1.key }.map {
+                        ($0.key, .object([("pass", .int($0.value.pass)), ("fail", .int($0.value.fail))]))
+                    })
+            ),
+            (
+                "spf_domains",
+                .object(
+                    p.spfDomains.sorted { $0.key < $1.key }.map {
+                        ($0.key, .object([("pass", .int($0.value.pass)), ("fail", .int($0.value.fail))]))
+                    })
+            ),
             ("evidence", .array(s.evidence.map { .string($0) })),
-            ("causes", .array(s.causes.map { .object([("code", .string($0.code.rawValue)), ("message", .string($0.message)), ("fix", .string($0.fix))]) })),
+            (
+                "causes",
+                .array(
+                    s.causes.map {
+                        .object([
+                            ("code", .string($0.code.rawValue)), ("message", .string($0.message)),
+                            ("fix", .string($0.fix)),
+                        ])
+                    })
+            ),
         ])
     }
 
     public static func readiness(_ r: Readiness, period: JSONValue) -> JSONValue {
         func verdict(_ v: Readiness.Verdict) -> JSONValue {
-            .object([("policy", .string(v.policy)), ("ready", .bool(v.ready)), ("reasons", .array(v.reasons.map { .string($0) }))])
+            .object([
+                ("policy", .string(v.policy)), ("ready", .bool(v.ready)),
+                ("reasons", .array(v.reasons.map { .string($0) })),
+            ])
         }
         return .object([
             ("domain", .string(r.domain)), ("period", period), ("days", .int(r.days)),
@@ -36,15 +66,18 @@ public enum SourceJSON {
                 .array(
                     r.simulations.map { s in
                         .object([
-                            ("policy", .string(s.policy)), ("messages", .int(s.messages)), ("per_day", .double(s.perDay)),
-                            ("forwarded_messages", .int(s.forwardedMessages)), ("suspicious_messages", .int(s.blockedSpoofing)),
+                            ("policy", .string(s.policy)), ("messages", .int(s.messages)),
+                            ("per_day", .double(s.perDay)),
+                            ("forwarded_messages", .int(s.forwardedMessages)),
+                            ("suspicious_messages", .int(s.blockedSpoofing)),
                             (
                                 "sources",
                                 .array(
                                     s.lines.map {
                                         .object([
                                             ("ip", .string($0.ip)), ("name", .string($0.name)),
-                                            ("class", .string($0.sourceClass.rawValue)), ("messages", .int($0.messages)),
+                                            ("class", .string($0.sourceClass.rawValue)),
+                                            ("messages", .int($0.messages)),
                                             ("per_day", .double($0.perDay)),
                                         ])
                                     })
@@ -52,7 +85,11 @@ public enum SourceJSON {
                         ])
                     })
             ),
-            ("plan", .array(r.plan.map { .object([("record", .string($0.record)), ("explanation", .string($0.explanation))]) })),
+            (
+                "plan",
+                .array(
+                    r.plan.map { .object([("record", .string($0.record)), ("explanation", .string($0.explanation))]) })
+            ),
         ])
     }
 }

@@ -104,7 +104,8 @@ enum Catalogue {
         "class.yours-failing": "Yours but failing",
         "class.yours-failing.explain": "Sends for you legitimately but fails DMARC: fix these before enforcing.",
         "class.forwarded": "Forwarded or mailing list",
-        "class.forwarded.explain": "Relays your mail; SPF breaks on the way, DKIM sometimes. Expected, mostly harmless.",
+        "class.forwarded.explain":
+            "Relays your mail; SPF breaks on the way, DKIM sometimes. Expected, mostly harmless.",
         "class.suspicious": "Suspicious",
         "class.suspicious.explain": "Fails, and nothing says it is yours: most likely spoofing. Enforcement stops it.",
         "sources.title": "Who sends as {0}",

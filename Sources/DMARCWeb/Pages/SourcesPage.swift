@@ -9,6 +9,8 @@ enum SourcesPage {
         var period: Period
         var sources: [ClassifiedSource]
         var policy: PublishedPolicy?
+        /// Days with reports in the period.
+        var reportedDays: Int
     }
 
     static func load(_ c: RequestContext, domain raw: String) throws -> Data {
@@ -16,14 +18,15 @@ enum SourcesPage {
         let anchor = try Period.anchor(c.store, domains: [domain])
         let period = try Period.parse(c.request, anchor: anchor)
         let profiles = try c.store.sourceProfiles(domain: domain, fromDay: period.from, toDay: period.to)
+        let days = try c.store.domainSeries(domains: [domain], fromDay: period.from, toDay: period.to).first?.days.count
         return Data(
             domain: domain, period: period, sources: c.services.sourceAnalysis().classify(profiles),
-            policy: try c.store.publishedPolicy(domain: domain))
+            policy: try c.store.publishedPolicy(domain: domain), reportedDays: days ?? 0)
     }
 
     static func readiness(_ d: Data) -> Readiness {
         Readiness.assess(
-            domain: d.domain, days: Int(d.period.days), currentPolicy: d.policy?.p, testing: d.policy?.testing == "y",
+            domain: d.domain, days: d.reportedDays, currentPolicy: d.policy?.p, testing: d.policy?.testing == "y",
             sources: d.sources)
     }
 
@@ -36,7 +39,9 @@ enum SourcesPage {
             let group = d.sources.filter { $0.sourceClass == cls }
             guard !group.isEmpty else { continue }
             let messages = group.reduce(Int64(0)) { $0 &+ $1.profile.messages }
-            let rows = group.prefix(300).map { row(c, $0, domain: d.domain, back: path + queryString(d.period.queryPairs)) }
+            let rows = group.prefix(300).map {
+                row(c, $0, domain: d.domain, back: path + queryString(d.period.queryPairs))
+            }
             sections.append(
                 """
                 <h2>\(t("class." + cls.rawValue)) · \(t.number(group.count)) · \(t("sources.messages", t.number(messages)))</h2>
@@ -65,8 +70,12 @@ enum SourcesPage {
         }
         var decide = HTML.empty
         if c.user.role == .admin {
-            let buttons = [("approve", t("sources.approve")), ("not-mine", t("sources.notMine")), ("clear", t("sources.clear"))]
-                .map { v, label -> HTML in "<button class=\"plain\" name=\"verdict\" value=\"\(v)\" type=\"submit\">\(label)</button> " }
+            let buttons = [
+                ("approve", t("sources.approve")), ("not-mine", t("sources.notMine")), ("clear", t("sources.clear")),
+            ]
+            .map { v, label -> HTML in
+                "<button class=\"plain\" name=\"verdict\" value=\"\(v)\" type=\"submit\">\(label)</button> "
+            }
             decide = """
                 <td><form method="post" action="/domains/\(urlComponent(domain))/sources/\(urlComponent(p.ip))/decision">\(Layout.csrfField(c))
                 <input type="hidden" name="back" value="\(back)">\(buttons)</form></td>
@@ -92,7 +101,8 @@ enum SourcesPage {
         default: throw WebError.badRequest("verdict must be approve, not-mine or clear")
         }
         let note = form["note"].map { String($0.prefix(500)) }
-        try c.store.setSourceDecision(domain: domain, ip: address.description, verdict: verdict, by: c.user.name, note: note)
+        try c.store.setSourceDecision(
+            domain: domain, ip: address.description, verdict: verdict, by: c.user.name, note: note)
         return .redirect(PageRoutes.localPath(form["back"]))
     }
 

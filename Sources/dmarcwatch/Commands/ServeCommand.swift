@@ -40,7 +40,8 @@ enum ServeCommand {
 
             """,
         options: [
-            "--listen", "--poll-interval", "--nameserver", "--trusted-proxy", "--enrich-interval", "--mmdb", "--rdap-url",
+            "--listen", "--poll-interval", "--nameserver", "--trusted-proxy", "--enrich-interval", "--mmdb",
+            "--rdap-url",
         ],
         flags: [],
         run: run

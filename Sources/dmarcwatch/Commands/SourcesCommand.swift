@@ -33,7 +33,9 @@ struct SourceQuery {
         let latest = try store.latestDay(domains: [domain]) ?? DayMath.day(of: Int64(time(nil)))
         var days: Int64 = 30
         if let text = args.value("--days") {
-            guard let n = Int64(text), (1...3660).contains(n) else { throw UsageError(message: "--days must be 1 to 3660") }
+            guard let n = Int64(text), (1...3660).contains(n) else {
+                throw UsageError(message: "--days must be 1 to 3660")
+            }
             days = n
         }
         let to = filter.toDay ?? latest
@@ -61,7 +63,8 @@ struct SourceQuery {
             map = ReverseDNSMap.parse(String(decoding: bytes, as: UTF8.self)).map
         }
         return SourceQuery(
-            domain: domain, fromDay: from, toDay: to, analysis: SourceAnalysis(authorizer: authorizer, reverseDNSMap: map))
+            domain: domain, fromDay: from, toDay: to,
+            analysis: SourceAnalysis(authorizer: authorizer, reverseDNSMap: map))
     }
 
     func classified(_ store: ReportStore) throws -> [ClassifiedSource] {
@@ -107,7 +110,9 @@ enum SourcesCommand {
             guard ["approve", "not-mine", "clear"].contains(verb), args.positionals.count == 2 else {
                 throw UsageError(message: "expected 'sources approve|not-mine|clear --domain D IP'")
             }
-            guard let domain = args.value("--domain")?.lowercased() else { throw UsageError(message: "--domain is required") }
+            guard let domain = args.value("--domain")?.lowercased() else {
+                throw UsageError(message: "--domain is required")
+            }
             guard let address = IPAddress(args.positionals[1]) else {
                 throw UsageError(message: "'\(args.positionals[1])' is not an IP address")
             }
@@ -123,7 +128,8 @@ enum SourcesCommand {
         var sources = try query.classified(store)
         if let c = args.value("--class") {
             guard let wanted = SourceClass(rawValue: c) else {
-                throw UsageError(message: "--class must be one of \(SourceClass.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw UsageError(
+                    message: "--class must be one of \(SourceClass.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             sources = sources.filter { $0.sourceClass == wanted }
         }
@@ -149,7 +155,8 @@ enum SourcesCommand {
                 Console.out(
                     sanitized(
                         "  \(p.ip)\(name.isEmpty ? "" : " (\(name))"): \(grouped(p.messages)) messages, "
-                            + "DMARC pass \(percent(p.dmarcPass, of: p.messages))\(s.decided ? " [decided]" : "")") + "\n")
+                            + "DMARC pass \(percent(p.dmarcPass, of: p.messages))\(s.decided ? " [decided]" : "")")
+                        + "\n")
                 for e in s.evidence { Console.out(sanitized("      - \(e)") + "\n") }
                 for cause in s.causes {
                     Console.out(sanitized("      ! \(cause.message)") + "\n")
@@ -189,15 +196,22 @@ enum ReadinessCommand {
         let store = try context.openStore()
         let query = try SourceQuery.parse(args, store: store)
         let policy = try store.publishedPolicy(domain: query.domain)
+        // Days with reports, not the length of the period: rates per day are per reported day.
+        let days =
+            try store.domainSeries(domains: [query.domain], fromDay: query.fromDay, toDay: query.toDay).first?.days
+            .count
+            ?? 0
         let r = Readiness.assess(
-            domain: query.domain, days: Int(query.toDay - query.fromDay + 1), currentPolicy: policy?.p,
+            domain: query.domain, days: days, currentPolicy: policy?.p,
             testing: policy?.testing == "y", sources: try query.classified(store))
         if args.flag("--json") {
             Console.out(SourceJSON.readiness(r, period: query.periodJSON).serialized(pretty: true) + "\n")
             return ExitCode.success
         }
         Console.out("\(r.domain): policy published \(r.currentPolicy ?? "unknown"), \(r.days) days of reports\n\n")
-        for c in SourceClass.allCases { Console.out("  \(c.rawValue.padding(to: 15))\(grouped(r.totals[c] ?? 0)) messages\n") }
+        for c in SourceClass.allCases {
+            Console.out("  \(c.rawValue.padding(to: 15))\(grouped(r.totals[c] ?? 0)) messages\n")
+        }
         for v in [r.quarantine, r.reject] {
             Console.out("\n\(v.policy): \(v.ready ? "READY" : "NOT READY")\n")
             for reason in v.reasons { Console.out(sanitized("  - \(reason)") + "\n") }
@@ -212,7 +226,9 @@ enum ReadinessCommand {
         }
         Console.out("\nPlan:\n")
         for (i, step) in r.plan.enumerated() {
-            Console.out(sanitized("  \(i + 1). \(step.record.isEmpty ? "" : step.record + "\n     ")\(step.explanation)") + "\n")
+            Console.out(
+                sanitized("  \(i + 1). \(step.record.isEmpty ? "" : step.record + "\n     ")\(step.explanation)") + "\n"
+            )
         }
         return ExitCode.success
     }

@@ -1,4 +1,5 @@
 #include "CShims.h"
+#include <sqlite3.h>
 #include <arpa/inet.h>
 #include <string.h>
 #include <stdlib.h>
@@ -90,4 +91,8 @@ int cshim_mhd_client_address(struct MHD_Connection *connection, char *buffer, si
 uint16_t cshim_mhd_bound_port(struct MHD_Daemon *daemon) {
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
     return info == NULL ? 0 : info->port;
+}
+
+int cshim_sqlite_disable_memstatus(void) {
+    return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }

@@ -1,4 +1,5 @@
 internal import CSQLite
+internal import CShims
 
 /// SQLite's "copy this buffer now" destructor, which Swift cannot import as a macro.
 private let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
@@ -29,7 +30,14 @@ final class SQLiteConnection {
     let handle: OpaquePointer
     let path: String
 
+    /// Process-wide SQLite set-up, done once before the first connection.
+    private static let configured: Bool = {
+        _ = cshim_sqlite_disable_memstatus()
+        return true
+    }()
+
     init(path: String, readOnly: Bool = false) throws {
+        _ = Self.configured
         var db: OpaquePointer?
         let flags = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
         let rc = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, nil)

@@ -31,6 +31,10 @@ int cshim_res_nsend(res_state state, const unsigned char *query, int query_lengt
 // try in seconds and a number of tries. Returns 0, or -1 when the address is not IPv4.
 int cshim_res_set_nameserver(res_state state, const char *ipv4, int port, int timeout_seconds, int tries);
 
+// SQLite: sqlite3_config is variadic. Turns off the memory statistics, whose global mutex is
+// taken on every allocation; call before the first connection opens.
+int cshim_sqlite_disable_memstatus(void);
+
 // libcurl: curl_easy_setopt and curl_easy_getinfo are variadic.
 #include <curl/curl.h>
 CURLcode cshim_curl_setopt_long(CURL *handle, CURLoption option, long value);

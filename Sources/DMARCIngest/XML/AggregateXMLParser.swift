@@ -309,8 +309,10 @@ private struct ParserState {
         guard feedbackDepth >= 0, stack.count > feedbackDepth else {
             return
         }
-        let path = stack[(feedbackDepth + 1)...]
-        switch path.count {
+        // The path below <feedback> is read through `at(_:)`, not as a slice: a slice would retain
+        // the stack's buffer at every element end.
+        let depth = stack.count - feedbackDepth - 1
+        switch depth {
         case 0:
             switch tag {
             case .version: header.version = value
@@ -321,16 +323,19 @@ private struct ParserState {
             default: break
             }
         case 1:
-            switch path.first! {
+            switch at(0) {
             case .reportMetadata: metadataElement(tag)
             case .policyPublished: policyElement(tag)
             default: break
             }
         default:
-            try nestedElement(tag, path: path)
+            try nestedElement(tag, depth: depth)
         }
         if !text.isEmpty { text.removeAll(keepingCapacity: true) }
     }
+
+    /// The tag `k` levels below <feedback> on the open-element stack.
+    func at(_ k: Int) -> ReportTag { stack[feedbackDepth + 1 + k] }
 
     mutating func metadataElement(_ tag: ReportTag) {
         switch tag {
@@ -376,17 +381,16 @@ private struct ParserState {
         }
     }
 
-    mutating func nestedElement(_ tag: ReportTag, path: ArraySlice<ReportTag>) throws {
-        let path0 = path.startIndex
-        switch (path[path0], path.count) {
-        case (.reportMetadata, 2) where path[path0 + 1] == .dateRange:
+    mutating func nestedElement(_ tag: ReportTag, depth: Int) throws {
+        switch (at(0), depth) {
+        case (.reportMetadata, 2) where at(1) == .dateRange:
             switch tag {
             case .begin: header.metadata.begin = epoch(value, "begin")
             case .end: header.metadata.end = epoch(value, "end")
             default: break
             }
         case (.record, 2):
-            switch (path[path0 + 1], tag) {
+            switch (at(1), tag) {
             case (.row, .sourceIP): current.sourceIP = value ?? ""
             case (.row, .count): current.count = integerValue ?? -1
             case (.identifiers, .headerFrom), (.identities, .headerFrom): current.headerFrom = lowercasedValue
@@ -400,7 +404,7 @@ private struct ParserState {
             default: break
             }
         case (.record, 3):
-            switch (path[path0 + 1], path[path0 + 2], tag) {
+            switch (at(1), at(2), tag) {
             case (.row, .policyEvaluated, .disposition):
                 current.disposition = normalized(.disposition)
                 if current.disposition == "pass" { mark9990() }
@@ -420,7 +424,7 @@ private struct ParserState {
             default: break
             }
         case (.record, 4)
-        where path[path0 + 1] == .row && path[path0 + 2] == .policyEvaluated && path[path0 + 3] == .reason:
+        where at(1) == .row && at(2) == .policyEvaluated && at(3) == .reason:
             switch tag {
             case .type:
                 currentReason.type = normalized(.overrideType) ?? "other"

@@ -455,8 +455,11 @@ private struct ParserState {
     }
 
     mutating func finishRecord() throws {
-        var r = current
-        let location = "record \(recordIndex)"
+        // Moved out, not copied: the next <record> starts from a fresh value anyway.
+        var r = AggregateRecord()
+        swap(&r, &current)
+        // Built only for a warning: an interpolated string per record is a measurable cost.
+        var location: String { "record \(recordIndex)" }
         if r.count < 0 {
             warnings.add(code: "record-skipped", "\(location) has no valid <count>; skipped")
             return

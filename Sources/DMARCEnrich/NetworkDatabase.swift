@@ -86,7 +86,7 @@ public final class NetworkDatabase: @unchecked Sendable {
         var data = MMDB_entry_data_s()
         // MMDB_aget_value takes a NULL-terminated array of C strings.
         let cStrings = path.map { strdup($0) }
-        defer { cStrings.forEach { free($0) } }
+        defer { for c in cStrings { free(c) } }
         var pointers: [UnsafePointer<CChar>?] = cStrings.map { UnsafePointer($0) } + [nil]
         let status = pointers.withUnsafeMutableBufferPointer { MMDB_aget_value(&entry, &data, $0.baseAddress) }
         guard status == MMDB_SUCCESS, data.has_data else { return nil }

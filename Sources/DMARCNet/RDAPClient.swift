@@ -101,7 +101,7 @@ struct RDAPObject: Decodable {
 
 struct RDAPEntity: Decodable {
     var roles: [String]?
-    var vcardArray: LooseJSON?
+    var vcardArray: AnyJSON?
 
     /// The vCard's `fn`: `["vcard", [["fn", {}, "text", "Name"], …]]` (RFC 7095 jCard).
     var formattedName: String? {
@@ -112,32 +112,5 @@ struct RDAPEntity: Decodable {
             if case .string("fn") = p[0], case .string(let name) = p[3], !name.isEmpty { return name }
         }
         return nil
-    }
-}
-
-/// Any JSON value, for the loosely shaped parts of RDAP answers.
-indirect enum LooseJSON: Decodable {
-    case string(String)
-    case number(Double)
-    case bool(Bool)
-    case null
-    case array([LooseJSON])
-    case object([String: LooseJSON])
-
-    init(from decoder: Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() {
-            self = .null
-        } else if let s = try? c.decode(String.self) {
-            self = .string(s)
-        } else if let b = try? c.decode(Bool.self) {
-            self = .bool(b)
-        } else if let n = try? c.decode(Double.self) {
-            self = .number(n)
-        } else if let a = try? c.decode([LooseJSON].self) {
-            self = .array(a)
-        } else {
-            self = .object(try c.decode([String: LooseJSON].self))
-        }
     }
 }

@@ -68,30 +68,30 @@ extension ReportStore {
                 days[ip, default: []].insert(day)
                 profiles[ip] = p
             }
-            try dkim.query([.integer(first), .integer(last)]) { row in
-                guard let (ip, n) = byID[row.int64(0)], let d = row.text(1)?.lowercased(), !d.isEmpty else { return }
-                signed.insert(row.int64(0))
-                var tally = profiles[ip]?.dkimSignatures[d] ?? SourceProfile.Tally()
-                if row.text(2) == "pass" {
-                    tally.pass = Self.saturating(tally.pass, n)
-                } else {
-                    tally.fail = Self.saturating(tally.fail, n)
+            // Auth results of the report's records: each counts its record's messages as a pass or a
+            // failure of that domain, under the record's address.
+            func tally(
+                _ statement: SQLiteStatement, _ field: WritableKeyPath<SourceProfile, [String: SourceProfile.Tally]>
+            ) throws {
+                try statement.query([.integer(first), .integer(last)]) { row in
+                    guard let (ip, n) = byID[row.int64(0)], let d = row.text(1)?.lowercased(), !d.isEmpty else {
+                        return
+                    }
+                    if field == \SourceProfile.dkimSignatures { signed.insert(row.int64(0)) }
+                    var t = profiles[ip]?[keyPath: field][d] ?? SourceProfile.Tally()
+                    if row.text(2) == "pass" {
+                        t.pass = Self.saturating(t.pass, n)
+                    } else {
+                        t.fail = Self.saturating(t.fail, n)
+                    }
+                    profiles[ip]?[keyPath: field][d] = t
                 }
-                profiles[ip]?.dkimSignatures[d] = tally
             }
+            try tally(dkim, \.dkimSignatures)
+            try tally(spf, \.spfDomains)
             for (id, r) in byID where !signed.contains(id) {
                 let before = profiles[r.ip]?.unsigned ?? 0
                 profiles[r.ip]?.unsigned = Self.saturating(before, r.count)
-            }
-            try spf.query([.integer(first), .integer(last)]) { row in
-                guard let (ip, n) = byID[row.int64(0)], let d = row.text(1)?.lowercased(), !d.isEmpty else { return }
-                var tally = profiles[ip]?.spfDomains[d] ?? SourceProfile.Tally()
-                if row.text(2) == "pass" {
-                    tally.pass = Self.saturating(tally.pass, n)
-                } else {
-                    tally.fail = Self.saturating(tally.fail, n)
-                }
-                profiles[ip]?.spfDomains[d] = tally
             }
         }
         let decisions = try sourceDecisions(domain: domain)

@@ -70,3 +70,16 @@ struct Enrichment {
         }
     }
 }
+
+extension DNSConfiguration {
+    /// The resolver set-up of the commands that query DNS: `--nameserver HOST[:PORT]` if given,
+    /// else the system's, with a 2 s timeout per try.
+    static func from(_ args: Arguments, timeout: Int = 2) throws -> DNSConfiguration {
+        guard let ns = args.value("--nameserver") else { return DNSConfiguration(timeout: timeout, tries: 2) }
+        do {
+            return try DNSConfiguration(nameserver: ns, timeout: timeout)
+        } catch {
+            throw UsageError(message: "--nameserver: \(error)")
+        }
+    }
+}

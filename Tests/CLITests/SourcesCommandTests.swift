@@ -142,7 +142,9 @@ struct SourcesCorpusTests {
     func corpus() throws {
         let dir = try CLI.temporaryDirectory()
         let db = "\(dir)/corpus.sqlite3"
-        _ = try CLI.run(["--db", db, "import", "\(CLI.fixtures)/parsedmarc-samples/aggregate", "\(CLI.fixtures)/corpus"])
+        _ = try CLI.run([
+            "--db", db, "import", "\(CLI.fixtures)/parsedmarc-samples/aggregate", "\(CLI.fixtures)/corpus",
+        ])
         let summary = try #require(try CLI.run(["--db", db, "summary", "--json"]).json as? [String: Any])
         let domains = try #require(summary["domains"] as? [[String: Any]])
         #expect(domains.count > 5)
@@ -150,18 +152,21 @@ struct SourcesCorpusTests {
             let name = try #require(d["domain"] as? String)
             guard !name.isEmpty else { continue }
             let r = try CLI.run([
-                "--db", db, "sources", "--domain", name, "--from", "1970-01-02", "--to", "2100-01-01", "--no-dns", "--json",
+                "--db", db, "sources", "--domain", name, "--from", "1970-01-02", "--to", "2100-01-01", "--no-dns",
+                "--json",
             ])
             #expect(r.status == 0, "\(name): \(r.stderr)")
             let sources = try #require((r.json as? [String: Any])?["sources"] as? [[String: Any]])
             let total = sources.reduce(0) { $0 + ($1["messages"] as? Int ?? 0) }
             #expect(total == d["messages"] as? Int, "\(name)")
             for s in sources {
-                #expect(["compliant", "yours-failing", "forwarded", "suspicious"].contains(s["class"] as? String ?? ""))
+                #expect(
+                    ["compliant", "yours-failing", "forwarded", "suspicious"].contains(s["class"] as? String ?? ""))
                 #expect(!((s["evidence"] as? [Any]) ?? []).isEmpty, "\(name) \(s["ip"] ?? "")")
             }
             let readiness = try CLI.run([
-                "--db", db, "readiness", "--domain", name, "--from", "1970-01-02", "--to", "2100-01-01", "--no-dns", "--json",
+                "--db", db, "readiness", "--domain", name, "--from", "1970-01-02", "--to", "2100-01-01", "--no-dns",
+                "--json",
             ])
             #expect(readiness.status == 0, "\(name)")
         }

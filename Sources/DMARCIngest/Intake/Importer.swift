@@ -302,6 +302,10 @@ public final class Importer {
     /// Re-runs the parser over one stored document, whatever its status.
     public func reparse(documentID: Int64) throws {
         guard let doc = try store.rawDocument(id: documentID) else { throw IngestError("no document \(documentID)") }
+        reparse(doc)
+    }
+
+    private func reparse(_ doc: RawDocumentInfo) {
         summary.documents += 1
         let name = Self.displayName(origin: doc.origin)
         do {
@@ -317,13 +321,7 @@ public final class Importer {
         // Failed and interrupted documents, and TLS-RPT reports kept by versions that did not read them.
         let kept = try store.rawDocuments(status: [.ignored]).filter { $0.kind == "tlsrpt" }
         for doc in try store.rawDocuments(status: [.failed, .pending]) + kept {
-            summary.documents += 1
-            let name = Self.displayName(origin: doc.origin)
-            do {
-                try process(rawID: doc.id, name: name) { [store] in try store.openRaw(id: doc.id) }
-            } catch {
-                fail(source: name, "\(error)")
-            }
+            reparse(doc)
             onProgress?(summary)
         }
         return summary

@@ -6,73 +6,6 @@ import DMARCCore
     import Foundation
 #endif
 
-/// Any JSON value, decoded without a schema so the reader can accept the shapes real senders
-/// use (a string where the RFC has an array, null where it has a string, …).
-indirect enum AnyJSON: Decodable {
-    case null
-    case bool(Bool)
-    case integer(Int64)
-    case number(Double)
-    case string(String)
-    case array([AnyJSON])
-    case object([String: AnyJSON])
-
-    init(from decoder: Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() {
-            self = .null
-        } else if let b = try? c.decode(Bool.self) {
-            self = .bool(b)
-        } else if let i = try? c.decode(Int64.self) {
-            self = .integer(i)
-        } else if let d = try? c.decode(Double.self) {
-            self = .number(d)
-        } else if let s = try? c.decode(String.self) {
-            self = .string(s)
-        } else if let a = try? c.decode([AnyJSON].self) {
-            self = .array(a)
-        } else {
-            self = .object(try c.decode([String: AnyJSON].self))
-        }
-    }
-
-    subscript(_ key: String) -> AnyJSON? {
-        if case .object(let o) = self { return o[key] }
-        return nil
-    }
-
-    var string: String? {
-        switch self {
-        case .string(let s): return s
-        case .integer(let i): return String(i)
-        default: return nil
-        }
-    }
-
-    /// A string or an array of strings, as an array (`mx-host`, `policy-string`).
-    var strings: [String] {
-        switch self {
-        case .string(let s): return [s]
-        case .array(let a): return a.compactMap(\.string)
-        default: return []
-        }
-    }
-
-    /// A session count: a non-negative integer no larger than a trillion (larger or negative
-    /// values are hostile and would break the sums), else `nil`.
-    var integer: Int64? {
-        let value: Int64?
-        switch self {
-        case .integer(let i): value = i
-        case .number(let d) where d >= 0 && d < 9e15: value = Int64(d)
-        case .string(let s): value = Int64(s.trimmedASCII)
-        default: value = nil
-        }
-        guard let value, value >= 0, value <= 1_000_000_000_000 else { return nil }
-        return value
-    }
-}
-
 /// Reads RFC 8460 JSON reports leniently (SPEC §4.4): string or array `mx-host`, missing
 /// `policy-string` or `policy-domain`, `contact-info: null`, `additional-information` or
 /// `additional-info-uri`, a JSON-encoded array inside a single TLSA policy string. What is
@@ -136,8 +69,8 @@ enum TLSReportParser {
                 (p?["mx-host"] ?? p?["mx-host-pattern"])?.strings.map { host in
                     host.hasPrefix("mx: ") ? String(host.dropFirst(4)) : host
                 } ?? []
-            result.successfulSessions = entry["summary"]?["total-successful-session-count"]?.integer ?? 0
-            result.failedSessions = entry["summary"]?["total-failure-session-count"]?.integer ?? 0
+            result.successfulSessions = entry["summary"]?["total-successful-session-count"]?.sessionCount ?? 0
+            result.failedSessions = entry["summary"]?["total-failure-session-count"]?.sessionCount ?? 0
             if case .array(let details)? = entry["failure-details"] {
                 for d in details {
                     var f = TLSFailureDetail(resultType: d["result-type"]?.string?.lowercased() ?? "")
@@ -148,7 +81,7 @@ enum TLSReportParser {
                     f.receivingMXHostname = d["receiving-mx-hostname"]?.string.map(DomainName.normalized)
                     f.receivingMXHelo = d["receiving-mx-helo"]?.string
                     f.receivingIP = d["receiving-ip"]?.string
-                    f.failedSessions = d["failed-session-count"]?.integer ?? 0
+                    f.failedSessions = d["failed-session-count"]?.sessionCount ?? 0
                     f.additionalInformation = (d["additional-information"] ?? d["additional-info-uri"])?.string
                     f.failureReasonCode = d["failure-reason-code"]?.string
                     result.failures.append(f)

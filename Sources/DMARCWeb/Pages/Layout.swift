@@ -107,6 +107,22 @@ enum Layout {
         "<p class=\"notice\(error ? " error" : "")\" role=\"status\">\(text)</p>"
     }
 
+    /// The cells every record table shares: evaluated results, DKIM signatures, SPF checks,
+    /// header and envelope From, override reasons.
+    static func recordCells(_ r: RecordDetail) -> HTML {
+        let dkim = r.dkimResults.map { x -> HTML in
+            "<div>d=\(x.domain ?? "–") s=\(x.selector ?? "–") \(badge(x.result))</div>"
+        }
+        let spf = r.spfResults.map { x -> HTML in
+            "<div>\(x.domain ?? "–") (\(x.scope ?? "mfrom")) \(badge(x.result))</div>"
+        }
+        let reasons = r.reasons.map { x -> HTML in "<div>\(x.type)\(x.comment.map { ": " + $0 } ?? "")</div>" }
+        return """
+            <td>DKIM \(badge(r.dkim))<br>SPF \(badge(r.spf))</td><td class="wrap">\(dkim)</td><td class="wrap">\(spf)</td>
+            <td class="wrap">\(r.headerFrom ?? "–")<br><span class="muted">\(r.envelopeFrom ?? "–")</span></td><td class="wrap">\(reasons)</td>
+            """
+    }
+
     static func badge(_ result: String?) -> HTML {
         let r = result ?? "–"
         let kind = r == "pass" ? "pass" : (r == "fail" || r == "permerror" || r == "temperror") ? "fail" : ""

@@ -62,19 +62,10 @@ enum ReportsPage {
         let factRows = facts.map { k, v -> HTML in "<tr><th>\(k)</th><td class=\"wrap\">\(v)</td></tr>" }
         let notes = (d.errors.map { "error: " + $0 } + d.warnings).map { w -> HTML in "<li class=\"wrap\">\(w)</li>" }
         let rows = d.records.map { r -> HTML in
-            let dkim = r.dkimResults.map { x -> HTML in
-                "<div>d=\(x.domain ?? "–") s=\(x.selector ?? "–") \(Layout.badge(x.result))</div>"
-            }
-            let spf = r.spfResults.map { x -> HTML in
-                "<div>\(x.domain ?? "–") (\(x.scope ?? "mfrom")) \(Layout.badge(x.result))</div>"
-            }
-            let reasons = r.reasons.map { x -> HTML in "<div>\(x.type)\(x.comment.map { ": " + $0 } ?? "")</div>" }
-            return """
-                <tr><td><a href="/sources/\(urlComponent(r.sourceIP))">\(r.sourceIP)</a></td><td class="num">\(t.number(r.count))</td>
-                <td>\(r.disposition ?? "–")</td><td>DKIM \(Layout.badge(r.dkim))<br>SPF \(Layout.badge(r.spf))</td>
-                <td class="wrap">\(dkim)</td><td class="wrap">\(spf)</td>
-                <td class="wrap">\(r.headerFrom ?? "–")<br><span class="muted">\(r.envelopeFrom ?? "–")</span></td><td class="wrap">\(reasons)</td></tr>
-                """
+            """
+            <tr><td><a href="/sources/\(urlComponent(r.sourceIP))">\(r.sourceIP)</a></td><td class="num">\(t.number(r.count))</td>
+            <td>\(r.disposition ?? "–")</td>\(Layout.recordCells(r))</tr>
+            """
         }
         let more: HTML =
             l.records > d.records.count ? Layout.notice(t("report.truncated", t.number(d.records.count))) : .empty

@@ -81,21 +81,11 @@ enum SourcePage {
             info = Layout.notice(t("source.notEnriched")) + networkFacts(c, d)
         }
         let rows = d.records.map { r -> HTML in
-            let dkim = r.dkimResults.map { x -> HTML in
-                "<div>d=\(x.domain ?? "–") s=\(x.selector ?? "–") \(Layout.badge(x.result))</div>"
-            }
-            let spf = r.spfResults.map { x -> HTML in
-                "<div>\(x.domain ?? "–") (\(x.scope ?? "mfrom")) \(Layout.badge(x.result))</div>"
-            }
-            let reasons = r.reasons.map { x -> HTML in "<div>\(x.type)\(x.comment.map { ": " + $0 } ?? "")</div>" }
-            return """
-                <tr><td><a href="/reports/\(r.reportID)">\(t.date(day: DayMath.day(of: r.begin)))</a><br><span class="muted">\(r.reporter)</span></td>
-                <td class="wrap">\(r.domain)</td><td class="num">\(t.number(r.count))</td><td>\(r.disposition ?? "–")</td>
-                <td>DKIM \(Layout.badge(r.dkim))<br>SPF \(Layout.badge(r.spf))</td>
-                <td class="wrap">\(dkim)</td><td class="wrap">\(spf)</td>
-                <td class="wrap">\(r.headerFrom ?? "–")<br><span class="muted">\(r.envelopeFrom ?? "–")</span></td>
-                <td class="wrap">\(reasons)</td></tr>
-                """
+            """
+            <tr><td><a href="/reports/\(r.reportID)">\(t.date(day: DayMath.day(of: r.begin)))</a><br><span class="muted">\(r.reporter)</span></td>
+            <td class="wrap">\(r.domain)</td><td class="num">\(t.number(r.count))</td><td>\(r.disposition ?? "–")</td>
+            \(Layout.recordCells(r))</tr>
+            """
         }
         let table: HTML =
             rows.isEmpty

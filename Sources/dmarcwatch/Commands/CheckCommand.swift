@@ -51,14 +51,7 @@ enum CheckCommand {
             }
             timeout = n
         }
-        var configuration = DNSConfiguration(timeout: timeout)
-        if let ns = args.value("--nameserver") {
-            do {
-                configuration = try DNSConfiguration(nameserver: ns, timeout: timeout)
-            } catch {
-                throw UsageError(message: "\(error)")
-            }
-        }
+        let configuration = try DNSConfiguration.from(args, timeout: timeout)
         let checker = DomainChecker(resolver: DNSResolver(configuration))
         let report = checker.check(domain: domain, selectors: args.all("--dkim-selector"))
         if args.flag("--json") {

@@ -32,14 +32,7 @@ enum EnrichCommand {
 
     static func run(_ args: Arguments, _ context: Context) throws -> Int32 {
         guard args.positionals.isEmpty else { throw UsageError(message: "enrich takes no arguments") }
-        var configuration = DNSConfiguration(timeout: 2, tries: 2)
-        if let ns = args.value("--nameserver") {
-            do {
-                configuration = try DNSConfiguration(nameserver: ns, timeout: 2)
-            } catch {
-                throw UsageError(message: "\(error)")
-            }
-        }
+        let configuration = try DNSConfiguration.from(args)
         var concurrency = 64
         if let text = args.value("--concurrency") {
             guard let n = Int(text), (1...512).contains(n) else {

@@ -61,14 +61,7 @@ enum ServeCommand {
             }
             interval = n
         }
-        var dns = DNSConfiguration()
-        if let ns = args.value("--nameserver") {
-            do {
-                dns = try DNSConfiguration(nameserver: ns)
-            } catch {
-                throw UsageError(message: "--nameserver: \(error)")
-            }
-        }
+        let dns = try DNSConfiguration.from(args, timeout: 3)
         var enrichInterval = 600
         if let text = args.value("--enrich-interval") {
             guard let n = Int(text), n >= 10 else {

@@ -42,15 +42,7 @@ struct SourceQuery {
         let from = filter.fromDay ?? (to - days + 1)
         var authorizer: SPFAuthorizer?
         if !args.flag("--no-dns") {
-            var configuration = DNSConfiguration(timeout: 2, tries: 2)
-            if let ns = args.value("--nameserver") {
-                do {
-                    configuration = try DNSConfiguration(nameserver: ns, timeout: 2)
-                } catch {
-                    throw UsageError(message: "\(error)")
-                }
-            }
-            authorizer = SPFAuthorizer(resolver: DNSResolver(configuration))
+            authorizer = SPFAuthorizer(resolver: DNSResolver(try DNSConfiguration.from(args)))
         }
         var map: ReverseDNSMap?
         if let path = args.value("--dns-map") {

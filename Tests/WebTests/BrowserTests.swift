@@ -70,7 +70,8 @@ struct BrowserTests {
         try browser.screenshot(to: Self.screenshots + "/09-report-ja.png")
         for (name, path) in [
             ("10-domains", "/domains"), ("11-summary", "/domains/example.com/summary"), ("12-health", "/health"),
-            ("13-upload", "/upload"),
+            ("13-upload", "/upload"), ("14-sources", "/domains/example.com/sources"),
+            ("15-readiness", "/domains/example.com/readiness"),
         ] {
             try browser.navigate(to: base + path)
             #expect(try browser.evaluate("document.querySelectorAll('h1').length") == "1", "\(path)")

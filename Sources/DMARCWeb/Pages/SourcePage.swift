@@ -26,6 +26,21 @@ enum SourcePage {
             network: hidden ? nil : try c.store.networkInfo(ip)?.0, records: records)
     }
 
+    /// Messages per day from the address: each record on its report's days (spread as the
+    /// rollup spreads them).
+    static func timeline(_ records: [RecordDetail]) -> [Int64: Totals] {
+        var days: [Int64: Totals] = [:]
+        for r in records {
+            for share in DayMath.spread(count: r.count, begin: r.begin, end: r.end) {
+                var t = Totals()
+                t.messages = share.count
+                if r.dkim == "pass" || r.spf == "pass" { t.dmarcPass = share.count }
+                days[share.day, default: Totals()].add(t)
+            }
+        }
+        return days
+    }
+
     /// Country, AS and network owner, with the RDAP button for administrators.
     static func networkFacts(_ c: RequestContext, _ d: Data) -> HTML {
         let t = c.t
@@ -101,6 +116,8 @@ enum SourcePage {
             \(info)
             <div class="cards"><div class="card"><div class="label">\(t("totals.messages"))</div><div class="value">\(t.number(total))</div></div>
             <div class="card"><div class="label">\(t("totals.dmarc"))</div><div class="value">\(t.percent(pass, of: total))</div></div></div>
+            <h2>\(t("overview.daily"))</h2>
+            \(Chart.daily(timeline(d.records), from: d.period.from, to: d.period.to, t: t))
             <h2>\(t("source.records"))</h2>
             \(table)
             """

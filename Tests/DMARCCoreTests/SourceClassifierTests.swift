@@ -33,7 +33,7 @@ struct SourceClassifierTests {
         }
         let c = Self.classifier.classify(p)
         #expect(c.sourceClass == .compliant)
-        #expect(c.evidence.first == "Every message passes DMARC.")
+        #expect(c.evidence.first?.description == "Every message passes DMARC.")
         #expect(c.causes.isEmpty)
     }
 
@@ -51,11 +51,12 @@ struct SourceClassifierTests {
         }
         let c = Self.classifier.classify(p)
         #expect(c.sourceClass == .yoursFailing)
-        #expect(c.evidence.contains("The address is in example.co.jp's SPF record."))
+        #expect(c.evidence.map(\.description).contains("The address is in example.co.jp's SPF record."))
         #expect(c.causes.map(\.code) == [.dkimThirdParty, .spfNotAligned])
-        #expect(c.causes.first?.message == "DKIM is signed by sendgrid.info, not by example.co.jp.")
-        #expect(c.causes.first?.fix == "Authenticate your domain in SendGrid.")
-        #expect(c.causes.last?.fix == "Use a custom return path in SendGrid.")
+        #expect(c.causes.first?.message.description == "DKIM is signed by sendgrid.info, not by example.co.jp.")
+        #expect(c.causes.first?.fixText == "Authenticate your domain in SendGrid.")
+        #expect(c.causes.first?.fix.code == "fix.dkim-third-party")
+        #expect(c.causes.last?.fixText == "Use a custom return path in SendGrid.")
     }
 
     @Test("a mailing list: the domain's DKIM signature arrives broken from a list server, with the receiver's override")
@@ -72,8 +73,9 @@ struct SourceClassifierTests {
         let c = Self.classifier.classify(p)
         #expect(c.sourceClass == .forwarded)
         #expect(c.evidence.count == 3)
-        #expect(c.evidence[0] == "Receivers marked 12 messages as forwarded or from a mailing list.")
-        #expect(c.evidence[2].contains("arrives broken"))
+        #expect(c.evidence[0].description == "Receivers marked 12 messages as forwarded or from a mailing list.")
+        #expect(c.evidence[0].code == "fwd.override" && c.evidence[0].arguments == ["12"])
+        #expect(c.evidence[2].code == "fwd.dkim-broken")
         // The same evidence, but the address is in the domain's SPF: it is the domain's own server.
         var own = p
         own.authorizedBySPF = true
@@ -93,7 +95,7 @@ struct SourceClassifierTests {
         let c = Self.classifier.classify(p)
         #expect(c.sourceClass == .suspicious)
         #expect(
-            c.evidence == [
+            c.evidence.map(\.description) == [
                 "It fails both DKIM and SPF alignment.", "It has no reverse DNS name.",
                 "Its network is not a known sending service.", "It is not in example.co.jp's SPF record.",
             ])
@@ -125,7 +127,7 @@ struct SourceClassifierTests {
         }
         let c = Self.classifier.classify(p)
         #expect(c.sourceClass == .yoursFailing)
-        #expect(c.evidence.first?.contains("under your own domain") == true)
+        #expect(c.evidence.first?.code == "own.ptr")
         #expect(c.causes.map(\.code) == [.dkimFails, .spfFails])
     }
 
@@ -156,7 +158,7 @@ struct SourceClassifierTests {
         #expect(r.totals[.suspicious] == 50)
         #expect(!r.quarantine.ready)
         #expect(
-            r.quarantine.reasons == [
+            r.quarantine.reasons.map(\.description) == [
                 "One of your sources fails DMARC: 20.0 messages a day (28.6% of your mail) would be affected."
             ])
         #expect(!r.reject.ready)
@@ -176,7 +178,7 @@ struct SourceClassifierTests {
             domain: "example.co.jp", days: 20, currentPolicy: "none", testing: false, sources: [own, spoof])
         #expect(clean.quarantine.ready)
         #expect(!clean.reject.ready)
-        #expect(clean.reject.reasons == ["Run quarantine first: the policy published is none."])
+        #expect(clean.reject.reasons.map(\.description) == ["Run quarantine first: the policy published is none."])
         let later = Readiness.assess(
             domain: "example.co.jp", days: 20, currentPolicy: "quarantine", testing: false, sources: [own, spoof])
         #expect(later.reject.ready)

@@ -1,3 +1,5 @@
+import DMARCCore
+import Foundation
 import Testing
 
 @testable import DMARCWeb
@@ -61,5 +63,50 @@ struct PlaceholderTests {
         let t = Localizer(.en)
         #expect(t("period.showing", "{1}", "x") == "{1} to x")
         #expect(t("report.title", "<b>", "2024") == "Report from <b>, 2024")
+    }
+}
+
+@Suite("Localisation: classifier and readiness explanations")
+struct ExplanationCatalogueTests {
+    static let sources: String = {
+        var url = URL(fileURLWithPath: "\(#filePath)")
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path + "/Sources/DMARCCore/Sources"
+    }()
+
+    @Test("every explanation code in the classifier and readiness has Japanese with the right placeholders")
+    func everyCode() throws {
+        var codes: [String: Int] = [:]
+        for file in ["SourceClassifier.swift", "Readiness.swift"] {
+            let text = try String(contentsOfFile: "\(Self.sources)/\(file)", encoding: .utf8)
+            // Explanation("code", [a, b], …) and the plan's ladder ("plan.x") entries.
+            let pattern = try NSRegularExpression(pattern: #"Explanation\(\s*"([a-z0-9.\-]+)",\s*\[([^\]]*)\]"#)
+            for m in pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+                let code = String(text[Range(m.range(at: 1), in: text)!])
+                let args = String(text[Range(m.range(at: 2), in: text)!])
+                codes[code] = args.trimmingCharacters(in: .whitespaces).isEmpty ? 0 : args.split(separator: ",").count
+            }
+            for m in try NSRegularExpression(pattern: #""(plan\.[a-z\-]+)""#).matches(
+                in: text, range: NSRange(text.startIndex..., in: text))
+            {
+                let code = String(text[Range(m.range(at: 1), in: text)!])
+                if codes[code] == nil { codes[code] = 0 }
+            }
+        }
+        #expect(codes.count > 40)
+        for (code, arguments) in codes {
+            let ja = try #require(Catalogue.japaneseExplanations[code], "\(code)")
+            for i in 0..<4 { #expect(ja.contains("{\(i)}") == (i < arguments), "\(code) {\(i)}") }
+        }
+        // And nothing in the table that the code does not use.
+        #expect(Set(Catalogue.japaneseExplanations.keys).subtracting(codes.keys).isEmpty)
+    }
+
+    @Test("Japanese explanations fill their arguments; English passes through")
+    func explain() {
+        let e = Explanation("fwd.override", ["12"], "Receivers marked 12 messages as forwarded or from a mailing list.")
+        #expect(Localizer(.ja).explain(e) == "受信側が 12 通を転送またはメーリングリスト経由と判定しました。")
+        #expect(Localizer(.en).explain(e) == e.description)
+        #expect(Localizer(.ja).explain(Explanation("no.such.code", [], "English")) == "English")
     }
 }

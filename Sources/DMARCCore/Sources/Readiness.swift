@@ -4,7 +4,7 @@ public struct Readiness: Sendable, Equatable {
     public struct Verdict: Sendable, Equatable {
         public var policy: String
         public var ready: Bool
-        public var reasons: [String]
+        public var reasons: [Explanation]
     }
 
     /// Legitimate mail a policy would have caught: by source, per day.
@@ -30,7 +30,10 @@ public struct Readiness: Sendable, Equatable {
 
     public struct Step: Sendable, Equatable {
         public var record: String
-        public var explanation: String
+        public var explanation: Explanation
+        /// For a fix step: the source and what to fix there.
+        public var source: String?
+        public var cause: FailureCause?
     }
 
     public var domain: String
@@ -81,37 +84,59 @@ public struct Readiness: Sendable, Equatable {
                     }))
         }
 
-        var common: [String] = []
+        var common: [Explanation] = []
         if days < minimumDays {
-            common.append("Only \(days) days of reports: watch at least \(minimumDays) days before enforcing.")
+            common.append(
+                Explanation(
+                    "ready.too-few-days", ["\(days)", "\(minimumDays)"],
+                    "Only \(days) days of reports: watch at least \(minimumDays) days before enforcing."))
         }
-        if legitimateMessages == 0 { common.append("No mail from your own sources in the period.") }
+        if legitimateMessages == 0 {
+            common.append(Explanation("ready.no-own-mail", [], "No mail from your own sources in the period."))
+        }
         var quarantineReasons = common
         let sharePerMille = legitimateMessages > 0 ? legitimateFailing * 1000 / legitimateMessages : 0
         let sharePerTenThousand = legitimateMessages > 0 ? legitimateFailing * 10_000 / legitimateMessages : 0
         if legitimateFailing > 0 {
+            let share = format(Double(legitimateFailing) * 100 / Double(max(legitimateMessages, 1)))
+            let daily = format(perDay(legitimateFailing))
             let line =
-                (failingOwn.count == 1 ? "One of your sources fails" : "\(failingOwn.count) of your sources fail")
-                + " DMARC: \(format(perDay(legitimateFailing))) messages a day (\(format(Double(legitimateFailing) * 100 / Double(max(legitimateMessages, 1))))% of your mail) would be affected."
+                failingOwn.count == 1
+                ? Explanation(
+                    "ready.own-failing-one", [daily, share],
+                    "One of your sources fails DMARC: \(daily) messages a day (\(share)% of your mail) would be affected."
+                )
+                : Explanation(
+                    "ready.own-failing", ["\(failingOwn.count)", daily, share],
+                    "\(failingOwn.count) of your sources fail DMARC: \(daily) messages a day (\(share)% of your mail) would be affected."
+                )
             if sharePerMille > quarantineLimitPerMille { quarantineReasons.append(line) }
         }
         let quarantineReady = quarantineReasons.isEmpty
         if quarantineReady {
             quarantineReasons.append(
                 legitimateFailing == 0
-                    ? "All of your mail passes DMARC." : "Under 1% of your mail fails DMARC; fix the rest as you go.")
+                    ? Explanation("ready.all-pass", [], "All of your mail passes DMARC.")
+                    : Explanation("ready.under-1", [], "Under 1% of your mail fails DMARC; fix the rest as you go."))
         }
         var rejectReasons = common
         if sharePerTenThousand > rejectLimitPerTenThousand {
+            let daily = format(perDay(legitimateFailing))
             rejectReasons.append(
-                "\(format(perDay(legitimateFailing))) messages a day from your own sources fail DMARC; reject needs under 0.1%."
-            )
+                Explanation(
+                    "ready.reject-failing", [daily],
+                    "\(daily) messages a day from your own sources fail DMARC; reject needs under 0.1%."))
         }
         if currentPolicy != "quarantine" && currentPolicy != "reject" {
-            rejectReasons.append("Run quarantine first: the policy published is \(currentPolicy ?? "unknown").")
+            let p = currentPolicy ?? "unknown"
+            rejectReasons.append(
+                Explanation("ready.quarantine-first", [p], "Run quarantine first: the policy published is \(p)."))
         }
         let rejectReady = rejectReasons.isEmpty
-        if rejectReady { rejectReasons.append("Under 0.1% of your mail fails DMARC and quarantine is in place.") }
+        if rejectReady {
+            rejectReasons.append(
+                Explanation("ready.reject-ok", [], "Under 0.1% of your mail fails DMARC and quarantine is in place."))
+        }
 
         return Readiness(
             domain: domain, days: days, currentPolicy: currentPolicy, totals: totals,
@@ -127,11 +152,14 @@ public struct Readiness: Sendable, Equatable {
     static func plan(current: String?, testing: Bool, failingOwn: [ClassifiedSource]) -> [Step] {
         var steps: [Step] = []
         for s in failingOwn.prefix(10) {
+            let name = s.profile.service?.name ?? s.profile.ip
             for c in s.causes {
                 steps.append(
                     Step(
-                        record: "", explanation: "Fix \(s.profile.service?.name ?? s.profile.ip): \(c.message) \(c.fix)"
-                    ))
+                        record: "",
+                        explanation: Explanation(
+                            "plan.fix", [name, c.message.description, c.fixText],
+                            "Fix \(name): \(c.message) \(c.fixText)"), source: name, cause: c))
             }
         }
         // The first ladder step still ahead of the policy published.
@@ -143,23 +171,27 @@ public struct Readiness: Sendable, Equatable {
         case ("reject", false): first = 5
         default: first = 1
         }
-        let ladder: [(Int, String, String)] = [
+        let ladder: [(Int, String, String, String)] = [
             (
-                1, "v=DMARC1; p=quarantine; t=y; pct=0",
+                1, "v=DMARC1; p=quarantine; t=y; pct=0", "plan.quarantine-test",
                 "Test quarantine: receivers on RFC 9989 apply none (t=y), those on RFC 7489 apply none to every message (pct=0). Watch two weeks of reports for policy_test_mode and for your own mail failing."
             ),
             (
-                2, "v=DMARC1; p=quarantine; pct=25",
+                2, "v=DMARC1; p=quarantine; pct=25", "plan.quarantine",
                 "Quarantine: RFC 9989 receivers now quarantine all failing mail; RFC 7489 receivers a quarter of it. Then pct=50 and pct=100, a week or two each, while failures of your own stay near zero."
             ),
             (
-                3, "v=DMARC1; p=reject; t=y; pct=0",
+                3, "v=DMARC1; p=reject; t=y; pct=0", "plan.reject-test",
                 "Test reject: both kinds of receiver quarantine (one level below reject). Check that nothing of yours lands in spam."
             ),
-            (4, "v=DMARC1; p=reject", "Reject: failing mail is refused. Keep reading the reports for new senders."),
+            (
+                4, "v=DMARC1; p=reject", "plan.reject",
+                "Reject: failing mail is refused. Keep reading the reports for new senders."
+            ),
         ]
-        for (level, record, text) in ladder where level >= first {
-            steps.append(Step(record: record + "; rua=…", explanation: text))
+        for (level, record, code, text) in ladder where level >= first {
+            steps.append(
+                Step(record: record + "; rua=…", explanation: Explanation(code, [], text), source: nil, cause: nil))
         }
         return steps
     }

@@ -22,8 +22,14 @@ public struct FailureCause: Sendable, Equatable {
     }
 
     public var code: Code
-    public var message: String
-    public var fix: String
+    public var message: Explanation
+    /// The generic fix, in words a UI can translate.
+    public var fix: Explanation
+    /// The sending service's own instructions (English, from the catalogue), when known.
+    public var serviceAdvice: String?
+
+    /// The fix to show in English: the service's instructions where known, else the generic one.
+    public var fixText: String { serviceAdvice ?? fix.description }
 }
 
 /// A source with its class and the evidence for it.
@@ -33,7 +39,7 @@ public struct ClassifiedSource: Sendable, Equatable {
     /// True when the class comes from an administrator's decision rather than the evidence.
     public var decided: Bool
     /// Plain sentences: why this class.
-    public var evidence: [String]
+    public var evidence: [Explanation]
     /// For sources of the domain's own that fail: each cause with its fix.
     public var causes: [FailureCause]
 }
@@ -77,10 +83,10 @@ public struct SourceClassifier: Sendable {
             switch d.verdict {
             case .notMine:
                 out.sourceClass = .suspicious
-                out.evidence.append("Marked not yours by \(d.by).")
+                out.evidence.append(Explanation("decided.not-mine", [d.by], "Marked not yours by \(d.by)."))
                 return out
             case .approved:
-                out.evidence.append("Approved as yours by \(d.by).")
+                out.evidence.append(Explanation("decided.approved", [d.by], "Approved as yours by \(d.by)."))
                 if passShare >= Self.compliantPerMille {
                     out.sourceClass = .compliant
                 } else {
@@ -94,9 +100,16 @@ public struct SourceClassifier: Sendable {
             out.sourceClass = .compliant
             out.evidence.append(
                 p.dmarcPass == p.messages
-                    ? "Every message passes DMARC." : "\(p.dmarcPass) of \(p.messages) messages pass DMARC.")
-            if p.dkimAlignedPass > 0 { out.evidence.append("DKIM signed by an aligned domain.") }
-            if p.spfAlignedPass > 0 { out.evidence.append("SPF passes for an aligned domain.") }
+                    ? Explanation("compliant.all", [], "Every message passes DMARC.")
+                    : Explanation(
+                        "compliant.most", ["\(p.dmarcPass)", "\(p.messages)"],
+                        "\(p.dmarcPass) of \(p.messages) messages pass DMARC."))
+            if p.dkimAlignedPass > 0 {
+                out.evidence.append(Explanation("compliant.dkim", [], "DKIM signed by an aligned domain."))
+            }
+            if p.spfAlignedPass > 0 {
+                out.evidence.append(Explanation("compliant.spf", [], "SPF passes for an aligned domain."))
+            }
             return out
         }
 
@@ -119,37 +132,52 @@ public struct SourceClassifier: Sendable {
     }
 
     /// Signs that the address sends for the domain legitimately.
-    func ownershipEvidence(_ p: SourceProfile) -> [String] {
-        var e: [String] = []
-        if p.authorizedBySPF == true { e.append("The address is in \(p.domain)'s SPF record.") }
+    func ownershipEvidence(_ p: SourceProfile) -> [Explanation] {
+        var e: [Explanation] = []
+        if p.authorizedBySPF == true {
+            e.append(Explanation("own.in-spf", [p.domain], "The address is in \(p.domain)'s SPF record."))
+        }
         if let base = p.baseDomain, p.forwardConfirmed, aligned(base, with: p.domain) {
-            e.append("Its reverse DNS (\(p.ptr ?? base)) is under your own domain and forward-confirmed.")
+            let name = p.ptr ?? base
+            e.append(
+                Explanation(
+                    "own.ptr", [name], "Its reverse DNS (\(name)) is under your own domain and forward-confirmed."))
         }
         if p.dmarcPass > 0 {
-            e.append("\(p.dmarcPass) of its \(p.messages) messages pass DMARC, so it can sign or send as you.")
+            e.append(
+                Explanation(
+                    "own.partial", ["\(p.dmarcPass)", "\(p.messages)"],
+                    "\(p.dmarcPass) of its \(p.messages) messages pass DMARC, so it can sign or send as you."))
         }
         if let s = p.service, s.kind != .forwarder {
             // The service's own DKIM signature passing proves the mail left through it; which
             // account sent it, only the administrator knows.
             let serviceSigned = p.dkimSignatures.contains { !aligned($0.key, with: p.domain) && $0.value.pass > 0 }
             if p.forwardConfirmed || p.authorizedBySPF == true {
-                e.append("It is \(s.name), a service that sends on customers' behalf.")
+                e.append(
+                    Explanation("own.service", [s.name], "It is \(s.name), a service that sends on customers' behalf."))
             } else if serviceSigned {
                 e.append(
-                    "It is \(s.name) (its DKIM signature passes): check that the account is yours, then approve it.")
+                    Explanation(
+                        "own.service-signed", [s.name],
+                        "It is \(s.name) (its DKIM signature passes): check that the account is yours, then approve it."
+                    ))
             }
         }
         return e
     }
 
     /// Signs that the address relays mail the domain sent elsewhere.
-    func forwardingEvidence(_ p: SourceProfile) -> [String] {
-        var e: [String] = []
+    func forwardingEvidence(_ p: SourceProfile) -> [Explanation] {
+        var e: [Explanation] = []
         if p.forwardedOverrides > 0 {
-            e.append("Receivers marked \(p.forwardedOverrides) messages as forwarded or from a mailing list.")
+            e.append(
+                Explanation(
+                    "fwd.override", ["\(p.forwardedOverrides)"],
+                    "Receivers marked \(p.forwardedOverrides) messages as forwarded or from a mailing list."))
         }
         if let s = p.service, s.kind == .forwarder {
-            e.append("It is \(s.name), which forwards or redistributes mail.")
+            e.append(Explanation("fwd.service", [s.name], "It is \(s.name), which forwards or redistributes mail."))
         }
         let ownSignatures = p.dkimSignatures.filter { aligned($0.key, with: p.domain) }
         let foreignSPF = !p.spfDomains.isEmpty && p.spfDomains.keys.allSatisfy { !aligned($0, with: p.domain) }
@@ -158,9 +186,13 @@ public struct SourceClassifier: Sendable {
             let intact = ownSignatures.values.reduce(0) { $0 + $1.pass }
             e.append(
                 intact > 0
-                    ? "Your DKIM signature (d=\(d)) arrives intact from a server of another domain: relayed mail."
-                    : "Your DKIM signature (d=\(d)) arrives broken from a server of another domain: mail relayed and modified, as mailing lists do."
-            )
+                    ? Explanation(
+                        "fwd.dkim-intact", [d],
+                        "Your DKIM signature (d=\(d)) arrives intact from a server of another domain: relayed mail.")
+                    : Explanation(
+                        "fwd.dkim-broken", [d],
+                        "Your DKIM signature (d=\(d)) arrives broken from a server of another domain: mail relayed and modified, as mailing lists do."
+                    ))
         }
         return e
     }
@@ -176,24 +208,32 @@ public struct SourceClassifier: Sendable {
                 out.append(
                     FailureCause(
                         code: .dkimFails,
-                        message: "Its DKIM signatures by \(broken.key) fail on \(broken.value.fail) messages.",
-                        fix:
+                        message: Explanation(
+                            "cause.dkim-fails", [broken.key, "\(broken.value.fail)"],
+                            "Its DKIM signatures by \(broken.key) fail on \(broken.value.fail) messages."),
+                        fix: Explanation(
+                            "fix.dkim-fails", [],
                             "Check that the selector's public key is published and matches the signing key, and that nothing rewrites messages after signing."
-                    ))
+                        ), serviceAdvice: nil))
             } else if !foreignSignatures.isEmpty {
                 let d = foreignSignatures.keys.sorted().joined(separator: ", ")
                 out.append(
                     FailureCause(
                         code: .dkimThirdParty,
-                        message: "DKIM is signed by \(d), not by \(p.domain).",
-                        fix: p.service?.alignDKIM
-                            ?? "Set up custom DKIM in \(serviceName) so it signs with d=\(p.domain) (usually CNAME or TXT records it gives you)."
-                    ))
+                        message: Explanation(
+                            "cause.dkim-third-party", [d, p.domain], "DKIM is signed by \(d), not by \(p.domain)."),
+                        fix: Explanation(
+                            "fix.dkim-third-party", [serviceName, p.domain],
+                            "Set up custom DKIM in \(serviceName) so it signs with d=\(p.domain) (usually CNAME or TXT records it gives you)."
+                        ), serviceAdvice: advice(p.service?.alignDKIM)))
             } else if p.unsigned > 0 || p.dkimSignatures.isEmpty {
                 out.append(
                     FailureCause(
-                        code: .noDKIM, message: "Its messages carry no DKIM signature.",
-                        fix: p.service?.alignDKIM ?? "Turn on DKIM signing with d=\(p.domain) and publish the key."))
+                        code: .noDKIM,
+                        message: Explanation("cause.no-dkim", [], "Its messages carry no DKIM signature."),
+                        fix: Explanation(
+                            "fix.no-dkim", [p.domain], "Turn on DKIM signing with d=\(p.domain) and publish the key."),
+                        serviceAdvice: advice(p.service?.alignDKIM)))
             }
         }
         if p.spfAlignedPass < p.messages {
@@ -204,42 +244,69 @@ public struct SourceClassifier: Sendable {
                 out.append(
                     FailureCause(
                         code: .spfNotAligned,
-                        message: "SPF passes for \(d), which is not aligned with \(p.domain).",
-                        fix: p.service?.alignSPF
-                            ?? "Use a custom return-path (bounce) domain under \(p.domain) in \(serviceName); with DKIM aligned this is optional."
-                    ))
+                        message: Explanation(
+                            "cause.spf-not-aligned", [d, p.domain],
+                            "SPF passes for \(d), which is not aligned with \(p.domain)."),
+                        fix: Explanation(
+                            "fix.spf-not-aligned", [p.domain, serviceName],
+                            "Use a custom return-path (bounce) domain under \(p.domain) in \(serviceName); with DKIM aligned this is optional."
+                        ), serviceAdvice: advice(p.service?.alignSPF)))
             } else if !failingOwn.isEmpty {
+                let d = failingOwn.keys.sorted().joined(separator: ", ")
                 out.append(
                     FailureCause(
-                        code: .spfFails, message: "SPF fails for \(failingOwn.keys.sorted().joined(separator: ", ")).",
-                        fix: "Authorise this address in the SPF record (an include: for the service, or ip4:/ip6:)."))
+                        code: .spfFails, message: Explanation("cause.spf-fails", [d], "SPF fails for \(d)."),
+                        fix: Explanation(
+                            "fix.spf-fails", [],
+                            "Authorise this address in the SPF record (an include: for the service, or ip4:/ip6:)."),
+                        serviceAdvice: nil))
             }
         }
         if p.authorizedBySPF == false, !out.contains(where: { $0.code == .spfFails || $0.code == .spfNotAligned }) {
             out.append(
                 FailureCause(
-                    code: .notInSPF, message: "The address \(p.ip) is not in \(p.domain)'s SPF record.",
-                    fix: "Add the sending service's include: (or the address) to the SPF record, within 10 DNS lookups."
-                ))
+                    code: .notInSPF,
+                    message: Explanation(
+                        "cause.not-in-spf", [p.ip, p.domain], "The address \(p.ip) is not in \(p.domain)'s SPF record."),
+                    fix: Explanation(
+                        "fix.not-in-spf", [],
+                        "Add the sending service's include: (or the address) to the SPF record, within 10 DNS lookups."),
+                    serviceAdvice: nil))
         }
         return out
     }
 
+    /// Catalogue advice, when the catalogue has some.
+    func advice(_ text: String?) -> String? {
+        guard let text, !text.isEmpty else { return nil }
+        return text
+    }
+
     /// Why a failing source without ownership or forwarding evidence looks like spoofing.
-    func suspicion(_ p: SourceProfile) -> [String] {
-        var e: [String] = []
-        if p.dkimAlignedPass == 0 && p.spfAlignedPass == 0 { e.append("It fails both DKIM and SPF alignment.") }
+    func suspicion(_ p: SourceProfile) -> [Explanation] {
+        var e: [Explanation] = []
+        if p.dkimAlignedPass == 0 && p.spfAlignedPass == 0 {
+            e.append(Explanation("sus.both-fail", [], "It fails both DKIM and SPF alignment."))
+        }
         if let ptr = p.ptr {
-            if !p.forwardConfirmed { e.append("Its reverse DNS name (\(ptr)) does not resolve back to it.") }
+            if !p.forwardConfirmed {
+                e.append(
+                    Explanation(
+                        "sus.ptr-unconfirmed", [ptr], "Its reverse DNS name (\(ptr)) does not resolve back to it."))
+            }
         } else {
-            e.append("It has no reverse DNS name.")
+            e.append(Explanation("sus.no-ptr", [], "It has no reverse DNS name."))
         }
         if p.service == nil && p.asOrganization == nil && p.networkOwner == nil {
-            e.append("Its network is not a known sending service.")
+            e.append(Explanation("sus.unknown-network", [], "Its network is not a known sending service."))
         } else if let org = p.asOrganization ?? p.networkOwner {
-            e.append("Its network is \(org)\(p.asn.map { " (AS\($0))" } ?? "").")
+            let name = org + (p.asn.map { " (AS\($0))" } ?? "")
+            e.append(Explanation("sus.network", [name], "Its network is \(name)."))
         }
-        if p.authorizedBySPF == false { e.append("It is not in \(p.domain)'s SPF record.") }
+        if p.authorizedBySPF == false {
+            e.append(Explanation("sus.not-in-spf", [p.domain], "It is not in \(p.domain)'s SPF record."))
+        }
         return e
     }
+
 }

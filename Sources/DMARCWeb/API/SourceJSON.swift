@@ -35,14 +35,15 @@ public enum SourceJSON {
                         ($0.key, .object([("pass", .int($0.value.pass)), ("fail", .int($0.value.fail))]))
                     })
             ),
-            ("evidence", .array(s.evidence.map { .string($0) })),
+            ("evidence", .array(s.evidence.map { .string($0.description) })),
+            ("evidence_codes", .array(s.evidence.map { .string($0.code) })),
             (
                 "causes",
                 .array(
                     s.causes.map {
                         .object([
-                            ("code", .string($0.code.rawValue)), ("message", .string($0.message)),
-                            ("fix", .string($0.fix)),
+                            ("code", .string($0.code.rawValue)), ("message", .string($0.message.description)),
+                            ("fix", .string($0.fixText)),
                         ])
                     })
             ),
@@ -53,7 +54,7 @@ public enum SourceJSON {
         func verdict(_ v: Readiness.Verdict) -> JSONValue {
             .object([
                 ("policy", .string(v.policy)), ("ready", .bool(v.ready)),
-                ("reasons", .array(v.reasons.map { .string($0) })),
+                ("reasons", .array(v.reasons.map { .string($0.description) })),
             ])
         }
         return .object([
@@ -88,7 +89,9 @@ public enum SourceJSON {
             (
                 "plan",
                 .array(
-                    r.plan.map { .object([("record", .string($0.record)), ("explanation", .string($0.explanation))]) })
+                    r.plan.map {
+                        .object([("record", .string($0.record)), ("explanation", .string($0.explanation.description))])
+                    })
             ),
         ])
     }

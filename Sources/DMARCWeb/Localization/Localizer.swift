@@ -25,7 +25,24 @@ public struct Localizer: Sendable {
     /// The catalogue entry for `key`, with `{0}`, `{1}`… replaced by `arguments`. A key missing
     /// from the Japanese catalogue falls back to English; a key missing from both shows itself.
     public func callAsFunction(_ key: String, _ arguments: String...) -> String {
-        let template = (language == .ja ? Catalogue.japanese[key] : nil) ?? Catalogue.english[key] ?? key
+        fill((language == .ja ? Catalogue.japanese[key] : nil) ?? Catalogue.english[key] ?? key, arguments)
+    }
+
+    /// An explanation from the classifier or readiness in this language: the English it carries,
+    /// or its Japanese from the catalogue, with its arguments.
+    public func explain(_ e: Explanation) -> String {
+        guard language == .ja, let template = Catalogue.japaneseExplanations[e.code] else { return e.description }
+        return fill(template, e.arguments)
+    }
+
+    /// A failure cause's fix: the generic fix in this language, then the service's own English
+    /// instructions when the catalogue has them (they are vendor-specific and not translated).
+    public func fix(_ c: FailureCause) -> String {
+        guard language == .ja else { return c.fixText }
+        return explain(c.fix) + (c.serviceAdvice.map { " (\($0))" } ?? "")
+    }
+
+    private func fill(_ template: String, _ arguments: [String]) -> String {
         // One pass over the template, so an argument holding "{1}" stays as it is.
         var out = ""
         var rest = template[...]

@@ -64,9 +64,9 @@ enum SourcesPage {
         let t = c.t
         let p = s.profile
         let names = [p.service?.name, p.ptr, p.country, p.asOrganization ?? p.networkOwner].compactMap { $0 }
-        let evidence = s.evidence.map { e -> HTML in "<li>\(e)</li>" }
+        let evidence = s.evidence.map { e -> HTML in "<li>\(t.explain(e))</li>" }
         let causes = s.causes.map { cause -> HTML in
-            "<li><strong>\(cause.message)</strong><br>\(t("sources.fix")): \(cause.fix)</li>"
+            "<li><strong>\(t.explain(cause.message))</strong><br>\(t("sources.fix")): \(t.fix(cause))</li>"
         }
         var decide = HTML.empty
         if c.user.role == .admin {
@@ -112,7 +112,7 @@ enum SourcesPage {
         let r = readiness(d)
         let path = "/domains/\(urlComponent(d.domain))/readiness"
         let verdicts = [r.quarantine, r.reject].map { v -> HTML in
-            let reasons = v.reasons.map { x -> HTML in "<li>\(x)</li>" }
+            let reasons = v.reasons.map { x -> HTML in "<li>\(t.explain(x))</li>" }
             return """
                 <div class="card"><div class="label">p=\(v.policy)</div>
                 <div class="value">\(v.ready ? HTML("<span class=\"badge pass\">\(t("readiness.ready"))</span>") : HTML("<span class=\"badge fail\">\(t("readiness.notReady"))</span>"))</div>
@@ -139,7 +139,14 @@ enum SourcesPage {
                 """
         }
         let steps = r.plan.map { s -> HTML in
-            "<li>\(s.record.isEmpty ? HTML.empty : "<pre class=\"record\">\(s.record)</pre>")\(s.explanation)</li>"
+            var text = t.explain(s.explanation)
+            if let cause = s.cause, let source = s.source {
+                // A fix step: its parts in this language, not the English the step carries.
+                var e = s.explanation
+                e.arguments = [source, t.explain(cause.message), t.fix(cause)]
+                text = t.explain(e)
+            }
+            return "<li>\(s.record.isEmpty ? HTML.empty : "<pre class=\"record\">\(s.record)</pre>")\(text)</li>"
         }
         let body: HTML = """
             <h1>\(t("readiness.title", d.domain))</h1>

@@ -152,7 +152,7 @@ enum SourcesCommand {
                 for e in s.evidence { Console.out(sanitized("      - \(e)") + "\n") }
                 for cause in s.causes {
                     Console.out(sanitized("      ! \(cause.message)") + "\n")
-                    Console.out(sanitized("        fix: \(cause.fix)") + "\n")
+                    Console.out(sanitized("        fix: \(cause.fixText)") + "\n")
                 }
             }
             if group.count > 50 { Console.out("  … and \(group.count - 50) more (--json lists all)\n") }

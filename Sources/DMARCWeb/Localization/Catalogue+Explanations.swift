@@ -1,0 +1,57 @@
+/// Japanese for the evidence, causes, fixes, readiness reasons and plan steps that
+/// `SourceClassifier` and `Readiness` give, keyed by their `Explanation.code`; `{0}`… are the
+/// explanation's arguments. English comes with the explanation itself. A test checks that every
+/// code the classifier and readiness use has an entry with matching placeholders.
+extension Catalogue {
+    static let japaneseExplanations: [String: String] = [
+        "decided.not-mine": "{0} が自組織ではないと判定しました。",
+        "decided.approved": "{0} が自組織の送信元として承認しました。",
+        "compliant.all": "すべてのメールが DMARC に成功しています。",
+        "compliant.most": "{1} 通中 {0} 通が DMARC に成功しています。",
+        "compliant.dkim": "整合するドメインで DKIM 署名されています。",
+        "compliant.spf": "整合するドメインで SPF に成功しています。",
+        "own.in-spf": "このアドレスは {0} の SPF レコードに含まれています。",
+        "own.ptr": "逆引き名（{0}）が自組織のドメイン配下にあり、正引きでも一致します。",
+        "own.partial": "{1} 通中 {0} 通が DMARC に成功しており、自組織として署名・送信できる送信元です。",
+        "own.service": "{0}（顧客の代わりに送信するサービス）です。",
+        "own.service-signed": "{0} です（同サービスの DKIM 署名が成功）。自組織のアカウントか確認してから承認してください。",
+        "fwd.override": "受信側が {0} 通を転送またはメーリングリスト経由と判定しました。",
+        "fwd.service": "{0}（メールを転送・再配信するサービス）です。",
+        "fwd.dkim-intact": "自組織の DKIM 署名（d={0}）が他ドメインのサーバーから無傷で届いています。中継されたメールです。",
+        "fwd.dkim-broken": "自組織の DKIM 署名（d={0}）が他ドメインのサーバーから壊れた状態で届いています。メーリングリストのように中継・改変されたメールです。",
+        "sus.both-fail": "DKIM と SPF の両方で整合に失敗しています。",
+        "sus.no-ptr": "逆引き名がありません。",
+        "sus.ptr-unconfirmed": "逆引き名（{0}）を正引きしても元のアドレスに戻りません。",
+        "sus.unknown-network": "既知の送信サービスのネットワークではありません。",
+        "sus.network": "ネットワーク：{0}。",
+        "sus.not-in-spf": "{0} の SPF レコードに含まれていません。",
+        "cause.dkim-fails": "{0} による DKIM 署名が {1} 通で失敗しています。",
+        "cause.dkim-third-party": "DKIM 署名が {1} ではなく {0} によるものです。",
+        "cause.no-dkim": "DKIM 署名がありません。",
+        "cause.spf-not-aligned": "SPF は {0} で成功していますが、{1} と整合していません。",
+        "cause.spf-fails": "{0} の SPF が失敗しています。",
+        "cause.not-in-spf": "アドレス {0} は {1} の SPF レコードに含まれていません。",
+        "fix.dkim-fails": "セレクタの公開鍵が公開され署名鍵と一致しているか、署名後にメールを書き換える処理がないか確認してください。",
+        "fix.dkim-third-party": "{0} で独自ドメインの DKIM を設定し、d={1} で署名させてください（通常は提供される CNAME または TXT レコードを公開します）。",
+        "fix.no-dkim": "d={0} での DKIM 署名を有効にし、公開鍵を公開してください。",
+        "fix.spf-not-aligned": "{1} で {0} 配下の独自 Return-Path（バウンス）ドメインを使ってください。DKIM が整合していれば必須ではありません。",
+        "fix.spf-fails": "このアドレスを SPF レコードで許可してください（サービスの include: または ip4:/ip6:）。",
+        "fix.not-in-spf": "送信サービスの include:（またはアドレス）を SPF レコードに追加してください（DNS 参照は 10 回以内）。",
+        "ready.too-few-days": "レポートが {0} 日分しかありません。ポリシーを強化する前に少なくとも {1} 日分を確認してください。",
+        "ready.no-own-mail": "期間中に自組織の送信元からのメールがありません。",
+        "ready.own-failing-one": "自組織の送信元 1 件が DMARC に失敗しています。1 日あたり {0} 通（自組織のメールの {1}%）が影響を受けます。",
+        "ready.own-failing": "自組織の送信元 {0} 件が DMARC に失敗しています。1 日あたり {1} 通（自組織のメールの {2}%）が影響を受けます。",
+        "ready.all-pass": "自組織のメールはすべて DMARC に成功しています。",
+        "ready.under-1": "DMARC に失敗する自組織のメールは 1% 未満です。残りは順次修正してください。",
+        "ready.reject-failing": "自組織の送信元から 1 日あたり {0} 通が DMARC に失敗しています。拒否には 0.1% 未満が必要です。",
+        "ready.quarantine-first": "先に隔離（quarantine）を運用してください。現在の公開ポリシーは {0} です。",
+        "ready.reject-ok": "DMARC に失敗する自組織のメールは 0.1% 未満で、隔離も運用済みです。",
+        "plan.fix": "{0} を修正：{1} {2}",
+        "plan.quarantine-test":
+            "隔離のテスト：RFC 9989 対応の受信側は none を適用し（t=y）、RFC 7489 の受信側もすべてのメールに none を適用します（pct=0）。2 週間ほどレポートを見て、policy_test_mode と自組織のメールの失敗を確認してください。",
+        "plan.quarantine":
+            "隔離：RFC 9989 対応の受信側は失敗したメールをすべて隔離し、RFC 7489 の受信側はその 4 分の 1 を隔離します。自組織の失敗がほぼゼロのまま、1〜2 週間ごとに pct=50、pct=100 と上げてください。",
+        "plan.reject-test": "拒否のテスト：どちらの受信側も隔離（拒否の 1 段階下）を適用します。自組織のメールが迷惑メールになっていないか確認してください。",
+        "plan.reject": "拒否：失敗したメールは受け取りを拒否されます。新しい送信元がないか、引き続きレポートを確認してください。",
+    ]
+}

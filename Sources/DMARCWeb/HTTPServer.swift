@@ -40,6 +40,9 @@ public struct HTTPResponse: Sendable {
     public var contentType: String
     public var body: [UInt8]
     public var headers: [(String, String)] = []
+    /// A body streamed from an open file instead of `body` (large downloads): libmicrohttpd
+    /// sends it and closes the descriptor.
+    public var file: (descriptor: Int32, size: UInt64)?
 
     public init(status: Int, contentType: String = "text/plain; charset=utf-8", body: String) {
         self.status = status
@@ -141,10 +144,17 @@ func httpAccessHandler(
         ? HTTPResponse(status: 413, body: "The request body is larger than \(ByteCount.format(state.limit)).\n")
         : server.handler(request)
     return response.body.withUnsafeBytes { bytes -> MHD_Result in
-        guard
-            let r = MHD_create_response_from_buffer(
-                bytes.count, UnsafeMutableRawPointer(mutating: bytes.baseAddress), .RESPMEM_MUST_COPY)
-        else { return .NO }
+        let made: OpaquePointer? =
+            if let file = response.file {
+                MHD_create_response_from_fd64(file.size, file.descriptor)
+            } else {
+                MHD_create_response_from_buffer(
+                    bytes.count, UnsafeMutableRawPointer(mutating: bytes.baseAddress), .RESPMEM_MUST_COPY)
+            }
+        guard let r = made else {
+            if let file = response.file { close(file.descriptor) }
+            return .NO
+        }
         defer { MHD_destroy_response(r) }
         MHD_add_response_header(r, "Content-Type", response.contentType)
         MHD_add_response_header(r, "X-Content-Type-Options", "nosniff")
@@ -212,4 +222,50 @@ public final class HTTPServer: @unchecked Sendable {
     }
 
     deinit { stop() }
+}
+
+/// A temporary file for a large response body: written first, then streamed by libmicrohttpd.
+/// The file is unlinked at once, so it disappears when the descriptor closes.
+final class SpoolFile {
+    let descriptor: Int32
+    private(set) var size: UInt64 = 0
+    private var buffer: [UInt8] = []
+
+    init() throws {
+        var template = Array("/tmp/dmarcwatch-response-XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw HTTPServerError(description: "cannot create a temporary file") }
+        unlink(String(cString: template))
+        descriptor = fd
+    }
+
+    func write(_ bytes: some Collection<UInt8>) throws {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= 1 << 20 { try flush() }
+    }
+
+    func write(_ text: String) throws { try write(text.utf8) }
+
+    private func flush() throws {
+        var offset = 0
+        while offset < buffer.count {
+            let n = buffer[offset...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+            guard n > 0 else { throw HTTPServerError(description: "cannot write a temporary file") }
+            offset += n
+        }
+        size += UInt64(buffer.count)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// The response that streams the file from its start; the response owns the descriptor.
+    func response(contentType: String) throws -> HTTPResponse {
+        try flush()
+        lseek(descriptor, 0, SEEK_SET)
+        var r = HTTPResponse(status: 200, contentType: contentType, bytes: [])
+        r.file = (descriptor, size)
+        return r
+    }
+
+    /// Closes the file when no response took it (an error on the way).
+    func discard() { close(descriptor) }
 }

@@ -84,6 +84,26 @@ struct LiveServerTests {
         #expect(upload.status == 422)
     }
 
+    @Test("raw files and exports stream from a spool file: the bytes that arrived, and parsedmarc's CSV")
+    func streamedDownloads() throws {
+        defer { server.stop() }
+        var client = HTTPTestClient(port: server.port)
+        let auth = [("Authorization", "Bearer \(f.adminToken)")]
+        let raw = try client.get("/api/v1/reports/1/raw", headers: auth)
+        #expect(raw.status == 200)
+        let original = try Data(contentsOf: URL(fileURLWithPath: f.dir + "/reports/google-0.xml"))
+        let yahoo = try Data(contentsOf: URL(fileURLWithPath: f.dir + "/reports/yahoo-0.xml"))
+        #expect(Data(raw.body) == original || Data(raw.body) == yahoo)
+        #expect(raw.header("content-length") == String(raw.body.count))
+        let csv = try client.get("/api/v1/export?format=csv", headers: auth)
+        #expect(csv.status == 200)
+        #expect(csv.header("content-type") == "text/csv; charset=utf-8")
+        let lines = csv.text.split(separator: "\r\n")
+        #expect(lines.first?.hasPrefix("xml_schema,org_name,org_email") == true)
+        // One line per record: 10 days x (3 + 1) records, and the hostile report's one.
+        #expect(lines.count == 1 + 41)
+    }
+
     @Test("the OpenAPI document describes every API route, and every path in it answers")
     func openAPI() throws {
         defer { server.stop() }

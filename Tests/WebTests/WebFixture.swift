@@ -201,7 +201,14 @@ func hiddenCSRF(_ html: String) -> String? {
 }
 
 extension HTTPResponse {
-    var text: String { String(decoding: body, as: UTF8.self) }
+    /// The body, read from the spool file when the response streams one.
+    var bytes: [UInt8] {
+        guard let file else { return body }
+        var out = [UInt8](repeating: 0, count: Int(file.size))
+        let n = out.withUnsafeMutableBytes { pread(file.descriptor, $0.baseAddress, $0.count, 0) }
+        return Array(out.prefix(max(n, 0)))
+    }
+    var text: String { String(decoding: bytes, as: UTF8.self) }
     func header(_ name: String) -> String? { headers.first(where: { $0.0 == name })?.1 }
-    var json: Any? { try? JSONSerialization.jsonObject(with: Data(body)) }
+    var json: Any? { try? JSONSerialization.jsonObject(with: Data(bytes)) }
 }

@@ -291,10 +291,21 @@ enum APIRoutes {
             guard let day = DayMath.day(fromISO: to) else { throw WebError.badRequest("to must be YYYY-MM-DD") }
             filter.toDay = day
         }
-        var text = ""
-        try ParsedmarcFormat.export(c.store, filter, csv: format == "csv") { text += $0 }
-        var r = HTTPResponse(
-            status: 200, contentType: format == "csv" ? "text/csv; charset=utf-8" : "application/json", body: text)
+        // Written to a spool file and streamed, so an export of any size holds little memory.
+        let spool = try SpoolFile()
+        var failure: Error?
+        do {
+            try ParsedmarcFormat.export(c.store, filter, csv: format == "csv") { piece in
+                if failure == nil {
+                    do { try spool.write(piece) } catch { failure = error }
+                }
+            }
+            if let failure { throw failure }
+        } catch {
+            spool.discard()
+            throw error
+        }
+        var r = try spool.response(contentType: format == "csv" ? "text/csv; charset=utf-8" : "application/json")
         r.headers.append(("Content-Disposition", "attachment; filename=\"dmarc-aggregate.\(format)\""))
         return r
     }

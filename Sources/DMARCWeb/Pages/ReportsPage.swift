@@ -95,20 +95,25 @@ enum ReportsPage {
             let (domains, complete) = try c.store.rawDocumentDomains(id: docID)
             guard complete, domains.allSatisfy({ c.user.canSee(domain: $0) }) else { throw WebError.notFound }
         }
+        // Decompressed from the store into a spool file and streamed: no size limit, little memory.
         let stream = try c.store.openRaw(id: docID)
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = try buffer.withUnsafeMutableBytes { try stream.read(into: $0) }
-            if n == 0 { break }
-            bytes.append(contentsOf: buffer[0..<n])
-            if bytes.count > 256 << 20 { throw WebError.badRequest("The document is too large to download here.") }
+        let spool = try SpoolFile()
+        do {
+            var buffer = [UInt8](repeating: 0, count: 1 << 16)
+            while true {
+                let n = try buffer.withUnsafeMutableBytes { try stream.read(into: $0) }
+                if n == 0 { break }
+                try spool.write(buffer[0..<n])
+            }
+        } catch {
+            spool.discard()
+            throw error
         }
         let base = info.origin.split(separator: "/").last.map(String.init) ?? "report"
         let safe = String(
             base.unicodeScalars.filter { $0.isASCII && $0.value > 0x20 && !"\"\\;".unicodeScalars.contains($0) }.map(
                 Character.init))
-        var r = HTTPResponse(status: 200, contentType: "application/octet-stream", bytes: bytes)
+        var r = try spool.response(contentType: "application/octet-stream")
         r.headers.append(("Content-Disposition", "attachment; filename=\"\(safe.isEmpty ? "report" : safe)\""))
         return r
     }

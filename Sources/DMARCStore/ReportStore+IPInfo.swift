@@ -32,6 +32,29 @@ extension ReportStore {
         return out
     }
 
+    /// Like `addressesNeedingEnrichment`, for addresses that sent since `sinceDay` only, read from
+    /// the daily rollup domain by domain (a range of its key), not by scanning every record: what
+    /// `serve` runs every few minutes on a database of any size.
+    public func recentAddressesNeedingEnrichment(sinceDay: Int64, limit: Int = 100_000) throws -> [String] {
+        var domains: [String] = []
+        try db.prepare("SELECT DISTINCT domain FROM domain_daily WHERE day >= ?").query([.integer(sinceDay)]) {
+            domains.append($0.text(0) ?? "")
+        }
+        let query = try db.prepare(
+            """
+            SELECT DISTINCT d.source_ip FROM daily_rollup d LEFT JOIN ip_info i ON i.ip = d.source_ip
+            WHERE d.domain = ? AND d.day >= ? AND (i.ip IS NULL OR i.expires_at < ?)
+            """)
+        var seen = Set<String>()
+        var out: [String] = []
+        for domain in domains where out.count < limit {
+            try query.query([.text(domain), .integer(sinceDay), .integer(Self.now())]) { row in
+                if let ip = row.text(0), out.count < limit, seen.insert(ip).inserted { out.append(ip) }
+            }
+        }
+        return out
+    }
+
     /// Saves enrichment results: answers for `ttl` seconds, failed lookups for an hour.
     public func saveIPInfo(_ infos: [IPInfo], ttl: Int64 = 7 * 86_400) throws {
         let now = Self.now()

@@ -3,6 +3,10 @@ import DMARCEnrich
 import DMARCNet
 import DMARCStore
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// One enrichment pass, as `enrich` and `serve`'s background timer run it: reverse DNS
 /// (concurrent, forward-confirmed) for addresses without a fresh entry, then country and AS from
 /// the MMDB files, and the service the PTR name belongs to.
@@ -20,8 +24,15 @@ struct Enrichment {
         var seconds = 0.0
     }
 
-    func run(_ store: ReportStore, limit: Int = 1_000_000) throws -> Summary {
-        let addresses = try store.addressesNeedingEnrichment(limit: limit)
+    /// `recentDays`: only addresses seen in that many days (the background job); nil: all.
+    func run(_ store: ReportStore, limit: Int = 1_000_000, recentDays: Int64? = nil) throws -> Summary {
+        let addresses =
+            if let recentDays {
+                try store.recentAddressesNeedingEnrichment(
+                    sinceDay: DayMath.day(of: Int64(time(nil))) - recentDays, limit: limit)
+            } else {
+                try store.addressesNeedingEnrichment(limit: limit)
+            }
         let start = Console.now()
         let results = ReverseDNSLookup(resolver: DNSResolver(dns), concurrency: concurrency).lookup(addresses)
         var summary = Summary()

@@ -122,4 +122,32 @@ struct ReportStoreTests {
         #expect(info.id == id)
         #expect(try store.openRaw(id: id).readAll(limit: 4 << 20, what: "raw") == bytes)
     }
+
+    @Test("Enrichment candidates: recent addresses from the rollup, without fresh entries; daily totals kept")
+    func enrichmentCandidates() throws {
+        let store = try ReportStore(path: path)
+        for (id, ip, begin) in [("old", "192.0.2.1", Int64(1_500_000_000)), ("new", "192.0.2.2", Int64(1_700_006_400))]
+        {
+            let w = store.reportWriter(rawDocumentID: nil, sourceName: nil)
+            let h = header(id: id, begin: begin, end: begin + 86_399)
+            #expect(try w.begin(h))
+            try w.record(record(ip, count: 3))
+            try w.record(record("192.0.2.9", count: 1, dkim: "fail"))
+            try w.finish(h)
+        }
+        let since = DayMath.day(of: 1_700_006_400) - 5
+        #expect(Set(try store.recentAddressesNeedingEnrichment(sinceDay: since)) == ["192.0.2.2", "192.0.2.9"])
+        #expect(Set(try store.addressesNeedingEnrichment()) == ["192.0.2.1", "192.0.2.2", "192.0.2.9"])
+        try store.saveIPInfo([IPInfo(ip: "192.0.2.9", ptr: nil, forwardConfirmed: false, baseDomain: nil, problem: nil)]
+        )
+        #expect(try store.recentAddressesNeedingEnrichment(sinceDay: since) == ["192.0.2.2"])
+        #expect(try store.recentAddressesNeedingEnrichment(sinceDay: since, limit: 0).isEmpty)
+        // The per-domain daily totals the dashboard reads agree with the rollup.
+        let series = try #require(
+            try store.domainSeries(domains: ["example.com"], fromDay: since, toDay: since + 10).first)
+        #expect(series.total.messages == 4)
+        #expect(series.total.dmarcPass == 3)
+        #expect(series.total.dkimPass == 3)
+        #expect(series.total.bothFail == 1)
+    }
 }

@@ -94,7 +94,8 @@ enum ServeCommand {
         poller.start()
         let enricher = PeriodicJob(label: "dmarcwatch.enrich", interval: enrichInterval) {
             [path = context.databasePath, dns] in
-            let s = try Enrichment(dns: dns, networks: networks).run(try ReportStore(path: path), limit: 100_000)
+            let s = try Enrichment(dns: dns, networks: networks).run(
+                try ReportStore(path: path), limit: 100_000, recentDays: 45)
             if s.addresses > 0 {
                 Console.err("dmarcwatch serve: enriched \(s.addresses) address(es), \(s.withPTR) with PTR\n")
             }

@@ -1,6 +1,7 @@
 internal import CMicroHTTPD
 internal import CShims
 import DMARCCore
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -82,6 +83,9 @@ final class RequestState {
     var body: [UInt8] = []
     var tooLarge = false
     var limit = 0
+    /// Bytes of this request counted against the server's in-flight budget.
+    var reserved = 0
+    var overloaded = false
 }
 
 /// Collects the header fields or query arguments of a request (libmicrohttpd's iterator).
@@ -128,7 +132,12 @@ func httpAccessHandler(
     if let uploadSize, uploadSize.pointee > 0 {
         if state.body.count + uploadSize.pointee > state.limit {
             state.tooLarge = true
-        } else if let uploadData {
+        } else if !state.overloaded && !server.reserve(uploadSize.pointee) {
+            // Too many large bodies at once: refuse this one rather than run out of memory.
+            state.overloaded = true
+            state.body = []
+        } else if let uploadData, !state.overloaded {
+            state.reserved += uploadSize.pointee
             uploadData.withMemoryRebound(to: UInt8.self, capacity: uploadSize.pointee) {
                 state.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: uploadSize.pointee))
             }
@@ -142,7 +151,9 @@ func httpAccessHandler(
     let response =
         state.tooLarge
         ? HTTPResponse(status: 413, body: "The request body is larger than \(ByteCount.format(state.limit)).\n")
-        : server.handler(request)
+        : state.overloaded
+            ? HTTPResponse(status: 503, body: "The server is receiving too much at once; try again shortly.\n")
+            : server.handler(request)
     return response.body.withUnsafeBytes { bytes -> MHD_Result in
         let made: OpaquePointer? =
             if let file = response.file {
@@ -173,7 +184,11 @@ func httpRequestCompleted(
     _ code: MHD_RequestTerminationCode
 ) {
     guard let reqCls, let state = reqCls.pointee else { return }
-    Unmanaged<RequestState>.fromOpaque(state).release()
+    let request = Unmanaged<RequestState>.fromOpaque(state)
+    if let cls, request.takeUnretainedValue().reserved > 0 {
+        Unmanaged<HTTPServer>.fromOpaque(cls).takeUnretainedValue().release(request.takeUnretainedValue().reserved)
+    }
+    request.release()
     reqCls.pointee = nil
 }
 
@@ -186,6 +201,21 @@ public final class HTTPServer: @unchecked Sendable {
     /// The largest body accepted for a request (seen without its body); a larger one is answered
     /// 413 unread.
     let bodyLimit: @Sendable (HTTPRequest) -> Int
+    /// Request bodies held in memory at once, across connections, at most this many bytes.
+    let maximumInFlight: Int
+    private let inFlight = Mutex(0)
+
+    /// Counts `n` more body bytes in memory, unless that passes the budget.
+    func reserve(_ n: Int) -> Bool {
+        inFlight.withLock { total in
+            guard total + n <= maximumInFlight else { return false }
+            total += n
+            return true
+        }
+    }
+
+    func release(_ n: Int) { inFlight.withLock { $0 -= n } }
+
     /// Headers every response carries unless it sets its own.
     let defaultHeaders: [(String, String)] = [("Cache-Control", "no-store")]
     private var daemon: OpaquePointer?
@@ -193,10 +223,12 @@ public final class HTTPServer: @unchecked Sendable {
 
     public init(
         bodyLimit: @escaping @Sendable (HTTPRequest) -> Int = { _ in 64 << 10 },
+        maximumInFlight: Int = 256 << 20,
         handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse
     ) {
         self.handler = handler
         self.bodyLimit = bodyLimit
+        self.maximumInFlight = maximumInFlight
     }
 
     /// Listens on `host:port` (IPv4; port 0 picks a free one).
@@ -205,7 +237,8 @@ public final class HTTPServer: @unchecked Sendable {
         guard
             let d = cshim_mhd_start(
                 host, UInt16(port), UInt32(threads), 256, 30, 256 << 10, httpAccessHandler,
-                Unmanaged.passUnretained(self).toOpaque(), httpRequestCompleted, nil)
+                Unmanaged.passUnretained(self).toOpaque(), httpRequestCompleted,
+                Unmanaged.passUnretained(self).toOpaque())
         else {
             throw HTTPServerError(
                 description: "cannot listen on \(host):\(port) (address in use, or not an IPv4 address of this host)")

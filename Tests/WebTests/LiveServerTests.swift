@@ -104,6 +104,28 @@ struct LiveServerTests {
         #expect(lines.count == 1 + 41)
     }
 
+    @Test("bodies held in memory across connections have a budget: past it, 503 instead of running out of memory")
+    func inFlightBudget() throws {
+        defer { server.stop() }
+        let app = f.app
+        let small = HTTPServer(bodyLimit: app.bodyLimit, maximumInFlight: 64 << 10, handler: app.handle)
+        try small.start(host: "127.0.0.1", port: 0)
+        defer { small.stop() }
+        var client = HTTPTestClient(port: small.port)
+        let big = [UInt8](repeating: UInt8(ascii: "a"), count: 200 << 10)
+        let r = try client.request(
+            "POST", "/api/v1/reports", headers: [("Authorization", "Bearer \(f.adminToken)")], body: big)
+        #expect(r.status == 503)
+        // The budget is given back: a small request goes through afterwards.
+        #expect(try client.get("/healthz").status == 200)
+        let xml = aggregateXML(
+            org: "Budget", reportID: "b-1", domain: "budget.example", begin: WebFixture.lastDay * 86_400,
+            records: [TestRecord(ip: "192.0.2.7", count: 1, headerFrom: "budget.example")])
+        let ok = try client.request(
+            "POST", "/api/v1/reports", headers: [("Authorization", "Bearer \(f.adminToken)")], body: Array(xml.utf8))
+        #expect(ok.status == 200)
+    }
+
     @Test("the OpenAPI document describes every API route, and every path in it answers")
     func openAPI() throws {
         defer { server.stop() }

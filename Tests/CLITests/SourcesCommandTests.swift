@@ -172,3 +172,30 @@ struct SourcesCorpusTests {
         }
     }
 }
+
+@Suite("dmarcwatch sources owner (RDAP)")
+struct SourcesOwnerTests {
+    @Test("asks the RDAP service, prints the owner, keeps it; bad answers are clear errors")
+    func owner() throws {
+        let dir = try CLI.temporaryDirectory()
+        let db = "\(dir)/owner.sqlite3"
+        let answer = """
+            {"handle": "NET-203-0-113-0-1", "name": "DOC-NET", "startAddress": "203.0.113.0", "endAddress": "203.0.113.255",
+             "entities": [{"roles": ["registrant"], "vcardArray": ["vcard", [["fn", {}, "text", "Documentation Networks"]]]}]}
+            """
+        let server = StaticHTTPServer(files: ["/ip/203.0.113.9": answer])
+        let url = "http://127.0.0.1:\(server.port)"
+        let r = try CLI.run(["--db", db, "sources", "owner", "203.0.113.9", "--rdap-url", url, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try #require(r.json as? [String: Any])
+        #expect(json["owner"] as? String == "Documentation Networks")
+        #expect(json["handle"] as? String == "NET-203-0-113-0-1")
+        let missing = try CLI.run(["--db", db, "sources", "owner", "203.0.113.10", "--rdap-url", url])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("HTTP 404"))
+        #expect(try CLI.run(["--db", db, "sources", "owner", "not-an-ip"]).status == 64)
+        #expect(
+            try CLI.run(["--db", db, "sources", "owner", "203.0.113.9", "--rdap-url", "http://rdap.example"]).status
+                == 64)
+    }
+}

@@ -75,6 +75,7 @@ enum SourcesCommand {
         usage: """
             Usage: dmarcwatch sources --domain D [--days N | --from DAY --to DAY] [--class C] [--json]
                    dmarcwatch sources approve|not-mine|clear --domain D IP [--note TEXT]
+                   dmarcwatch sources owner IP [--rdap-url URL]
 
             Lists every address that sent as D in the period with its class and the evidence for it:
               compliant       passes DMARC
@@ -84,20 +85,47 @@ enum SourcesCommand {
                               relayed by another domain's server, known forwarders)
               suspicious      fails, and nothing says it is yours: likely spoofing
             'approve' and 'not-mine' record your decision, which overrides the guess; 'clear'
-            forgets it. Run 'dmarcwatch enrich' first for reverse DNS, country and AS.
+            forgets it. 'owner' asks RDAP (the successor of WHOIS; default https://rdap.org, which
+            redirects to the registry) who holds the address's network, and keeps the answer.
+            Run 'dmarcwatch enrich' first for reverse DNS, country and AS.
 
             \(SourceQuery.help)
               --class C            only sources of this class
               --json               the sources with their evidence, as JSON
 
             """,
-        options: SourceQuery.options.union(["--class", "--note"]),
+        options: SourceQuery.options.union(["--class", "--note", "--rdap-url"]),
         flags: ["--json", "--no-dns"],
         run: run
     )
 
     static func run(_ args: Arguments, _ context: Context) throws -> Int32 {
         let store = try context.openStore()
+        if args.positionals.first == "owner" {
+            guard args.positionals.count == 2, let address = IPAddress(args.positionals[1]) else {
+                throw UsageError(message: "expected 'sources owner IP'")
+            }
+            let client: RDAPClient
+            do {
+                client = try RDAPClient(baseURL: args.value("--rdap-url") ?? "https://rdap.org")
+            } catch {
+                throw UsageError(message: "--rdap-url: \(error)")
+            }
+            let owner = try client.lookup(address)
+            try store.saveNetworkOwner(ip: address.description, owner: owner.owner, handle: owner.handle)
+            if args.flag("--json") {
+                Console.out(
+                    JSONValue.object([
+                        ("ip", .string(address.description)), ("owner", .optional(owner.owner)),
+                        ("handle", .optional(owner.handle)), ("network", .optional(owner.networkName)),
+                        ("country", .optional(owner.country)), ("range", .optional(owner.range)),
+                    ]).serialized(pretty: true) + "\n")
+            } else {
+                let parts = [owner.owner, owner.handle.map { "(\($0))" }, owner.range, owner.country].compactMap { $0 }
+                Console.out(sanitized("\(address): \(parts.joined(separator: " "))") + "\n")
+            }
+            return ExitCode.success
+        }
         if let verb = args.positionals.first {
             guard ["approve", "not-mine", "clear"].contains(verb), args.positionals.count == 2 else {
                 throw UsageError(message: "expected 'sources approve|not-mine|clear --domain D IP'")

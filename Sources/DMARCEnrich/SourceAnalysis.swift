@@ -37,12 +37,16 @@ public struct SourceAnalysis: Sendable {
 
     /// The service behind a source, from the curated catalogue, else parsedmarc's map.
     public func service(for p: SourceProfile) -> ServiceIdentity? {
+        // Only evidence a spoofer cannot fake names a service: a forward-confirmed PTR, and DKIM
+        // signatures and SPF results that passed.
         if let s = ServiceCatalogue.match(
-            ptr: p.ptr, dkimDomains: Array(p.dkimSignatures.keys), spfDomains: Array(p.spfDomains.keys))
+            ptr: p.forwardConfirmed ? p.ptr : nil,
+            dkimDomains: p.dkimSignatures.filter { $0.value.pass > 0 }.map(\.key),
+            spfDomains: p.spfDomains.filter { $0.value.pass > 0 }.map(\.key))
         {
             return Self.identity(s)
         }
-        if let base = p.baseDomain, let entry = reverseDNSMap?.entry(forBaseDomain: base) {
+        if p.forwardConfirmed, let base = p.baseDomain, let entry = reverseDNSMap?.entry(forBaseDomain: base) {
             let kind: ServiceIdentity.Kind =
                 entry.type.lowercased().contains("email") || entry.type.lowercased().contains("marketing")
                 ? .esp : .application

@@ -24,8 +24,11 @@ public final class PublicSuffixList: @unchecked Sendable {
     /// that is itself a public suffix, or a single label, the name itself.
     public func organizationalDomain(_ domain: String) -> String {
         let name = DNSResolver.normalize(domain)
-        guard let registrable = psl_registrable_domain(context, name) else { return name }
-        return String(cString: registrable)
+        // libpsl returns a pointer into its argument: read it while the C string is alive.
+        return name.withCString { c in
+            guard let registrable = psl_registrable_domain(context, c) else { return name }
+            return String(cString: registrable)
+        }
     }
 
     /// Whether `domain` is a public suffix (ICANN or PRIVATE section).

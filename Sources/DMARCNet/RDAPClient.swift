@@ -31,8 +31,19 @@ public struct RDAPClient: Sendable {
     /// `baseURL` must be HTTPS; plain HTTP is accepted only to a loopback address (tests).
     public init(baseURL: String = "https://rdap.org", timeout: Int = 15) throws {
         let lower = baseURL.lowercased()
-        guard lower.hasPrefix("https://") || lower.hasPrefix("http://127.0.0.1") || lower.hasPrefix("http://[::1]")
-        else { throw Failure(description: "the RDAP service must be an https:// URL") }
+        // Plain HTTP only to this machine: the host must be exactly a loopback address.
+        var loopback = false
+        if lower.hasPrefix("http://") {
+            let rest = lower.dropFirst(7)
+            let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+            let host =
+                authority.hasPrefix("[")
+                ? String(authority.prefix { $0 != "]" }) + "]" : String(authority.prefix { $0 != ":" })
+            loopback = !authority.contains("@") && (host == "127.0.0.1" || host == "[::1]" || host == "localhost")
+        }
+        guard lower.hasPrefix("https://") || loopback else {
+            throw Failure(description: "the RDAP service must be an https:// URL")
+        }
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.timeout = timeout
     }

@@ -40,13 +40,19 @@ public final class SPFAuthorizer: Sendable {
                 }
             case .a:
                 let bits = address.isIPv4 ? (m.ip4PrefixLength ?? 32) : (m.ip6PrefixLength ?? 128)
-                matched = resolve(target).contains { Self.contains($0, bits, address) }
+                guard let hosts = resolve(target, ipv4: address.isIPv4) else { return nil }
+                matched = hosts.contains { Self.contains($0, bits, address) }
             case .mx:
                 let bits = address.isIPv4 ? (m.ip4PrefixLength ?? 32) : (m.ip6PrefixLength ?? 128)
-                if case .records(let mx) = resolver.mx(target) {
-                    matched = mx.prefix(10).contains {
-                        resolve($0.exchange).contains { Self.contains($0, bits, address) }
+                switch resolver.mx(target) {
+                case .records(let mx):
+                    // RFC 7208 §4.6.4: at most 10 MX names are looked up for one mx mechanism.
+                    for host in mx.prefix(10) where !matched {
+                        guard let hosts = resolve(host.exchange, ipv4: address.isIPv4) else { return nil }
+                        matched = hosts.contains { Self.contains($0, bits, address) }
                     }
+                case .nxdomain, .noData: matched = false
+                default: return nil
                 }
             case .include:
                 guard let inner = evaluate(target, address, &lookups, depth: depth + 1) else { return nil }
@@ -75,12 +81,19 @@ public final class SPFAuthorizer: Sendable {
         return found
     }
 
-    private func resolve(_ name: String) -> [IPAddress] {
-        if let cached = addresses.withLock({ $0[name] }) { return cached }
-        var out: [IPAddress] = []
-        if case .records(let v4) = resolver.ipv4(name) { out += v4.compactMap(IPAddress.init) }
-        if case .records(let v6) = resolver.ipv6(name) { out += v6.compactMap(IPAddress.init) }
-        addresses.withLock { $0[name] = out }
+    /// The addresses of one family for a name: empty when it has none, nil when the lookup
+    /// failed (a timeout must not read as "not authorised").
+    private func resolve(_ name: String, ipv4: Bool) -> [IPAddress]? {
+        let key = (ipv4 ? "4 " : "6 ") + name
+        if let cached = addresses.withLock({ $0[key] }) { return cached }
+        let answer = ipv4 ? resolver.ipv4(name) : resolver.ipv6(name)
+        let out: [IPAddress]
+        switch answer {
+        case .records(let texts): out = texts.compactMap(IPAddress.init)
+        case .nxdomain, .noData: out = []
+        default: return nil
+        }
+        addresses.withLock { $0[key] = out }
         return out
     }
 

@@ -213,15 +213,16 @@ extension ReportStore {
         return out
     }
 
-    /// The policy in the newest report for `domain`.
+    /// The policy in the newest report for `domain`; reports dated in the future (a forged one
+    /// could claim 2199) do not count.
     public func publishedPolicy(domain: String) throws -> PublishedPolicy? {
         var out: PublishedPolicy?
         try db.prepare(
             """
             SELECT domain, p, sp, np, adkim, aspf, fo, testing, pct, reporter, end_ts FROM reports
-            WHERE domain = ? ORDER BY end_ts DESC, id DESC LIMIT 1
+            WHERE domain = ? AND end_ts <= ? ORDER BY end_ts DESC, id DESC LIMIT 1
             """
-        ).query([.text(domain)]) { out = Self.policy($0) }
+        ).query([.text(domain), .integer(Self.now() + 2 * 86_400)]) { out = Self.policy($0) }
         return out
     }
 

@@ -37,7 +37,12 @@ extension ReportStore {
             "SELECT id, source_ip, count, disposition, dkim, spf, reasons FROM records WHERE id BETWEEN ? AND ?")
         let dkim = try db.prepare(
             "SELECT record_id, domain, result FROM dkim_results WHERE record_id BETWEEN ? AND ?")
-        let spf = try db.prepare("SELECT record_id, domain, result FROM spf_results WHERE record_id BETWEEN ? AND ?")
+        // SPF of the envelope From only: a HELO result says nothing about the author domain's sender.
+        let spf = try db.prepare(
+            """
+            SELECT record_id, domain, result FROM spf_results
+            WHERE record_id BETWEEN ? AND ? AND (scope IS NULL OR scope = 'mfrom')
+            """)
         var batches: [(Int64, Int64, String, Int64)] = []
         try reports.query([.text(domain), .integer(fromDay), .integer(toDay)]) { row in
             batches.append((row.int64(1), row.int64(1) + row.int64(2) - 1, row.text(3) ?? "", row.int64(4)))
@@ -77,9 +82,12 @@ extension ReportStore {
                     guard let (ip, n) = byID[row.int64(0)], let d = row.text(1)?.lowercased(), !d.isEmpty else {
                         return
                     }
+                    // "none" is no signature at all, and a temporary error says nothing either way.
+                    let result = row.text(2) ?? ""
+                    if result == "none" || result == "temperror" || result.isEmpty { return }
                     if field == \SourceProfile.dkimSignatures { signed.insert(row.int64(0)) }
                     var t = profiles[ip]?[keyPath: field][d] ?? SourceProfile.Tally()
-                    if row.text(2) == "pass" {
+                    if result == "pass" {
                         t.pass = Self.saturating(t.pass, n)
                     } else {
                         t.fail = Self.saturating(t.fail, n)

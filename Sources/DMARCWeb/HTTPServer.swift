@@ -263,6 +263,9 @@ final class SpoolFile {
     let descriptor: Int32
     private(set) var size: UInt64 = 0
     private var buffer: [UInt8] = []
+    /// Set once a response owns the descriptor (libmicrohttpd closes it then).
+    private var handedOver = false
+    private var closed = false
 
     init() throws {
         var template = Array("/tmp/dmarcwatch-response-XXXXXX".utf8CString)
@@ -296,9 +299,16 @@ final class SpoolFile {
         lseek(descriptor, 0, SEEK_SET)
         var r = HTTPResponse(status: 200, contentType: contentType, bytes: [])
         r.file = (descriptor, size)
+        handedOver = true
         return r
     }
 
     /// Closes the file when no response took it (an error on the way).
-    func discard() { close(descriptor) }
+    func discard() {
+        guard !handedOver, !closed else { return }
+        closed = true
+        close(descriptor)
+    }
+
+    deinit { discard() }
 }

@@ -189,3 +189,49 @@ struct SourceClassifierTests {
         #expect(!young.quarantine.ready && !young.reject.ready)
     }
 }
+
+@Suite("Source classification against crafted reports")
+struct HostileSourceTests {
+    let classifier = SourceClassifierTests.classifier
+
+    @Test("a forged, failing signature of the domain from the attacker's server is not forwarding")
+    func forgedBrokenSignature() {
+        var p = SourceProfile(ip: "203.0.113.50", domain: "example.co.jp")
+        p.messages = 100
+        p.dkimSignatures = ["example.co.jp": .init(fail: 100)]
+        p.spfDomains = ["attacker.example": .init(pass: 100)]
+        #expect(classifier.classify(p).sourceClass == .suspicious)
+        // With a receiver's forwarding override as well, it is a list that broke the signature.
+        p.forwardedOverrides = 10
+        #expect(classifier.classify(p).sourceClass == .forwarded)
+    }
+
+    @Test("counts near Int64.max do not trap: shares and sums saturate")
+    func hugeCounts() {
+        var p = SourceProfile(ip: "192.0.2.1", domain: "example.co.jp")
+        p.messages = Int64.max
+        p.dmarcPass = Int64.max / 2
+        p.dkimSignatures = ["example.co.jp": .init(pass: Int64.max)]
+        p.authorizedBySPF = true
+        let c = classifier.classify(p)
+        #expect(c.sourceClass == .yoursFailing)
+        let r = Readiness.assess(
+            domain: "example.co.jp", days: 30, currentPolicy: "none", testing: false, sources: [c, c])
+        #expect(r.totals[.yoursFailing] == Int64.max)
+        #expect(!r.quarantine.ready)
+        #expect(Readiness.format(.infinity) == "–")
+        #expect(Readiness.format(1e30) == "1000000000000000.0")
+    }
+
+    @Test("a compliant source with a few failures counts among yours in readiness")
+    func compliantFailures() {
+        var p = SourceProfile(ip: "192.0.2.1", domain: "example.co.jp")
+        p.messages = 1000
+        p.dmarcPass = 985
+        let c = classifier.classify(p)
+        #expect(c.sourceClass == .compliant)
+        let r = Readiness.assess(domain: "example.co.jp", days: 30, currentPolicy: "none", testing: false, sources: [c])
+        #expect(r.quarantine.reasons.first?.code == "ready.own-failing-one")
+        #expect(r.simulations[0].lines.count == 1)
+    }
+}

@@ -143,3 +143,36 @@ struct RDAPTests {
         #expect(throws: RDAPClient.Failure.self) { try RDAPClient(baseURL: "http://rdap.example") }
     }
 }
+
+@Suite("Source analysis against crafted evidence")
+struct SourceAnalysisHostileTests {
+    @Test("only passing signatures and a forward-confirmed PTR name a service")
+    func serviceNaming() {
+        let analysis = SourceAnalysis(authorizer: nil)
+        var p = SourceProfile(ip: "203.0.113.60", domain: "example.com")
+        p.messages = 10
+        p.dkimSignatures = ["sendgrid.net": .init(fail: 10), "evil.example": .init(pass: 10)]
+        p.ptr = "o1.ptr1.sendgrid.net"
+        p.forwardConfirmed = false
+        #expect(analysis.service(for: p) == nil)
+        #expect(analysis.classify([p]).first?.sourceClass == .suspicious)
+        p.dkimSignatures["sendgrid.net"] = .init(pass: 10)
+        #expect(analysis.service(for: p)?.id == "sendgrid")
+    }
+
+    @Test("a DNS server that does not answer makes SPF authorisation unknown, not false")
+    func silentDNS() throws {
+        let silent = SilentDNSServer()
+        let spf = SPFAuthorizer(
+            resolver: DNSResolver(try DNSConfiguration(nameserver: "127.0.0.1:\(silent.port)", timeout: 1)))
+        #expect(spf.authorizes(domain: "example.test", address: IPAddress("192.0.2.1")!) == nil)
+    }
+
+    @Test("plain HTTP RDAP only to a loopback host, exactly")
+    func rdapURL() {
+        #expect((try? RDAPClient(baseURL: "http://127.0.0.1:8080")) != nil)
+        #expect((try? RDAPClient(baseURL: "http://127.0.0.1.evil.example")) == nil)
+        #expect((try? RDAPClient(baseURL: "http://127.0.0.1@evil.example")) == nil)
+        #expect((try? RDAPClient(baseURL: "https://rdap.example")) != nil)
+    }
+}

@@ -150,4 +150,18 @@ struct ReportStoreTests {
         #expect(series.total.dkimPass == 3)
         #expect(series.total.bothFail == 1)
     }
+
+    @Test("The published policy comes from the newest report, but not from one dated in the future")
+    func publishedPolicyIgnoresFutureReports() throws {
+        let store = try ReportStore(path: path)
+        for (id, p, begin) in [("now", "none", Int64(1_700_006_400)), ("forged", "reject", Int64(7_000_000_000))] {
+            var h = header(id: id, begin: begin, end: begin + 86_399)
+            h.policy.p = p
+            let w = store.reportWriter(rawDocumentID: nil, sourceName: nil)
+            #expect(try w.begin(h))
+            try w.record(record("192.0.2.1", count: 1))
+            try w.finish(h)
+        }
+        #expect(try store.publishedPolicy(domain: "example.com")?.p == "none")
+    }
 }

@@ -57,11 +57,12 @@ public struct Readiness: Sendable, Equatable {
     ) -> Readiness {
         var totals: [SourceClass: Int64] = [:]
         for c in SourceClass.allCases { totals[c] = 0 }
-        for s in sources { totals[s.sourceClass, default: 0] += s.profile.messages }
+        for s in sources { totals[s.sourceClass] = saturating(totals[s.sourceClass] ?? 0, s.profile.messages) }
         let legitimate = sources.filter { $0.sourceClass == .compliant || $0.sourceClass == .yoursFailing }
-        let legitimateMessages = legitimate.reduce(Int64(0)) { $0 + $1.profile.messages }
-        let legitimateFailing = legitimate.reduce(Int64(0)) { $0 + $1.profile.failing }
-        let failingOwn = sources.filter { $0.sourceClass == .yoursFailing && $0.profile.failing > 0 }
+        let legitimateMessages = legitimate.reduce(Int64(0)) { saturating($0, $1.profile.messages) }
+        let legitimateFailing = legitimate.reduce(Int64(0)) { saturating($0, $1.profile.failing) }
+        // Compliant sources may fail a little (under 2%): that mail is caught too, so they count.
+        let failingOwn = legitimate.filter { $0.profile.failing > 0 }
         let perDay = { (n: Int64) -> Double in Double(n) / Double(max(days, 1)) }
 
         var simulations: [Simulation] = []
@@ -95,8 +96,9 @@ public struct Readiness: Sendable, Equatable {
             common.append(Explanation("ready.no-own-mail", [], "No mail from your own sources in the period."))
         }
         var quarantineReasons = common
-        let sharePerMille = legitimateMessages > 0 ? legitimateFailing * 1000 / legitimateMessages : 0
-        let sharePerTenThousand = legitimateMessages > 0 ? legitimateFailing * 10_000 / legitimateMessages : 0
+        let failingShare = legitimateMessages > 0 ? Double(legitimateFailing) / Double(legitimateMessages) : 0
+        let sharePerMille = Int64(failingShare * 1000)
+        let sharePerTenThousand = Int64(failingShare * 10_000)
         if legitimateFailing > 0 {
             let share = format(Double(legitimateFailing) * 100 / Double(max(legitimateMessages, 1)))
             let daily = format(perDay(legitimateFailing))
@@ -196,8 +198,15 @@ public struct Readiness: Sendable, Equatable {
         return steps
     }
 
+    /// One decimal place; beyond ±10^15 (only hostile reports get there) the value is clamped.
     public static func format(_ v: Double) -> String {
-        let tenths = Int64((v * 10).rounded())
-        return "\(tenths / 10).\(tenths % 10)"
+        guard v.isFinite else { return "–" }
+        let tenths = Int64((min(max(v, -1e15), 1e15) * 10).rounded())
+        return (tenths < 0 ? "-" : "") + "\(abs(tenths) / 10).\(abs(tenths) % 10)"
+    }
+
+    static func saturating(_ a: Int64, _ b: Int64) -> Int64 {
+        let (v, overflow) = a.addingReportingOverflow(b)
+        return overflow ? Int64.max : v
     }
 }

@@ -77,7 +77,8 @@ public struct SourceClassifier: Sendable {
 
     public func classify(_ p: SourceProfile) -> ClassifiedSource {
         var out = ClassifiedSource(profile: p, sourceClass: .suspicious, decided: false, evidence: [], causes: [])
-        let passShare = p.messages > 0 ? p.dmarcPass * 1000 / p.messages : 0
+        // In floating point: counts from hostile reports can be near Int64.max.
+        let passShare = p.messages > 0 ? Int64(Double(p.dmarcPass) / Double(p.messages) * 1000) : 0
         if let d = p.decision {
             out.decided = true
             switch d.verdict {
@@ -183,16 +184,20 @@ public struct SourceClassifier: Sendable {
         let foreignSPF = !p.spfDomains.isEmpty && p.spfDomains.keys.allSatisfy { !aligned($0, with: p.domain) }
         if !ownSignatures.isEmpty && foreignSPF {
             let d = ownSignatures.keys.sorted().joined(separator: ", ")
-            let intact = ownSignatures.values.reduce(0) { $0 + $1.pass }
-            e.append(
-                intact > 0
-                    ? Explanation(
+            if ownSignatures.values.contains(where: { $0.pass > 0 }) {
+                // A passing signature of the domain cannot be forged: the mail was the domain's.
+                e.append(
+                    Explanation(
                         "fwd.dkim-intact", [d],
-                        "Your DKIM signature (d=\(d)) arrives intact from a server of another domain: relayed mail.")
-                    : Explanation(
+                        "Your DKIM signature (d=\(d)) arrives intact from a server of another domain: relayed mail."))
+            } else if !e.isEmpty {
+                // A broken one can be: it counts only beside another sign of forwarding.
+                e.append(
+                    Explanation(
                         "fwd.dkim-broken", [d],
                         "Your DKIM signature (d=\(d)) arrives broken from a server of another domain: mail relayed and modified, as mailing lists do."
                     ))
+            }
         }
         return e
     }
@@ -204,7 +209,7 @@ public struct SourceClassifier: Sendable {
         let ownSignatures = p.dkimSignatures.filter { aligned($0.key, with: p.domain) }
         let foreignSignatures = p.dkimSignatures.filter { !aligned($0.key, with: p.domain) && $0.value.pass > 0 }
         if p.dkimAlignedPass < p.messages {
-            if let broken = ownSignatures.first(where: { $0.value.fail > 0 }) {
+            if let broken = ownSignatures.sorted(by: { $0.key < $1.key }).first(where: { $0.value.fail > 0 }) {
                 out.append(
                     FailureCause(
                         code: .dkimFails,

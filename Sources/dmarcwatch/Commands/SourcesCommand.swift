@@ -228,7 +228,9 @@ enum ReadinessCommand {
             Console.out(SourceJSON.readiness(r, period: query.periodJSON).serialized(pretty: true) + "\n")
             return ExitCode.success
         }
-        Console.out("\(r.domain): policy published \(r.currentPolicy ?? "unknown"), \(r.days) days of reports\n\n")
+        Console.out(
+            sanitized("\(r.domain): policy published \(r.currentPolicy ?? "unknown"), \(r.days) days of reports")
+                + "\n\n")
         for c in SourceClass.allCases {
             Console.out("  \(c.rawValue.padding(to: 15))\(grouped(r.totals[c] ?? 0)) messages\n")
         }

@@ -8,7 +8,9 @@ import Synchronization
 public final class SPFAuthorizer: Sendable {
     private let resolver: DNSResolver
     private let records = Mutex<[String: SPFRecord?]>([:])
-    private let addresses = Mutex<[String: [IPAddress]]>([:])
+    /// Failures are cached too (as nil): one dead name must not cost a timeout per address.
+    private let addresses = Mutex<[String: [IPAddress]?]>([:])
+    private let exchanges = Mutex<[String: [String]?]>([:])
 
     public init(resolver: DNSResolver) { self.resolver = resolver }
 
@@ -44,15 +46,11 @@ public final class SPFAuthorizer: Sendable {
                 matched = hosts.contains { Self.contains($0, bits, address) }
             case .mx:
                 let bits = address.isIPv4 ? (m.ip4PrefixLength ?? 32) : (m.ip6PrefixLength ?? 128)
-                switch resolver.mx(target) {
-                case .records(let mx):
-                    // RFC 7208 §4.6.4: at most 10 MX names are looked up for one mx mechanism.
-                    for host in mx.prefix(10) where !matched {
-                        guard let hosts = resolve(host.exchange, ipv4: address.isIPv4) else { return nil }
-                        matched = hosts.contains { Self.contains($0, bits, address) }
-                    }
-                case .nxdomain, .noData: matched = false
-                default: return nil
+                guard let names = exchangers(target) else { return nil }
+                // RFC 7208 §4.6.4: at most 10 MX names are looked up for one mx mechanism.
+                for name in names.prefix(10) where !matched {
+                    guard let hosts = resolve(name, ipv4: address.isIPv4) else { return nil }
+                    matched = hosts.contains { Self.contains($0, bits, address) }
                 }
             case .include:
                 guard let inner = evaluate(target, address, &lookups, depth: depth + 1) else { return nil }
@@ -87,13 +85,26 @@ public final class SPFAuthorizer: Sendable {
         let key = (ipv4 ? "4 " : "6 ") + name
         if let cached = addresses.withLock({ $0[key] }) { return cached }
         let answer = ipv4 ? resolver.ipv4(name) : resolver.ipv6(name)
-        let out: [IPAddress]
+        let out: [IPAddress]?
         switch answer {
         case .records(let texts): out = texts.compactMap(IPAddress.init)
         case .nxdomain, .noData: out = []
-        default: return nil
+        default: out = nil
         }
-        addresses.withLock { $0[key] = out }
+        addresses.withLock { $0[key] = .some(out) }
+        return out
+    }
+
+    /// The MX host names of a domain (empty when none; nil when the lookup failed), cached.
+    private func exchangers(_ domain: String) -> [String]? {
+        if let cached = exchanges.withLock({ $0[domain] }) { return cached }
+        let out: [String]?
+        switch resolver.mx(domain) {
+        case .records(let mx): out = mx.map(\.exchange)
+        case .nxdomain, .noData: out = []
+        default: out = nil
+        }
+        exchanges.withLock { $0[domain] = .some(out) }
         return out
     }
 

@@ -15,6 +15,9 @@ public final class ReportWriter: AggregateReportSink {
     private var header = AggregateReportHeader()
     private var batch: [AggregateRecord] = []
     private var inserter: RecordInserter?
+    /// The daily rollup of the report, summed on the caller's thread (the writer queue is the
+    /// busier of the two) and handed to the queue in sorted batches.
+    private var rollup = RollupAccumulator(begin: 0, end: 0)
     private let queue = DispatchQueue(label: "dmarcwatch.report-writer")
     private let inFlight = DispatchSemaphore(value: 4)
     private let failure = FailureSlot()
@@ -67,7 +70,8 @@ public final class ReportWriter: AggregateReportSink {
                 .optText(p.psd), .integer(ReportStore.now()),
             ])
             inserter = try RecordInserter(
-                db: db, reportRowID: db.lastInsertRowID, domain: (p.domain ?? "").lowercased(), begin: begin, end: end)
+                db: db, reportRowID: db.lastInsertRowID, domain: (p.domain ?? "").lowercased())
+            rollup = RollupAccumulator(begin: begin, end: end)
             batch.reserveCapacity(Self.batchSize)
         } catch {
             inserter = nil
@@ -80,6 +84,7 @@ public final class ReportWriter: AggregateReportSink {
     public func record(_ r: AggregateRecord) throws {
         guard inserter != nil else { return }
         batch.append(r)
+        rollup.add(r)
         recordCount += 1
         messageCount += r.count
         if batch.count >= Self.batchSize { try dispatchBatch() }
@@ -89,7 +94,8 @@ public final class ReportWriter: AggregateReportSink {
     private func dispatchBatch() throws {
         if let message = failure.value.withLock({ $0 }) { throw SQLiteError(code: 1, message: message, sql: nil) }
         guard let inserter, !batch.isEmpty else { return }
-        let work = QueueHandoff(inserter: inserter, records: batch)
+        let sums = rollup.count >= RollupAccumulator.batch ? rollup.takeSorted() : []
+        let work = QueueHandoff(inserter: inserter, records: batch, rollup: sums)
         batch = []
         batch.reserveCapacity(Self.batchSize)
         inFlight.wait()
@@ -115,7 +121,7 @@ public final class ReportWriter: AggregateReportSink {
             try dispatchBatch()
             drain()
             if let message = failure.value.withLock({ $0 }) { throw SQLiteError(code: 1, message: message, sql: nil) }
-            try inserter.flushRollup()
+            try inserter.upsertRollup(rollup.takeSorted())
             try inserter.flushDayTotals()
             let m = header.metadata
             try db.prepare(
@@ -158,9 +164,56 @@ extension ReportWriter: Sendable {}
 private struct QueueHandoff: @unchecked Sendable {
     let inserter: RecordInserter
     let records: [AggregateRecord]
+    let rollup: [(key: RollupKey, value: Int64)]
 
     func run() throws {
         try inserter.insert(batch: records)
+        if !rollup.isEmpty { try inserter.upsertRollup(rollup) }
+    }
+}
+
+/// Sums a report's records into daily rollup rows: on the day of its interval's midpoint when it
+/// spans at most two days, else spread over its days (DESIGN §5).
+struct RollupAccumulator {
+    let begin: Int64
+    let end: Int64
+    /// The day every record counts on, when the report spans at most two days.
+    let singleDay: Int64?
+    private var sums: [RollupKey: Int64] = [:]
+    /// Rows summed before they go to the store, in sorted order.
+    static let batch = 8_192
+
+    init(begin: Int64, end: Int64) {
+        self.begin = begin
+        self.end = end
+        singleDay =
+            end - begin <= 2 * DayMath.secondsPerDay ? DayMath.spread(count: 1, begin: begin, end: end).first?.day : nil
+    }
+
+    var count: Int { sums.count }
+
+    mutating func add(_ r: AggregateRecord) {
+        var key = RollupKey(
+            day: singleDay ?? 0, sourceIP: r.sourceIP, headerFrom: r.headerFrom ?? "", disposition: r.disposition ?? "",
+            dkim: r.dkim ?? "", spf: r.spf ?? "")
+        if singleDay != nil {
+            sums[key, default: 0] += r.count
+        } else {
+            for share in DayMath.spread(count: r.count, begin: begin, end: end) {
+                key.day = share.day
+                sums[key, default: 0] += share.count
+            }
+        }
+    }
+
+    /// The sums so far, in primary-key order (the B-tree is then written front to back), and
+    /// a fresh start.
+    mutating func takeSorted() -> [(key: RollupKey, value: Int64)] {
+        let entries = sums.sorted { a, b in
+            (a.key.day, a.key.sourceIP, a.key.headerFrom) < (b.key.day, b.key.sourceIP, b.key.headerFrom)
+        }
+        sums.removeAll(keepingCapacity: true)
+        return entries
     }
 }
 
@@ -169,26 +222,16 @@ final class RecordInserter {
     let db: SQLiteConnection
     let reportRowID: Int64
     let domain: String
-    let begin: Int64
-    let end: Int64
-    /// The day every record counts on, when the report spans at most two days.
-    let singleDay: Int64?
     var nextRecordID: Int64
-    var rollup: [RollupKey: Int64] = [:]
     /// Per-day totals for `domain_daily`, summed over the whole report (a few days at most).
     var dayTotals: [Int64: DayTotals] = [:]
     /// The id of the report's first record; the rest follow without gaps.
     var firstRecordID: Int64?
-    static let rollupBatch = 8_192
 
-    init(db: SQLiteConnection, reportRowID: Int64, domain: String, begin: Int64, end: Int64) throws {
+    init(db: SQLiteConnection, reportRowID: Int64, domain: String) throws {
         self.db = db
         self.reportRowID = reportRowID
         self.domain = domain
-        self.begin = begin
-        self.end = end
-        singleDay =
-            end - begin <= 2 * DayMath.secondsPerDay ? DayMath.spread(count: 1, begin: begin, end: end).first?.day : nil
         // The transaction is exclusive (BEGIN IMMEDIATE), so ids can be given out here: the report's
         // records get the contiguous range reports.first_record_id relies on.
         nextRecordID = (try db.prepare("SELECT COALESCE(MAX(id), 0) + 1 FROM records").scalar() ?? 1)
@@ -220,7 +263,6 @@ final class RecordInserter {
             try insertChunk(chunk)
             start += chunk.count
         }
-        if rollup.count >= Self.rollupBatch { try flushRollup() }
     }
 
     private func insertChunk(_ chunk: ArraySlice<AggregateRecord>) throws {
@@ -250,7 +292,6 @@ final class RecordInserter {
             i += 15
             for (n, d) in r.dkimResults.enumerated() { dkimRows.append((id, n, d)) }
             for (n, f) in r.spfResults.enumerated() { spfRows.append((id, n, f)) }
-            addToRollup(r)
         }
         try s.execute()
         try insertAuthRows(
@@ -287,31 +328,13 @@ final class RecordInserter {
         }
     }
 
-    private func addToRollup(_ r: AggregateRecord) {
-        var key = RollupKey(
-            day: singleDay ?? 0, sourceIP: r.sourceIP, headerFrom: r.headerFrom ?? "", disposition: r.disposition ?? "",
-            dkim: r.dkim ?? "", spf: r.spf ?? "")
-        if singleDay != nil {
-            rollup[key, default: 0] += r.count
-        } else {
-            for share in DayMath.spread(count: r.count, begin: begin, end: end) {
-                key.day = share.day
-                rollup[key, default: 0] += share.count
-            }
-        }
-    }
-
     static func reasonsJSON(_ reasons: [PolicyOverrideReason]) -> String {
         JSONValue.array(reasons.map { .object([("type", .string($0.type)), ("comment", .optional($0.comment))]) })
             .serialized()
     }
 
-    func flushRollup() throws {
-        guard !rollup.isEmpty else { return }
-        // Sorted in primary-key order, so the B-tree is written front to back; 64 rows a statement.
-        let entries = rollup.sorted { a, b in
-            (a.key.day, a.key.sourceIP, a.key.headerFrom) < (b.key.day, b.key.sourceIP, b.key.headerFrom)
-        }
+    /// Adds sorted rollup sums to `daily_rollup`, 64 rows a statement.
+    func upsertRollup(_ entries: [(key: RollupKey, value: Int64)]) throws {
         var start = 0
         while start < entries.count {
             let chunk = entries[start..<min(start + Self.rowsPerStatement, entries.count)]
@@ -333,7 +356,6 @@ final class RecordInserter {
             try s.execute()
             start += chunk.count
         }
-        rollup.removeAll(keepingCapacity: true)
     }
 
     func flushDayTotals() throws {

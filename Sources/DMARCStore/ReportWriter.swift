@@ -18,6 +18,8 @@ public final class ReportWriter: AggregateReportSink {
     /// The daily rollup of the report, summed on the caller's thread (the writer queue is the
     /// busier of the two) and handed to the queue in sorted batches.
     private var rollup = RollupAccumulator(begin: 0, end: 0)
+    /// Sorted runs of the rollup, once a report has more rows than `RollupAccumulator.batch`.
+    private var spill: RollupSpill?
     private let queue = DispatchQueue(label: "dmarcwatch.report-writer")
     private let inFlight = DispatchSemaphore(value: 4)
     private let failure = FailureSlot()
@@ -94,10 +96,18 @@ public final class ReportWriter: AggregateReportSink {
     private func dispatchBatch() throws {
         if let message = failure.value.withLock({ $0 }) { throw SQLiteError(code: 1, message: message, sql: nil) }
         guard let inserter, !batch.isEmpty else { return }
-        let sums = rollup.count >= RollupAccumulator.batch ? rollup.takeSorted() : []
-        let work = QueueHandoff(inserter: inserter, records: batch, rollup: sums)
+        var sums: [RollupKey: Int64] = [:]
+        if rollup.count >= RollupAccumulator.batch {
+            if spill == nil { spill = try RollupSpill() }
+            sums = rollup.takeAll()
+        }
+        enqueue(QueueHandoff(inserter: inserter, records: batch, run: sums, spill: spill))
         batch = []
         batch.reserveCapacity(Self.batchSize)
+    }
+
+    /// Runs work on the writer queue, waiting while too many are in flight.
+    private func enqueue(_ work: QueueHandoff) {
         inFlight.wait()
         queue.async { [inFlight, failure] in
             defer { inFlight.signal() }
@@ -121,7 +131,24 @@ public final class ReportWriter: AggregateReportSink {
             try dispatchBatch()
             drain()
             if let message = failure.value.withLock({ $0 }) { throw SQLiteError(code: 1, message: message, sql: nil) }
-            try inserter.upsertRollup(rollup.takeSorted())
+            if let spill {
+                // A large report: its last rows become one more run, then the runs are merged here
+                // while the writer queue upserts the merged rows in one sorted pass over the B-tree.
+                try spill.write(run: rollup.takeSorted())
+                try spill.merge(chunk: RollupAccumulator.batch) { rows in
+                    if let message = failure.value.withLock({ $0 }) {
+                        throw SQLiteError(code: 1, message: message, sql: nil)
+                    }
+                    enqueue(QueueHandoff(inserter: inserter, sorted: rows))
+                }
+                self.spill = nil
+                drain()
+                if let message = failure.value.withLock({ $0 }) {
+                    throw SQLiteError(code: 1, message: message, sql: nil)
+                }
+            } else {
+                try inserter.upsertRollup(rollup.takeSorted())
+            }
             try inserter.flushDayTotals()
             let m = header.metadata
             try db.prepare(
@@ -144,6 +171,7 @@ public final class ReportWriter: AggregateReportSink {
         guard inserter != nil else { return }
         drain()
         inserter = nil
+        spill = nil
         batch.removeAll()
         failure.value.withLock { $0 = nil }
         recordCount = 0
@@ -163,12 +191,29 @@ extension ReportWriter: Sendable {}
 /// connection again, which orders every queued write before them.
 private struct QueueHandoff: @unchecked Sendable {
     let inserter: RecordInserter
-    let records: [AggregateRecord]
-    let rollup: [(key: RollupKey, value: Int64)]
+    var records: [AggregateRecord] = []
+    /// Rollup sums to sort and write out as one run of `spill`.
+    var sums: [RollupKey: Int64] = [:]
+    var spill: RollupSpill?
+    /// Merged rollup rows, in key order, to upsert.
+    var sorted: [(key: RollupKey, value: Int64)] = []
+
+    init(inserter: RecordInserter, records: [AggregateRecord], run: [RollupKey: Int64], spill: RollupSpill?) {
+        self.inserter = inserter
+        self.records = records
+        self.sums = run
+        self.spill = spill
+    }
+
+    init(inserter: RecordInserter, sorted: [(key: RollupKey, value: Int64)]) {
+        self.inserter = inserter
+        self.sorted = sorted
+    }
 
     func run() throws {
-        try inserter.insert(batch: records)
-        if !rollup.isEmpty { try inserter.upsertRollup(rollup) }
+        if !records.isEmpty { try inserter.insert(batch: records) }
+        if let spill, !sums.isEmpty { try spill.write(run: sums.sorted { $0.key.precedes($1.key) }) }
+        if !sorted.isEmpty { try inserter.upsertRollup(sorted) }
     }
 }
 
@@ -180,8 +225,9 @@ struct RollupAccumulator {
     /// The day every record counts on, when the report spans at most two days.
     let singleDay: Int64?
     private var sums: [RollupKey: Int64] = [:]
-    /// Rows summed before they go to the store, in sorted order.
-    static let batch = 8_192
+    /// Rows summed in memory before they are written out as a sorted run (a few MiB: the sums
+    /// stay in the processor's cache, which matters more than the number of runs).
+    static let batch = 16_384
 
     init(begin: Int64, end: Int64) {
         self.begin = begin
@@ -209,11 +255,15 @@ struct RollupAccumulator {
     /// The sums so far, in primary-key order (the B-tree is then written front to back), and
     /// a fresh start.
     mutating func takeSorted() -> [(key: RollupKey, value: Int64)] {
-        let entries = sums.sorted { a, b in
-            (a.key.day, a.key.sourceIP, a.key.headerFrom) < (b.key.day, b.key.sourceIP, b.key.headerFrom)
-        }
+        let entries = sums.sorted { $0.key.precedes($1.key) }
         sums.removeAll(keepingCapacity: true)
         return entries
+    }
+
+    /// The sums so far, unsorted (the writer queue sorts them), and a fresh start.
+    mutating func takeAll() -> [RollupKey: Int64] {
+        defer { sums = [:] }
+        return sums
     }
 }
 
@@ -404,6 +454,16 @@ struct RollupKey: Hashable {
     var disposition: String
     var dkim: String
     var spf: String
+
+    /// The order of `daily_rollup`'s primary key (its domain is the report's, the same for all).
+    func precedes(_ other: RollupKey) -> Bool {
+        if day != other.day { return day < other.day }
+        if sourceIP != other.sourceIP { return sourceIP < other.sourceIP }
+        if headerFrom != other.headerFrom { return headerFrom < other.headerFrom }
+        if disposition != other.disposition { return disposition < other.disposition }
+        if dkim != other.dkim { return dkim < other.dkim }
+        return spf < other.spf
+    }
 }
 
 /// One day's totals of a report, as `domain_daily` sums them.

@@ -88,6 +88,66 @@ struct ReportStoreTests {
         #expect(try store.debugTotals().records == 2)
     }
 
+    @Test("A report with more rollup rows than fit in memory is spilled in sorted runs and merged exactly")
+    func spilledRollup() throws {
+        let store = try ReportStore(path: path)
+        // Three times the in-memory limit of distinct sources, each seen twice (in different
+        // runs), plus one source in every record's neighbourhood, so equal keys meet in the merge.
+        let distinct = RollupAccumulator.batch * 3
+        let h = header(begin: 1_700_006_400, end: 1_700_006_400 + 3 * 86_400)
+        let w = store.reportWriter(rawDocumentID: nil, sourceName: nil)
+        #expect(try w.begin(h))
+        var expected: [String: Int64] = [:]
+        for pass in 0..<2 {
+            for i in 0..<distinct {
+                let ip = "10.\(i >> 16).\((i >> 8) & 255).\(i & 255)"
+                let count = Int64(i % 7 + 1 + pass)
+                try w.record(record(ip, count: count))
+                expected[ip, default: 0] += count
+                if i % 1000 == 0 {
+                    try w.record(record("192.0.2.1", count: 3))
+                    expected["192.0.2.1", default: 0] += 3
+                }
+            }
+        }
+        try w.finish(h)
+        // Spread over three days, each source's rows add up to its messages.
+        var rows = 0
+        var mismatches = 0
+        try store.db.prepare("SELECT source_ip, SUM(messages), COUNT(*) FROM daily_rollup GROUP BY source_ip").query {
+            row in
+            rows += 1
+            if expected[row.text(0) ?? ""] != row.int64(1) || row.int64(2) > 3 { mismatches += 1 }
+        }
+        #expect(rows == expected.count)
+        #expect(mismatches == 0)
+        let total = expected.values.reduce(0, +)
+        #expect(try store.summary(ReportFilter()).first?.messages == total)
+    }
+
+    @Test("Spilled runs merge into one sorted sequence, equal keys summed, in chunks")
+    func spillMerge() throws {
+        let spill = try RollupSpill()
+        func key(_ ip: String, day: Int64 = 1, dkim: String = "pass") -> RollupKey {
+            RollupKey(day: day, sourceIP: ip, headerFrom: "example.com", disposition: "none", dkim: dkim, spf: "fail")
+        }
+        try spill.write(run: [(key("192.0.2.1"), 1), (key("192.0.2.3"), 5), (key("192.0.2.3", day: 2), 7)])
+        try spill.write(run: [(key("192.0.2.1"), 2), (key("192.0.2.2"), 4), (key("192.0.2.3", dkim: "fail"), 1)])
+        try spill.write(run: [])
+        try spill.write(run: [(key("192.0.2.3"), 10), (key("ünïcode.example"), Int64.max)])
+        try spill.write(run: [(key("ünïcode.example"), 1)])
+        var chunks: [[(key: RollupKey, value: Int64)]] = []
+        try spill.merge(chunk: 2) { chunks.append($0) }
+        let merged = chunks.flatMap { $0 }
+        #expect(chunks.allSatisfy { $0.count <= 2 })
+        #expect(
+            merged.map(\.key.sourceIP) == [
+                "192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.3", "ünïcode.example", "192.0.2.3",
+            ])
+        #expect(merged.map(\.value) == [3, 4, 1, 15, Int64.max, 7])
+        #expect(merged.map(\.key.dkim) == ["pass", "pass", "fail", "pass", "pass", "pass"])
+    }
+
     @Test("Summary: pass counts are the policy-evaluated ones; a three-day report is spread over its days")
     func summary() throws {
         let store = try ReportStore(path: path)

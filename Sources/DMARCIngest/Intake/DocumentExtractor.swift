@@ -50,7 +50,9 @@ struct DocumentExtractor {
         case .zip:
             try examineZip(label: label, open: open, depth: depth, into: &found)
         case .xml:
-            found.append(.aggregate(label: label, open: open))
+            // Reading (and decompressing) runs a few buffers ahead on another core while the
+            // parser works.
+            found.append(.aggregate(label: label, open: { PrefetchStream(try open()) }))
         case .json:
             found.append(.tlsrpt(label: label, open: open))
         case .message, .mbox:

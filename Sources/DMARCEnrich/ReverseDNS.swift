@@ -45,7 +45,16 @@ public struct ReverseDNSLookup: Sendable {
             result.ptr = name
             result.baseDomain = psl.organizationalDomain(name)
             let forward = address.isIPv4 ? resolver.ipv4(name) : resolver.ipv6(name)
-            result.forwardConfirmed = (forward.value ?? []).contains { IPAddress($0) == address }
+            switch forward {
+            case .records(let addresses):
+                result.forwardConfirmed = addresses.contains { IPAddress($0) == address }
+            case .nxdomain, .noData:
+                break
+            default:
+                // A timeout or SERVFAIL confirms nothing either way: a temporary failure, kept
+                // for a short while only, not "not confirmed" for a week.
+                result.problem = "forward lookup of \(name): " + (forward.problem ?? "failed")
+            }
         case .nxdomain, .noData:
             break
         default:
@@ -56,8 +65,30 @@ public struct ReverseDNSLookup: Sendable {
 
     /// Looks up every address with at most `concurrency` in flight; results in input order.
     public func lookup(_ addresses: [String]) -> [ReverseDNSResult] {
-        let results = Mutex([ReverseDNSResult?](repeating: nil, count: addresses.count))
+        var out = [ReverseDNSResult?](repeating: nil, count: addresses.count)
+        run(addresses, batch: max(addresses.count, 1)) { for (i, r) in $0 { out[i] = r } }
+        return out.compactMap { $0 }
+    }
+
+    /// Looks up every address with at most `concurrency` in flight and hands the results to
+    /// `handle` on the calling thread, `batch` at a time as they complete (the last batch may be
+    /// smaller), so a caller that saves each batch keeps its work if the run dies. When `handle`
+    /// throws, the lookups still in flight finish, the rest are skipped, and the error is rethrown.
+    public func lookup(
+        _ addresses: [String], batch: Int, _ handle: ([ReverseDNSResult]) throws -> Void
+    ) rethrows {
+        try run(addresses, batch: batch) { try handle($0.map(\.1)) }
+    }
+
+    /// The workers behind both `lookup`s: results with their index in `addresses`.
+    private func run(
+        _ addresses: [String], batch: Int, _ handle: ([(Int, ReverseDNSResult)]) throws -> Void
+    ) rethrows {
+        guard !addresses.isEmpty else { return }
+        let pending = Mutex<[(Int, ReverseDNSResult)]>([])
         let next = Mutex(0)
+        let stop = Mutex(false)
+        let ready = DispatchSemaphore(value: 0)
         let group = DispatchGroup()
         let me = self
         for _ in 0..<min(concurrency, addresses.count) {
@@ -70,13 +101,28 @@ public struct ReverseDNSLookup: Sendable {
                         defer { n += 1 }
                         return n
                     }
-                    guard i < addresses.count else { return }
+                    guard i < addresses.count, !stop.withLock({ $0 }) else { return }
                     let r = me.lookup(addresses[i])
-                    results.withLock { $0[i] = r }
+                    pending.withLock { $0.append((i, r)) }
+                    ready.signal()
                 }
             }
         }
-        group.wait()
-        return results.withLock { $0.compactMap { $0 } }
+        defer {
+            stop.withLock { $0 = true }
+            group.wait()
+        }
+        let size = max(batch, 1)
+        var done = 0
+        while done < addresses.count {
+            ready.wait()
+            done += 1
+            let take = pending.withLock { p -> [(Int, ReverseDNSResult)] in
+                guard p.count >= size || done == addresses.count else { return [] }
+                defer { p.removeAll() }
+                return p
+            }
+            if !take.isEmpty { try handle(take) }
+        }
     }
 }

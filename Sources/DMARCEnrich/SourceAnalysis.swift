@@ -17,9 +17,13 @@ public struct SourceAnalysis: Sendable {
         self.reverseDNSMap = reverseDNSMap
     }
 
-    public var classifier: SourceClassifier {
+    /// A classifier with libpsl's organisational domains and the policy's alignment modes
+    /// (relaxed when the policy is unknown, as RFC 7489 defaults).
+    public func classifier(policy: PolicyInForce? = nil) -> SourceClassifier {
         let psl = self.psl
-        return SourceClassifier { psl.organizationalDomain($0) }
+        return SourceClassifier(
+            organizationalDomain: { psl.organizationalDomain($0) }, adkim: policy?.adkim ?? .relaxed,
+            aspf: policy?.aspf ?? .relaxed)
     }
 
     /// The service identity of a catalogue entry, as the classifier takes it.
@@ -47,17 +51,30 @@ public struct SourceAnalysis: Sendable {
             return Self.identity(s)
         }
         if p.forwardConfirmed, let base = p.baseDomain, let entry = reverseDNSMap?.entry(forBaseDomain: base) {
-            let kind: ServiceIdentity.Kind =
-                entry.type.lowercased().contains("email") || entry.type.lowercased().contains("marketing")
-                ? .esp : .application
-            return ServiceIdentity(id: "map:" + base, name: entry.name, kind: kind, alignDKIM: "", alignSPF: "")
-                .withGenericAdvice()
+            return ServiceIdentity(
+                id: "map:" + base, name: entry.name, kind: Self.kind(mapType: entry.type), alignDKIM: "", alignSPF: ""
+            )
+            .withGenericAdvice()
         }
         return nil
     }
 
-    public func classify(_ profiles: [SourceProfile]) -> [ClassifiedSource] {
-        let classifier = self.classifier
+    /// What a parsedmarc map type says about a sender. Only mail services send for customers;
+    /// ISPs, hosting and every other kind of organisation (banks, schools, shops) are networks
+    /// that name the source and never vouch for it.
+    static func kind(mapType: String) -> ServiceIdentity.Kind {
+        switch mapType.trimmedASCII.lowercased() {
+        case "email provider": .mailbox
+        case "marketing": .esp
+        case "email security": .gateway
+        case "saas": .application
+        default: .network
+        }
+    }
+
+    /// Classifies one domain's sources; `policy` gives the alignment modes.
+    public func classify(_ profiles: [SourceProfile], policy: PolicyInForce? = nil) -> [ClassifiedSource] {
+        let classifier = self.classifier(policy: policy)
         return profiles.map { profile in
             var p = profile
             if p.service == nil { p.service = service(for: p) }

@@ -25,6 +25,9 @@ public struct NetworkInfo: Sendable, Equatable {
 extension ReportStore {
     /// The sources of one domain over a period, built from its records (DKIM and SPF results and
     /// override reasons are not in the rollup), with stored enrichment and decisions attached.
+    /// A report counts when its interval's midpoint falls in the period (`reports.day`). Each
+    /// result is filed under the record's `header_from` (the From domain alignment compares
+    /// with) when that is the domain or a subdomain of it, else under the domain.
     public func sourceProfiles(domain: String, fromDay: Int64, toDay: Int64) throws -> [SourceProfile] {
         var profiles: [String: SourceProfile] = [:]
         var days: [String: Set<Int64>] = [:]
@@ -34,7 +37,10 @@ extension ReportStore {
             WHERE domain = ? AND day BETWEEN ? AND ? AND first_record_id IS NOT NULL
             """)
         let records = try db.prepare(
-            "SELECT id, source_ip, count, disposition, dkim, spf, reasons FROM records WHERE id BETWEEN ? AND ?")
+            """
+            SELECT id, source_ip, count, disposition, dkim, spf, reasons, header_from FROM records
+            WHERE id BETWEEN ? AND ?
+            """)
         let dkim = try db.prepare(
             "SELECT record_id, domain, result FROM dkim_results WHERE record_id BETWEEN ? AND ?")
         // SPF of the envelope From only: a HELO result says nothing about the author domain's sender.
@@ -49,12 +55,12 @@ extension ReportStore {
         }
         for (first, last, reporter, day) in batches where last >= first {
             // Records of one report, then their auth results, by id range (no per-record queries).
-            var byID: [Int64: (ip: String, count: Int64)] = [:]
+            var byID: [Int64: (ip: String, count: Int64, author: String)] = [:]
             var signed = Set<Int64>()
             try records.query([.integer(first), .integer(last)]) { row in
                 let ip = row.text(1) ?? ""
                 let n = row.int64(2)
-                byID[row.int64(0)] = (ip, n)
+                byID[row.int64(0)] = (ip, n, Self.author(row.text(7), domain: domain))
                 var p = profiles[ip] ?? SourceProfile(ip: ip, domain: domain)
                 let dkimPass = row.text(4) == "pass"
                 let spfPass = row.text(5) == "pass"
@@ -73,30 +79,34 @@ extension ReportStore {
                 days[ip, default: []].insert(day)
                 profiles[ip] = p
             }
-            // Auth results of the report's records: each counts its record's messages as a pass or a
-            // failure of that domain, under the record's address.
+            // Auth results of the report's records: each counts its record's messages as a pass, a
+            // failure or a temporary error of that domain, under the record's address and From domain.
             func tally(
-                _ statement: SQLiteStatement, _ field: WritableKeyPath<SourceProfile, [String: SourceProfile.Tally]>
+                _ statement: SQLiteStatement,
+                _ field: WritableKeyPath<SourceProfile, [SourceProfile.AuthKey: SourceProfile.Tally]>
             ) throws {
+                let isDKIM = field == \SourceProfile.dkimResults
                 try statement.query([.integer(first), .integer(last)]) { row in
-                    guard let (ip, n) = byID[row.int64(0)], let d = row.text(1)?.lowercased(), !d.isEmpty else {
-                        return
+                    guard let (ip, n, author) = byID[row.int64(0)], let d = row.text(1)?.lowercased(), !d.isEmpty
+                    else { return }
+                    let result = (row.text(2) ?? "").lowercased()
+                    // DKIM "none" is no signature at all. A temporary error is a signature (or an SPF
+                    // record) the receiver could not check: signed, neither a pass nor a failure.
+                    // SPF none, neutral, softfail, fail and permerror all leave SPF without a pass.
+                    if result.isEmpty || (isDKIM && result == "none") { return }
+                    if isDKIM { signed.insert(row.int64(0)) }
+                    let key = SourceProfile.AuthKey(domain: d, author: author)
+                    var t = profiles[ip]?[keyPath: field][key] ?? SourceProfile.Tally()
+                    switch result {
+                    case "pass": t.pass = Self.saturating(t.pass, n)
+                    case "temperror": t.temperror = Self.saturating(t.temperror, n)
+                    default: t.fail = Self.saturating(t.fail, n)
                     }
-                    // "none" is no signature at all, and a temporary error says nothing either way.
-                    let result = row.text(2) ?? ""
-                    if result == "none" || result == "temperror" || result.isEmpty { return }
-                    if field == \SourceProfile.dkimSignatures { signed.insert(row.int64(0)) }
-                    var t = profiles[ip]?[keyPath: field][d] ?? SourceProfile.Tally()
-                    if result == "pass" {
-                        t.pass = Self.saturating(t.pass, n)
-                    } else {
-                        t.fail = Self.saturating(t.fail, n)
-                    }
-                    profiles[ip]?[keyPath: field][d] = t
+                    profiles[ip]?[keyPath: field][key] = t
                 }
             }
-            try tally(dkim, \.dkimSignatures)
-            try tally(spf, \.spfDomains)
+            try tally(dkim, \.dkimResults)
+            try tally(spf, \.spfResults)
             for (id, r) in byID where !signed.contains(id) {
                 let before = profiles[r.ip]?.unsigned ?? 0
                 profiles[r.ip]?.unsigned = Self.saturating(before, r.count)
@@ -127,6 +137,54 @@ extension ReportStore {
     static func saturating(_ a: Int64, _ b: Int64) -> Int64 {
         let (v, overflow) = a.addingReportingOverflow(b)
         return overflow ? Int64.max : v
+    }
+
+    /// The newest day with messages for `domain` that is not after `notAfter` (today, for the
+    /// default period: one forged report dated 2199 must not move the period there).
+    public func latestDay(domain: String, notAfter: Int64) throws -> Int64? {
+        var out: Int64?
+        try db.prepare("SELECT MAX(day) FROM domain_daily WHERE domain = ? AND day <= ?").query([
+            .text(domain), .integer(notAfter),
+        ]) { out = $0.int64Optional(0) }
+        return out
+    }
+
+    /// The From domain a record's results are compared with: its `header_from` when that is the
+    /// policy domain or under it (a report may carry anything), else the policy domain.
+    static func author(_ headerFrom: String?, domain: String) -> String {
+        var h = (headerFrom ?? "").lowercased()
+        while h.hasSuffix(".") { h.removeLast() }
+        return h == domain || h.hasSuffix("." + domain) ? h : domain
+    }
+
+    /// The days of reports in a period, the denominator of every rate `sourceProfiles` feeds: the
+    /// UTC days of the period that a report counted there covers. A report counts when its
+    /// interval's midpoint is in the period (as in `sourceProfiles`) and covers the day of its
+    /// midpoint when it spans at most two days, else every day of its interval (as the daily
+    /// rollup spreads it); days outside the period are not counted, so a forged report spanning
+    /// years adds at most the period.
+    public func reportedDays(domain: String, fromDay: Int64, toDay: Int64) throws -> Int {
+        guard fromDay <= toDay else { return 0 }
+        var days = Set<Int64>()
+        // Timestamps are clamped to the period before they become days, so none can overflow.
+        let (periodStart, o1) = fromDay.multipliedReportingOverflow(by: DayMath.secondsPerDay)
+        let (periodEnd, o2) = toDay.multipliedReportingOverflow(by: DayMath.secondsPerDay)
+        guard !o1, !o2 else { return 0 }
+        try db.prepare("SELECT begin_ts, end_ts, day FROM reports WHERE domain = ? AND day BETWEEN ? AND ?").query([
+            .text(domain), .integer(fromDay), .integer(toDay),
+        ]) { row in
+            let begin = row.int64(0)
+            let end = row.int64(1)
+            let (span, overflow) = end.subtractingReportingOverflow(begin)
+            guard !overflow, span > 2 * DayMath.secondsPerDay else {
+                days.insert(row.int64(2))
+                return
+            }
+            let first = DayMath.day(of: max(begin, periodStart))
+            let last = DayMath.day(of: min(end - 1, periodEnd))
+            if first <= last { for d in first...last { days.insert(d) } }
+        }
+        return days.count
     }
 
     /// The stored service id of each address (from enrichment), for the catalogue lookup.
@@ -222,5 +280,14 @@ extension ReportStore {
             )
         }
         return out
+    }
+}
+
+extension PublishedPolicy {
+    /// The report's policy as the record readiness and alignment use when DNS gives none.
+    public func inForce(dnsProblem: String? = nil) -> PolicyInForce {
+        PolicyInForce(
+            reportP: p, sp: sp, np: np, adkim: adkim, aspf: aspf, fo: fo, testing: testing, pct: pct,
+            dnsProblem: dnsProblem)
     }
 }

@@ -12,7 +12,7 @@ public struct WebServices: Sendable {
     public var reparse: @Sendable (_ documentID: Int64) -> String
     /// The DMARC record DNS publishes for a domain, or why there is none.
     public var publishedDMARC: @Sendable (_ domain: String) -> DNSPublication
-    /// A classifier for one request (its SPF cache lives as long as the request).
+    /// A classifier for one request (`serve` shares its SPF cache across requests, with an expiry).
     public var sourceAnalysis: @Sendable () -> SourceAnalysis
     /// The network owner of an address from RDAP, or why not.
     public var networkOwner: @Sendable (_ address: IPAddress) -> OwnerLookup

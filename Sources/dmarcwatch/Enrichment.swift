@@ -34,9 +34,22 @@ struct Enrichment {
                 try store.addressesNeedingEnrichment(limit: limit)
             }
         let start = Console.now()
-        let results = ReverseDNSLookup(resolver: DNSResolver(dns), concurrency: concurrency).lookup(addresses)
         var summary = Summary()
+        // Saved a batch at a time as lookups complete: a run that dies (or is stopped) keeps what
+        // it found, and the next run asks only for the rest.
+        try ReverseDNSLookup(resolver: DNSResolver(dns), concurrency: concurrency).lookup(
+            addresses, batch: Self.batch
+        ) { results in
+            try save(results, to: store, summary: &summary)
+        }
         summary.seconds = Console.now() - start
+        return summary
+    }
+
+    /// Addresses saved per transaction.
+    static let batch = 256
+
+    private func save(_ results: [ReverseDNSResult], to store: ReportStore, summary: inout Summary) throws {
         try store.saveIPInfo(
             results.map {
                 IPInfo(
@@ -60,11 +73,10 @@ struct Enrichment {
             if networks != nil || info.service != nil { facts.append((r.ip, info)) }
         }
         if !facts.isEmpty { try store.saveNetworkInfo(facts) }
-        summary.addresses = results.count
-        summary.withPTR = results.filter { $0.ptr != nil }.count
-        summary.confirmed = results.filter(\.forwardConfirmed).count
-        summary.failed = results.filter { $0.problem != nil }.count
-        return summary
+        summary.addresses += results.count
+        summary.withPTR += results.filter { $0.ptr != nil }.count
+        summary.confirmed += results.filter(\.forwardConfirmed).count
+        summary.failed += results.filter { $0.problem != nil }.count
     }
 
     /// Opens the MMDB files named by --mmdb (repeatable) or $DMARCWATCH_MMDB (colon-separated).

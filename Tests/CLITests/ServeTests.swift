@@ -29,7 +29,11 @@ struct ServeTests {
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CLI.binary)
-        process.arguments = ["--db", db, "serve", "--listen", "127.0.0.1:0", "--poll-interval", "1"]
+        try "base_reverse_dns,name,type\nbroadband.test,Broadband Test,ISP\n".write(
+            toFile: "\(dir)/map.csv", atomically: true, encoding: .utf8)
+        process.arguments = [
+            "--db", db, "serve", "--listen", "127.0.0.1:0", "--poll-interval", "1", "--dns-map", "\(dir)/map.csv",
+        ]
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
@@ -86,5 +90,12 @@ struct ServeTests {
         #expect(process.terminationStatus == 0)
         let reports = try CLI.run(["--db", db, "reports", "--json"])
         #expect((reports.json as? [Any])?.count == 1)
+    }
+
+    @Test("serve --dns-map reads parsedmarc's map like 'sources' does; a missing file is a usage error")
+    func dnsMap() throws {
+        let r = try CLI.run(["--db", db, "serve", "--listen", "127.0.0.1:0", "--dns-map", "\(dir)/missing.csv"])
+        #expect(r.status == 64)
+        #expect(r.stderr.contains("cannot read \(dir)/missing.csv"))
     }
 }

@@ -19,6 +19,8 @@ struct ReverseDNSTests {
         // IPv6.
         "ptr-record=1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa,v6.outbound.example.test",
         "host-record=v6.outbound.example.test,2001:db8::1",
+        // A PTR whose name this server refuses to resolve: the forward check cannot conclude.
+        "ptr-record=13.2.0.192.in-addr.arpa,mail.outside.example",
     ]
 
     let server: DNSTestServer
@@ -56,5 +58,39 @@ struct ReverseDNSTests {
         #expect(
             results.dropLast().allSatisfy { $0.ptr == nil && $0.problem == nil },
             "\(results.compactMap(\.problem).prefix(3)) \(results.filter { $0.problem != nil }.count)")
+    }
+
+    @Test("a forward lookup that fails is a temporary problem, not 'not forward-confirmed'")
+    func forwardFailure() {
+        let r = lookup.lookup("192.0.2.13")
+        #expect(r.ptr == "mail.outside.example")
+        #expect(!r.forwardConfirmed)
+        // The store keeps results with a problem for an hour instead of a week.
+        #expect(r.problem?.contains("forward lookup of mail.outside.example") == true)
+        // A forward answer without the address is a definite "no", with no problem.
+        #expect(lookup.lookup("192.0.2.11").problem == nil)
+    }
+
+    @Test("batches arrive as lookups complete, each full but the last, every address once")
+    func batches() {
+        let addresses = (0..<50).map { "198.18.9.\($0)" } + ["192.0.2.10"]
+        var sizes: [Int] = []
+        var seen: [String] = []
+        lookup.lookup(addresses, batch: 8) { batch in
+            sizes.append(batch.count)
+            seen += batch.map(\.ip)
+        }
+        #expect(sizes == Array(repeating: 8, count: 6) + [3])
+        #expect(seen.sorted() == addresses.sorted())
+        // A handler that throws stops the run and the error comes back.
+        struct Stop: Error {}
+        var calls = 0
+        #expect(throws: Stop.self) {
+            try lookup.lookup(addresses, batch: 8) { _ in
+                calls += 1
+                throw Stop()
+            }
+        }
+        #expect(calls == 1)
     }
 }

@@ -1,6 +1,7 @@
 import DMARCStore
 import DMARCWeb
 import Foundation
+import TestServers
 import Testing
 
 @Suite("Web router: sign-in, sessions, CSRF, roles, escaping")
@@ -365,7 +366,13 @@ struct SourcesPageTests {
         let s = try f.signIn("alice")
         let page = f.send("GET", "/domains/example.com/sources", headers: s.headers)
         #expect(page.status == 200)
-        #expect(page.text.contains("Suspicious"))
+        // Headings say what their numbers count: Google 1,045 (100…109 a day) and the ESP 400.
+        #expect(page.text.contains("Compliant · 2 sources · 1,445 messages"))
+        #expect(page.text.contains("Suspicious · 1 source · 50 messages"))
+        #expect(page.text.contains("<th>Your decision</th>"))
+        // Nothing decided yet: nothing to forget.
+        #expect(page.text.contains("value=\"approve\""))
+        #expect(!page.text.contains("value=\"clear\""))
         let api = try #require(
             f.send("GET", "/api/v1/domains/example.com/sources", headers: f.bearer(f.adminToken)).json as? [String: Any]
         )
@@ -388,13 +395,18 @@ struct SourcesPageTests {
         let after = f.send("GET", "/api/v1/domains/example.com/sources", headers: f.bearer(f.adminToken)).text
         #expect(after.contains("\"decided\":true"))
         #expect(after.contains("Approved as yours by alice."))
-        // Without the token: refused. A member: refused.
+        // Now the decided row, and only it, offers to forget the decision.
+        let decided = f.send("GET", "/domains/example.com/sources", headers: s.headers).text
+        #expect(decided.components(separatedBy: "value=\"clear\"").count == 2)
+        #expect(decided.contains("Yours but failing · 1 source · 50 messages"))
+        // Without the token: refused. A member: refused, and no decision column.
         #expect(
             f.send(
                 "POST", "/domains/example.com/sources/203.0.113.9/decision", headers: headers,
                 body: Array("verdict=clear".utf8)
             ).status == 403)
         let bob = try f.signIn("bob")
+        #expect(!f.send("GET", "/domains/example.com/sources", headers: bob.headers).text.contains("Your decision"))
         var bobHeaders = bob.headers
         bobHeaders["content-type"] = "application/x-www-form-urlencoded"
         #expect(
@@ -406,21 +418,88 @@ struct SourcesPageTests {
         #expect(f.send("GET", "/api/v1/domains/other.org/readiness", headers: f.bearer(f.memberToken)).status == 404)
     }
 
-    @Test("the readiness page gives both verdicts, the simulation and the plan")
-    func readiness() throws {
+    @Test("without the live record, readiness says it used the newest report and prints no rua placeholder")
+    func readinessFromReport() throws {
         let f = try WebFixture()
         let s = try f.signIn("alice")
         let page = f.send("GET", "/domains/example.com/readiness", headers: s.headers)
         #expect(page.status == 200)
-        #expect(page.text.contains("p=quarantine"))
-        #expect(page.text.contains("v=DMARC1; p=reject"))
+        // The fixture's DNS answers nothing; its reports publish p=none; sp=none; adkim=r; aspf=r; pct=100.
+        #expect(
+            page.text.contains(
+                "Policy in force, from the newest report (the DNS lookup failed: no DNS in this test): p=none; pct=100")
+        )
+        #expect(page.text.contains("10 days of reports."))
+        #expect(
+            page.text.contains(
+                "<pre class=\"record\">v=DMARC1; p=quarantine; sp=none; adkim=r; aspf=r; t=y; pct=0</pre>"))
+        #expect(!page.text.contains("rua=…") && !page.text.contains("rua=&"))
         let json = try #require(
             f.send("GET", "/api/v1/domains/example.com/readiness", headers: f.bearer(f.adminToken)).json
                 as? [String: Any])
         #expect(json["days"] as? Int == 10)
+        #expect((json["policy"] as? [String: Any])?["origin"] as? String == "report")
+        let plan = try #require(json["plan"] as? [[String: Any]])
+        #expect(plan.prefix(2).map { $0["code"] as? String } == ["plan.rua-unknown", "plan.sp-none"])
         // Only 10 days of reports: neither policy is ready yet.
         #expect((json["quarantine"] as? [String: Any])?["ready"] as? Bool == false)
         let sim = try #require((json["simulations"] as? [[String: Any]])?.first)
         #expect(sim["suspicious_messages"] as? Int == 50)
+    }
+
+    static let zone = [
+        #"txt-record=_dmarc.shop.test,"v=DMARC1; p=quarantine; pct=25; rua=mailto:dmarc@shop.test; ruf=mailto:ruf@shop.test; fo=1""#
+    ]
+
+    @Test("with the live record: the plan goes on from pct=25, keeps rua/ruf/fo, and numbers are grouped")
+    func readinessFromDNS() throws {
+        let dns = try DNSTestServer(zone: Self.zone)
+        let f = try WebFixture(nameserver: dns.nameserver)
+        // Ten daily reports for shop.test (they say p=none; DNS says quarantine at 25%): an own
+        // server passing, and one failing 1,234 a day while aligned SPF passes on its other 1,300
+        // (the tie that makes it yours).
+        for i in 0..<10 {
+            let records = [
+                TestRecord(ip: "192.0.2.10", count: 10_000, headerFrom: "shop.test", dkimDomain: "shop.test"),
+                TestRecord(ip: "198.51.100.5", count: 1_300, dkim: "fail", spf: "pass", headerFrom: "shop.test"),
+                TestRecord(ip: "198.51.100.5", count: 1_234, dkim: "fail", spf: "fail", headerFrom: "shop.test"),
+            ]
+            let xml = aggregateXML(
+                org: "Reporter", reportID: "shop-\(i)", domain: "shop.test",
+                begin: (WebFixture.lastDay - Int64(i)) * 86_400, records: records)
+            #expect(
+                f.send("POST", "/api/v1/reports", headers: f.bearer(f.adminToken), body: Array(xml.utf8)).status == 200)
+        }
+        let s = try f.signIn("alice")
+        let page = f.send("GET", "/domains/shop.test/readiness", headers: s.headers)
+        #expect(page.status == 200)
+        #expect(
+            page.text.contains(
+                "Policy in force, from the DMARC record in DNS: v=DMARC1; p=quarantine; rua=mailto:dmarc@shop.test; ruf=mailto:ruf@shop.test; fo=1; pct=25"
+            ))
+        #expect(
+            page.text.contains(
+                "<pre class=\"record\">v=DMARC1; p=quarantine; rua=mailto:dmarc@shop.test; ruf=mailto:ruf@shop.test; fo=1; pct=50</pre>"
+            ))
+        // pct=25 is step 2: no second "test quarantine", no jump to reject.
+        #expect(page.text.components(separatedBy: "<pre class=\"record\">").count == 1 + 4)
+        #expect(page.text.contains("<td class=\"num\">12,340</td><td class=\"num\">1,234.0</td>"))
+        let json = try #require(
+            f.send("GET", "/api/v1/domains/shop.test/readiness", headers: f.bearer(f.adminToken)).json as? [String: Any]
+        )
+        #expect(json["ladder_step"] as? Int == 2)
+        #expect((json["policy"] as? [String: Any])?["origin"] as? String == "dns")
+        let records = ((json["plan"] as? [[String: Any]]) ?? []).compactMap { $0["record"] as? String }.filter {
+            !$0.isEmpty
+        }
+        #expect(
+            records == [
+                "v=DMARC1; p=quarantine; rua=mailto:dmarc@shop.test; ruf=mailto:ruf@shop.test; fo=1; pct=50",
+                "v=DMARC1; p=quarantine; rua=mailto:dmarc@shop.test; ruf=mailto:ruf@shop.test; fo=1",
+                "v=DMARC1; p=reject; t=y; rua=mailto:dmarc@shop.test; ruf=mailto:ruf@shop.test; fo=1; pct=0",
+                "v=DMARC1; p=reject; rua=mailto:dmarc@shop.test; ruf=mailto:ruf@shop.test; fo=1",
+            ])
+        let sources = f.send("GET", "/domains/shop.test/sources", headers: s.headers).text
+        #expect(sources.contains("Yours but failing · 1 source · 25,340 messages"))
     }
 }

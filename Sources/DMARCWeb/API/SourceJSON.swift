@@ -21,20 +21,9 @@ public enum SourceJSON {
                 } ?? .null
             ),
             ("in_spf", p.authorizedBySPF.map { .bool($0) } ?? .null),
-            (
-                "dkim_domains",
-                .object(
-                    p.dkimSignatures.sorted { $0.key < $1.key }.map {
-                        ($0.key, .object([("pass", .int($0.value.pass)), ("fail", .int($0.value.fail))]))
-                    })
-            ),
-            (
-                "spf_domains",
-                .object(
-                    p.spfDomains.sorted { $0.key < $1.key }.map {
-                        ($0.key, .object([("pass", .int($0.value.pass)), ("fail", .int($0.value.fail))]))
-                    })
-            ),
+            ("dkim_domains", tallies(p.dkimSignatures)),
+            ("spf_domains", tallies(p.spfDomains)),
+            ("header_from", .array(p.authorDomains.sorted().map { .string($0) })),
             ("evidence", .array(s.evidence.map { .string($0.description) })),
             ("evidence_codes", .array(s.evidence.map { .string($0.code) })),
             (
@@ -50,6 +39,19 @@ public enum SourceJSON {
         ])
     }
 
+    static func tallies(_ t: [String: SourceProfile.Tally]) -> JSONValue {
+        .object(
+            t.sorted { $0.key < $1.key }.map {
+                (
+                    $0.key,
+                    .object([
+                        ("pass", .int($0.value.pass)), ("fail", .int($0.value.fail)),
+                        ("temperror", .int($0.value.temperror)),
+                    ])
+                )
+            })
+    }
+
     public static func readiness(_ r: Readiness, period: JSONValue) -> JSONValue {
         func verdict(_ v: Readiness.Verdict) -> JSONValue {
             .object([
@@ -60,6 +62,16 @@ public enum SourceJSON {
         return .object([
             ("domain", .string(r.domain)), ("period", period), ("days", .int(r.days)),
             ("policy_published", .optional(r.currentPolicy)),
+            (
+                "policy",
+                r.policy.map { p in
+                    .object([
+                        ("origin", .string(p.origin.rawValue)), ("record", .string(p.record.render())),
+                        ("dns_problem", .optional(p.dnsProblem)),
+                    ])
+                } ?? .null
+            ),
+            ("policy_source", .string(r.policySource.description)), ("ladder_step", .int(r.ladderStep)),
             ("messages_by_class", .object(SourceClass.allCases.map { ($0.rawValue, .int(r.totals[$0] ?? 0)) })),
             ("quarantine", verdict(r.quarantine)), ("reject", verdict(r.reject)),
             (
@@ -90,7 +102,10 @@ public enum SourceJSON {
                 "plan",
                 .array(
                     r.plan.map {
-                        .object([("record", .string($0.record)), ("explanation", .string($0.explanation.description))])
+                        .object([
+                            ("code", .string($0.explanation.code)), ("record", .string($0.record)),
+                            ("explanation", .string($0.explanation.description)),
+                        ])
                     })
             ),
         ])

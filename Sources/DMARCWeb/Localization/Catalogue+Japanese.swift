@@ -116,7 +116,6 @@ extension Catalogue {
         "readiness.title": "移行判定：{0}",
         "readiness.ready": "移行可",
         "readiness.notReady": "移行不可",
-        "readiness.published": "公開ポリシー：p={0}、レポート {1} 日分。",
         "readiness.byClass": "分類別メール数",
         "readiness.simulation": "p={0} を適用していた場合",
         "readiness.simulationSummary":
@@ -125,6 +124,10 @@ extension Catalogue {
         "readiness.perDay": "1 日あたり",
         "readiness.plan": "拒否までの手順",
         "readiness.sourcesLink": "すべての送信元と根拠",
+        "readiness.days": "レポート {0} 日分。",
+        "sources.count": "送信元 {0} 件",
+        "sources.count-one": "送信元 1 件",
+        "sources.decision": "判定",
         "domain.sourcesLink": "このドメインとして送信している送信元",
         "source.records": "レコード",
         "source.noRecords": "この期間、閲覧できるドメインについて、このアドレスからのレコードはありません。",

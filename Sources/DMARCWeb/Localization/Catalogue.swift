@@ -120,7 +120,6 @@ enum Catalogue {
         "readiness.title": "Readiness: {0}",
         "readiness.ready": "Ready",
         "readiness.notReady": "Not ready",
-        "readiness.published": "Policy published: p={0}; {1} days of reports.",
         "readiness.byClass": "Messages by class",
         "readiness.simulation": "If p={0} had applied",
         "readiness.simulationSummary":
@@ -129,6 +128,10 @@ enum Catalogue {
         "readiness.perDay": "Per day",
         "readiness.plan": "Steps to reject",
         "readiness.sourcesLink": "All sources with their evidence",
+        "readiness.days": "{0} days of reports.",
+        "sources.count": "{0} sources",
+        "sources.count-one": "1 source",
+        "sources.decision": "Your decision",
         "domain.sourcesLink": "Who sends as this domain",
         "source.records": "Records",
         "source.noRecords": "No records from this address in this period, in the domains you can see.",

@@ -8,8 +8,9 @@ enum SourcesPage {
         var domain: String
         var period: Period
         var sources: [ClassifiedSource]
-        var policy: PublishedPolicy?
-        /// Days with reports in the period.
+        /// The live DMARC record, else the newest report's policy (reports are not authenticated).
+        var policy: PolicyInForce?
+        /// Days of reports in the period (`ReportStore.reportedDays`).
         var reportedDays: Int
     }
 
@@ -18,16 +19,26 @@ enum SourcesPage {
         let anchor = try Period.anchor(c.store, domains: [domain])
         let period = try Period.parse(c.request, anchor: anchor)
         let profiles = try c.store.sourceProfiles(domain: domain, fromDay: period.from, toDay: period.to)
-        let days = try c.store.domainSeries(domains: [domain], fromDay: period.from, toDay: period.to).first?.days.count
+        let live = c.services.publishedDMARC(domain)
+        let policy = PolicyInForce.choose(
+            dns: (live.record, live.problem), report: try c.store.publishedPolicy(domain: domain)?.inForce())
         return Data(
-            domain: domain, period: period, sources: c.services.sourceAnalysis().classify(profiles),
-            policy: try c.store.publishedPolicy(domain: domain), reportedDays: days ?? 0)
+            domain: domain, period: period, sources: c.services.sourceAnalysis().classify(profiles, policy: policy),
+            policy: policy,
+            reportedDays: try c.store.reportedDays(domain: domain, fromDay: period.from, toDay: period.to))
     }
 
     static func readiness(_ d: Data) -> Readiness {
-        Readiness.assess(
-            domain: d.domain, days: d.reportedDays, currentPolicy: d.policy?.p, testing: d.policy?.testing == "y",
-            sources: d.sources)
+        Readiness.assess(domain: d.domain, days: d.reportedDays, policy: d.policy, sources: d.sources)
+    }
+
+    /// Messages a day, grouped like every other number, one decimal; a rate that rounds to zero
+    /// but is not zero says so instead of showing 0.0.
+    static func perDay(_ v: Double, _ t: Localizer) -> String {
+        guard v.isFinite, v >= 0 else { return "–" }
+        if v > 0 && v < 0.05 { return "< 0.1" }
+        let tenths = Int64((min(v, 1e15) * 10).rounded())
+        return t.number(tenths / 10) + ".\(tenths % 10)"
     }
 
     static func render(_ c: RequestContext, domain raw: String) throws -> HTTPResponse {
@@ -38,16 +49,20 @@ enum SourcesPage {
         for cls in SourceClass.allCases {
             let group = d.sources.filter { $0.sourceClass == cls }
             guard !group.isEmpty else { continue }
-            let messages = group.reduce(Int64(0)) { $0 &+ $1.profile.messages }
+            let messages = group.reduce(Int64(0)) {
+                let (sum, overflow) = $0.addingReportingOverflow($1.profile.messages)
+                return overflow ? Int64.max : sum
+            }
+            let count = group.count == 1 ? t("sources.count-one") : t("sources.count", t.number(group.count))
             let rows = group.prefix(300).map {
                 row(c, $0, domain: d.domain, back: path + queryString(d.period.queryPairs))
             }
             sections.append(
                 """
-                <h2>\(t("class." + cls.rawValue)) · \(t.number(group.count)) · \(t("sources.messages", t.number(messages)))</h2>
+                <h2>\(t("class." + cls.rawValue)) · \(count) · \(t("sources.messages", t.number(messages)))</h2>
                 <p class="muted">\(t("class." + cls.rawValue + ".explain"))</p>
                 <div class="table-wrap"><table><thead><tr><th>\(t("col.source"))</th><th class="num">\(t("col.messages"))</th>
-                <th>\(t("col.dmarc"))</th><th>\(t("sources.why"))</th>\(c.user.role == .admin ? HTML("<th></th>") : .empty)</tr></thead>
+                <th>\(t("col.dmarc"))</th><th>\(t("sources.why"))</th>\(c.user.role == .admin ? HTML("<th>\(t("sources.decision"))</th>") : .empty)</tr></thead>
                 <tbody>\(Array(rows))</tbody></table></div>
                 """)
         }
@@ -70,10 +85,11 @@ enum SourcesPage {
         }
         var decide = HTML.empty
         if c.user.role == .admin {
-            let buttons = [
-                ("approve", t("sources.approve")), ("not-mine", t("sources.notMine")), ("clear", t("sources.clear")),
-            ]
-            .map { v, label -> HTML in
+            // "Forget" only where there is a decision to forget.
+            let choices =
+                [("approve", t("sources.approve")), ("not-mine", t("sources.notMine"))]
+                + (s.decided ? [("clear", t("sources.clear"))] : [])
+            let buttons = choices.map { v, label -> HTML in
                 "<button class=\"plain\" name=\"verdict\" value=\"\(v)\" type=\"submit\">\(label)</button> "
             }
             decide = """
@@ -126,12 +142,12 @@ enum SourcesPage {
             let lines = sim.lines.prefix(50).map { l -> HTML in
                 """
                 <tr><td class="wrap"><a class="ip" href="/sources/\(urlComponent(l.ip))">\(l.ip)</a> <span class="muted">\(l.name)</span></td>
-                <td>\(t("class." + l.sourceClass.rawValue))</td><td class="num">\(t.number(l.messages))</td><td class="num">\(Readiness.format(l.perDay))</td></tr>
+                <td>\(t("class." + l.sourceClass.rawValue))</td><td class="num">\(t.number(l.messages))</td><td class="num">\(perDay(l.perDay, t))</td></tr>
                 """
             }
             return """
                 <h2>\(t("readiness.simulation", sim.policy))</h2>
-                <p>\(t("readiness.simulationSummary", Readiness.format(sim.perDay), t.number(sim.messages), t.number(sim.blockedSpoofing), t.number(sim.forwardedMessages)))</p>
+                <p>\(t("readiness.simulationSummary", perDay(sim.perDay, t), t.number(sim.messages), t.number(sim.blockedSpoofing), t.number(sim.forwardedMessages)))</p>
                 \(lines.isEmpty ? HTML.empty : """
                 <div class="table-wrap"><table><thead><tr><th>\(t("col.source"))</th><th>\(t("readiness.class"))</th><th class="num">\(t("col.messages"))</th>
                 <th class="num">\(t("readiness.perDay"))</th></tr></thead><tbody>\(Array(lines))</tbody></table></div>
@@ -151,7 +167,7 @@ enum SourcesPage {
         let body: HTML = """
             <h1>\(t("readiness.title", d.domain))</h1>
             \(Layout.periodPicker(c, d.period, path: path))
-            <p>\(t("readiness.published", r.currentPolicy ?? "–", t.number(r.days)))</p>
+            <p>\(t.explain(r.policySource)) \(t("readiness.days", t.number(r.days)))</p>
             <div class="cards">\(verdicts)</div>
             <h2>\(t("readiness.byClass"))</h2><div class="cards">\(totals)</div>
             \(simulations)

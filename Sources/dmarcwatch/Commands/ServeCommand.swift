@@ -32,6 +32,8 @@ enum ServeCommand {
               --mmdb FILE             MMDB file(s) for country and AS (see 'enrich --help')
               --rdap-url URL          RDAP service for the network-owner button (default
                                       https://rdap.org, which redirects to the registry)
+              --dns-map FILE          parsedmarc's base_reverse_dns_map.csv, to name more
+                                      senders on the sources pages (as 'sources --dns-map')
 
             Every page and API call needs a session (sign in at /signin with an account from
             'dmarcwatch user add') or an API token ('dmarcwatch token create'); GET /healthz
@@ -41,7 +43,7 @@ enum ServeCommand {
             """,
         options: [
             "--listen", "--poll-interval", "--nameserver", "--trusted-proxy", "--enrich-interval", "--mmdb",
-            "--rdap-url",
+            "--rdap-url", "--dns-map",
         ],
         flags: [],
         run: run
@@ -76,9 +78,10 @@ enum ServeCommand {
             throw UsageError(message: "--rdap-url: \(error)")
         }
         let networks = try Enrichment.networkDatabase(args)
+        let map = try SourceQuery.reverseDNSMap(args)
         let users = try context.openStore().users()  // migrations run once, before any thread starts
         let app = WebApp(
-            databasePath: context.databasePath, services: services(context, dns: dns, rdap: rdap),
+            databasePath: context.databasePath, services: services(context, dns: dns, rdap: rdap, map: map),
             trustedProxy: args.value("--trusted-proxy"))
         // Blocked before the server's threads start, so they inherit the mask and only the
         // watcher below ever sees the signals.
@@ -115,8 +118,11 @@ enum ServeCommand {
 
     /// The import pipeline and DNS, for the web layer. Each call opens its own connection: an
     /// upload is a write transaction of its own, like an import.
-    static func services(_ context: Context, dns: DNSConfiguration, rdap: RDAPClient) -> WebServices {
+    static func services(_ context: Context, dns: DNSConfiguration, rdap: RDAPClient, map: ReverseDNSMap?)
+        -> WebServices
+    {
         let path = context.databasePath
+        let spf = SharedAuthorizer(resolver: DNSResolver(dns))
         return WebServices(
             upload: { name, bytes, user in
                 var out = UploadOutcome()
@@ -154,7 +160,7 @@ enum ServeCommand {
                 let found = DMARCPolicyFinder(resolver: DNSResolver(dns)).publishedRecord(domain)
                 return DNSPublication(record: found.record, problem: found.problem)
             },
-            sourceAnalysis: { SourceAnalysis(authorizer: SPFAuthorizer(resolver: DNSResolver(dns))) },
+            sourceAnalysis: { SourceAnalysis(authorizer: spf.current(), reverseDNSMap: map) },
             networkOwner: { address in
                 do {
                     let owner = try rdap.lookup(address)
@@ -163,6 +169,30 @@ enum ServeCommand {
                     return OwnerLookup(owner: nil, handle: nil, problem: "\(error)")
                 }
             })
+    }
+}
+
+/// One SPF authoriser for every page view, so its cache of SPF records and address lookups
+/// serves them all; replaced after `lifetime` seconds, so DNS changes show within minutes.
+final class SharedAuthorizer: Sendable {
+    private let resolver: DNSResolver
+    private let lifetime: Int64
+    private let state: Mutex<(created: Int64, authorizer: SPFAuthorizer)>
+
+    init(resolver: DNSResolver, lifetime: Int64 = 600) {
+        self.resolver = resolver
+        self.lifetime = lifetime
+        state = Mutex((Int64(time(nil)), SPFAuthorizer(resolver: resolver)))
+    }
+
+    func current() -> SPFAuthorizer {
+        let now = Int64(time(nil))
+        return state.withLock { s in
+            if now - s.created >= lifetime || now < s.created {
+                s = (now, SPFAuthorizer(resolver: resolver))
+            }
+            return s.authorizer
+        }
     }
 }
 

@@ -15,14 +15,18 @@ struct SourceQuery {
     var fromDay: Int64
     var toDay: Int64
     var analysis: SourceAnalysis
+    /// The DMARC record in force: the live one from DNS, else the newest report's policy.
+    var policy: PolicyInForce?
 
     static let options: Set<String> = ["--domain", "--from", "--to", "--days", "--nameserver", "--dns-map"]
     static let help = """
           --domain D           the domain (required)
-          --days N             the N days up to the latest report (default 30), or:
+          --days N             the N days up to the latest report not dated in the future
+                               (default 30), or:
           --from DAY --to DAY  a period, YYYY-MM-DD
-          --nameserver H[:P]   DNS server for the SPF checks (default: the system's)
-          --no-dns             skip the SPF checks ("in your SPF record" stays unknown)
+          --nameserver H[:P]   DNS server for the DMARC record and SPF checks (default: the system's)
+          --no-dns             skip DNS: the policy comes from the newest report, "in your SPF
+                               record" stays unknown
           --dns-map FILE       parsedmarc's base_reverse_dns_map.csv, to name more senders
         """
 
@@ -30,7 +34,10 @@ struct SourceQuery {
         guard let raw = args.value("--domain") else { throw UsageError(message: "--domain is required") }
         let domain = raw.lowercased()
         let filter = try CommandLineTool.filter(args)
-        let latest = try store.latestDay(domains: [domain]) ?? DayMath.day(of: Int64(time(nil)))
+        // The newest report up to today: one forged report dated 2199 must not move the default
+        // period there (and leave it empty).
+        let today = DayMath.day(of: Int64(time(nil)))
+        let latest = try store.latestDay(domain: domain, notAfter: today) ?? today
         var days: Int64 = 30
         if let text = args.value("--days") {
             guard let n = Int64(text), (1...3660).contains(n) else {
@@ -41,26 +48,32 @@ struct SourceQuery {
         let to = filter.toDay ?? latest
         let from = filter.fromDay ?? (to - days + 1)
         var authorizer: SPFAuthorizer?
+        var live: (record: String?, problem: String?)?
         if !args.flag("--no-dns") {
-            authorizer = SPFAuthorizer(resolver: DNSResolver(try DNSConfiguration.from(args)))
+            let resolver = DNSResolver(try DNSConfiguration.from(args))
+            authorizer = SPFAuthorizer(resolver: resolver)
+            live = DMARCPolicyFinder(resolver: resolver).publishedRecord(domain)
         }
-        var map: ReverseDNSMap?
-        if let path = args.value("--dns-map") {
-            let bytes: [UInt8]
-            do {
-                bytes = try FileStream(path: path).readAll(limit: 64 << 20, what: "the reverse DNS map")
-            } catch {
-                throw UsageError(message: "cannot read \(path): \(error)")
-            }
-            map = ReverseDNSMap.parse(String(decoding: bytes, as: UTF8.self)).map
-        }
+        let policy = PolicyInForce.choose(dns: live, report: try store.publishedPolicy(domain: domain)?.inForce())
         return SourceQuery(
             domain: domain, fromDay: from, toDay: to,
-            analysis: SourceAnalysis(authorizer: authorizer, reverseDNSMap: map))
+            analysis: SourceAnalysis(authorizer: authorizer, reverseDNSMap: try reverseDNSMap(args)), policy: policy)
+    }
+
+    /// parsedmarc's map from `--dns-map`, if given (`sources`, `readiness` and `serve`).
+    static func reverseDNSMap(_ args: Arguments) throws -> ReverseDNSMap? {
+        guard let path = args.value("--dns-map") else { return nil }
+        let bytes: [UInt8]
+        do {
+            bytes = try FileStream(path: path).readAll(limit: 64 << 20, what: "the reverse DNS map")
+        } catch {
+            throw UsageError(message: "cannot read \(path): \(error)")
+        }
+        return ReverseDNSMap.parse(String(decoding: bytes, as: UTF8.self)).map
     }
 
     func classified(_ store: ReportStore) throws -> [ClassifiedSource] {
-        analysis.classify(try store.sourceProfiles(domain: domain, fromDay: fromDay, toDay: toDay))
+        analysis.classify(try store.sourceProfiles(domain: domain, fromDay: fromDay, toDay: toDay), policy: policy)
     }
 
     var periodJSON: JSONValue {
@@ -79,11 +92,13 @@ enum SourcesCommand {
 
             Lists every address that sent as D in the period with its class and the evidence for it:
               compliant       passes DMARC
-              yours-failing   yours (in your SPF, your own reverse DNS, a known service, or it
-                              passes sometimes) but failing: each cause with its fix
-              forwarded       forwarders and mailing lists (override reasons, your DKIM signature
-                              relayed by another domain's server, known forwarders)
-              suspicious      fails, and nothing says it is yours: likely spoofing
+              yours-failing   tied to you (in your SPF, aligned SPF passes on part of its mail,
+                              your own reverse DNS, or your DKIM signature passing through a
+                              known service) but failing: each cause with its fix
+              forwarded       forwarders and mailing lists (override reasons, known forwarders
+                              and lists, your DKIM signature intact from a server not tied to you)
+              suspicious      fails, and nothing ties it to you: likely spoofing (a known ESP
+                              is named, with how to approve and align it if it is yours)
             'approve' and 'not-mine' record your decision, which overrides the guess; 'clear'
             forgets it. 'owner' asks RDAP (the successor of WHOIS; default https://rdap.org, which
             redirects to the registry) who holds the address's network, and keeps the answer.
@@ -167,7 +182,10 @@ enum SourcesCommand {
         for c in SourceClass.allCases {
             let group = sources.filter { $0.sourceClass == c }
             guard !group.isEmpty else { continue }
-            let messages = group.reduce(Int64(0)) { $0 &+ $1.profile.messages }
+            let messages = group.reduce(Int64(0)) {
+                let (sum, overflow) = $0.addingReportingOverflow($1.profile.messages)
+                return overflow ? Int64.max : sum
+            }
             Console.out("\n\(c.rawValue): \(group.count) source(s), \(grouped(messages)) messages\n")
             for s in group.prefix(50) {
                 let p = s.profile
@@ -199,8 +217,11 @@ enum ReadinessCommand {
             Classifies the domain's sources (see 'dmarcwatch sources'), then says whether
             quarantine and reject are safe, with reasons; simulates each policy over the period
             (messages a day from your own sources that would have been quarantined or rejected,
-            by source); and prints the steps from the policy published to reject, using RFC 9989
-            test mode (t=y) and pct for receivers still on RFC 7489.
+            by source); and prints the steps from the policy in force to reject, using RFC 9989
+            test mode (t=y) and pct for receivers still on RFC 7489. The policy in force is the
+            live DMARC record (the newest report's policy only when DNS cannot be asked: reports
+            are not authenticated); each step is the complete record to publish, with the other
+            tags of the live record kept.
 
             \(SourceQuery.help)
               --json               verdicts, simulations and plan as JSON
@@ -215,22 +236,16 @@ enum ReadinessCommand {
         guard args.positionals.isEmpty else { throw UsageError(message: "readiness takes no arguments") }
         let store = try context.openStore()
         let query = try SourceQuery.parse(args, store: store)
-        let policy = try store.publishedPolicy(domain: query.domain)
-        // Days with reports, not the length of the period: rates per day are per reported day.
-        let days =
-            try store.domainSeries(domains: [query.domain], fromDay: query.fromDay, toDay: query.toDay).first?.days
-            .count
-            ?? 0
         let r = Readiness.assess(
-            domain: query.domain, days: days, currentPolicy: policy?.p,
-            testing: policy?.testing == "y", sources: try query.classified(store))
+            domain: query.domain,
+            days: try store.reportedDays(domain: query.domain, fromDay: query.fromDay, toDay: query.toDay),
+            policy: query.policy, sources: try query.classified(store))
         if args.flag("--json") {
             Console.out(SourceJSON.readiness(r, period: query.periodJSON).serialized(pretty: true) + "\n")
             return ExitCode.success
         }
-        Console.out(
-            sanitized("\(r.domain): policy published \(r.currentPolicy ?? "unknown"), \(r.days) days of reports")
-                + "\n\n")
+        Console.out(sanitized("\(r.domain): \(r.days) days of reports") + "\n")
+        Console.out(sanitized(r.policySource.description) + "\n\n")
         for c in SourceClass.allCases {
             Console.out("  \(c.rawValue.padding(to: 15))\(grouped(r.totals[c] ?? 0)) messages\n")
         }

@@ -117,12 +117,19 @@ public struct ReverseDNSLookup: Sendable {
         while done < addresses.count {
             ready.wait()
             done += 1
+            // Several lookups may finish between two waits: hand out whole batches of `size`,
+            // and what is left only at the end.
+            let last = done == addresses.count
             let take = pending.withLock { p -> [(Int, ReverseDNSResult)] in
-                guard p.count >= size || done == addresses.count else { return [] }
-                defer { p.removeAll() }
-                return p
+                let n = last ? p.count : p.count - p.count % size
+                defer { p.removeFirst(n) }
+                return Array(p.prefix(n))
             }
-            if !take.isEmpty { try handle(take) }
+            var start = 0
+            while start < take.count {
+                try handle(Array(take[start..<min(start + size, take.count)]))
+                start += size
+            }
         }
     }
 }

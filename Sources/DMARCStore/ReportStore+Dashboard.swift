@@ -165,7 +165,7 @@ extension ReportStore {
             try db.prepare(
                 """
                 SELECT c.source_ip, COALESCE(c.header_from, ''), COALESCE(c.disposition, ''), COALESCE(c.dkim, ''),
-                       COALESCE(c.spf, ''), SUM(c.count)
+                       COALESCE(c.spf, ''), TOTAL(c.count)
                 FROM reports r JOIN records c ON c.id BETWEEN r.first_record_id AND r.first_record_id + r.record_count - 1
                 WHERE r.domain = ? AND r.day BETWEEN ? AND ? AND r.reporter = ?
                 GROUP BY 1, 2, 3, 4, 5

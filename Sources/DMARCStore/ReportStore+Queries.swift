@@ -67,9 +67,18 @@ public struct ReportFilter: Sendable {
 }
 
 extension ReportStore {
+    /// `a + b`, Int64.max when that overflows (counts come from hostile reports).
+    static func saturatingSum(_ a: Int64, _ b: Int64) -> Int64 {
+        let (v, overflow) = a.addingReportingOverflow(b)
+        return overflow ? Int64.max : v
+    }
+
     /// Per-domain totals. Message counts come from the daily rollup (so a period counts exactly
     /// the messages assigned to its days); report and record counts from the reports whose
     /// interval midpoint falls in the period.
+    /// Sums are TOTAL(), SQLite's floating-point sum, read back clamped to Int64: SUM() fails
+    /// with "integer overflow" on the counts a hostile report can claim, and TOTAL() is exact
+    /// below 2^53.
     public func summary(_ filter: ReportFilter) throws -> [DomainSummary] {
         var byDomain: [String: DomainSummary] = [:]
         let (cond, values) = filter.conditions()
@@ -87,23 +96,23 @@ extension ReportStore {
         }
         try db.prepare(
             """
-            SELECT domain, disposition, SUM(messages),
-                   SUM(CASE WHEN dmarc_pass = 1 THEN messages ELSE 0 END),
-                   SUM(CASE WHEN dkim = 'pass' THEN messages ELSE 0 END),
-                   SUM(CASE WHEN spf = 'pass' THEN messages ELSE 0 END),
-                   SUM(CASE WHEN dkim != 'pass' AND spf != 'pass' THEN messages ELSE 0 END)
+            SELECT domain, disposition, TOTAL(messages),
+                   TOTAL(CASE WHEN dmarc_pass = 1 THEN messages ELSE 0 END),
+                   TOTAL(CASE WHEN dkim = 'pass' THEN messages ELSE 0 END),
+                   TOTAL(CASE WHEN spf = 'pass' THEN messages ELSE 0 END),
+                   TOTAL(CASE WHEN dkim != 'pass' AND spf != 'pass' THEN messages ELSE 0 END)
             FROM daily_rollup WHERE \(cond) GROUP BY domain, disposition
             """
         ).query(values) { row in
             let domain = row.text(0) ?? ""
             var s = byDomain[domain] ?? DomainSummary(domain: domain)
             let disposition = row.text(1) ?? ""
-            s.disposition[disposition, default: 0] += row.int64(2)
-            s.messages += row.int64(2)
-            s.dmarcPass += row.int64(3)
-            s.dkimPass += row.int64(4)
-            s.spfPass += row.int64(5)
-            s.bothFail += row.int64(6)
+            s.disposition[disposition] = Self.saturatingSum(s.disposition[disposition] ?? 0, row.int64(2))
+            s.messages = Self.saturatingSum(s.messages, row.int64(2))
+            s.dmarcPass = Self.saturatingSum(s.dmarcPass, row.int64(3))
+            s.dkimPass = Self.saturatingSum(s.dkimPass, row.int64(4))
+            s.spfPass = Self.saturatingSum(s.spfPass, row.int64(5))
+            s.bothFail = Self.saturatingSum(s.bothFail, row.int64(6))
             byDomain[domain] = s
         }
         return byDomain.values.sorted { $0.domain < $1.domain }

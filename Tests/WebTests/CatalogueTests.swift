@@ -32,7 +32,7 @@ struct CatalogueTests {
         let en = Localizer(.en)
         let ja = Localizer(.ja)
         #expect(en.number(1_234_567) == "1,234,567")
-        #expect(en.number(-5) == "-5")
+        #expect(en.number(-5) == "\u{2212}5")
         #expect(en.percent(1, of: 3) == "33.3%")
         #expect(en.percent(0, of: 0) == "–")
         #expect(en.date(day: 20_000) == "4 Oct 2024")

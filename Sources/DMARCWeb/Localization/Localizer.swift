@@ -60,6 +60,9 @@ public struct Localizer: Sendable {
         return out + rest
     }
 
+    /// The minus sign of every number the UI shows (U+2212, the same width as the plus sign).
+    static let minus = "\u{2212}"
+
     /// An integer with thousands separators (the same in English and Japanese).
     public func number(_ n: Int64) -> String {
         let digits = String(n.magnitude)
@@ -68,7 +71,7 @@ public struct Localizer: Sendable {
             if i > 0, (digits.count - i) % 3 == 0 { out += "," }
             out.append(c)
         }
-        return n < 0 ? "-" + out : out
+        return n < 0 ? Self.minus + out : out
     }
 
     public func number(_ n: Int) -> String { number(Int64(n)) }
@@ -81,14 +84,25 @@ public struct Localizer: Sendable {
 
     /// A change in percentage points, signed, e.g. `+1.5 pt`.
     public func points(_ delta: Double) -> String {
-        (delta >= 0 ? "+" : "−") + Self.oneDecimal(abs(delta)) + (language == .ja ? " ポイント" : " pt")
+        Self.signed(delta) + (language == .ja ? " ポイント" : " pt")
+    }
+
+    /// A relative change, signed, e.g. `+125.7%`.
+    public func signedPercent(_ change: Double) -> String { Self.signed(change) + "%" }
+
+    /// One decimal place with a sign: `+1.5`, `−0.3`, `+0.0` (the sign follows the rounded value,
+    /// so nothing shows as "−0.0").
+    static func signed(_ v: Double) -> String {
+        guard v.isFinite else { return "–" }
+        let text = oneDecimal(v)
+        return text.hasPrefix(minus) ? text : "+" + text
     }
 
     /// One decimal place; values beyond ±10^15 (only hostile reports make them) are clamped.
     static func oneDecimal(_ v: Double) -> String {
         guard v.isFinite else { return "–" }
         let tenths = Int64((min(max(v, -1e15), 1e15) * 10).rounded())
-        return (tenths < 0 ? "-" : "") + "\(abs(tenths) / 10).\(abs(tenths) % 10)"
+        return (tenths < 0 ? minus : "") + "\(tenths.magnitude / 10).\(tenths.magnitude % 10)"
     }
 
     private static let monthNames = [

@@ -87,10 +87,8 @@ enum Layout {
                 "<div class=\"card\"><div class=\"label\">\(label)</div><div class=\"value\">\(value)</div>\(delta)</div>"
         }
         var volumeDelta = HTML.empty
-        if before.messages > 0 {
-            let change = Double(now.messages - before.messages) * 100 / Double(before.messages)
-            volumeDelta =
-                "<div class=\"delta\">\(t("delta.vs", (change >= 0 ? "+" : "−") + Localizer.oneDecimal(abs(change)) + "%"))</div>"
+        if let change = Counts.percentChange(from: before.messages, to: now.messages) {
+            volumeDelta = "<div class=\"delta\">\(t("delta.vs", t.signedPercent(change)))</div>"
         }
         return """
             <div class="cards">

@@ -295,7 +295,9 @@ enum APIRoutes {
         let spool = try SpoolFile()
         var failure: Error?
         do {
-            try ParsedmarcFormat.export(c.store, filter, csv: format == "csv") { piece in
+            try ParsedmarcFormat.export(c.store, filter, csv: format == "csv", rawCells: c.request.query("raw") == "1")
+            {
+                piece in
                 if failure == nil {
                     do { try spool.write(piece) } catch { failure = error }
                 }

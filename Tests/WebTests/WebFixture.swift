@@ -146,11 +146,10 @@ final class WebFixture: @unchecked Sendable {
     /// Sends a request straight to the app (no sockets).
     func send(
         _ method: String, _ path: String, query: [(String, String)] = [], headers: [String: String] = [:],
-        body: [UInt8] = []
+        body: [UInt8] = [], from address: String = "127.0.0.1"
     ) -> HTTPResponse {
         app.handle(
-            HTTPRequest(
-                method: method, path: path, query: query, headers: headers, body: body, clientAddress: "127.0.0.1"))
+            HTTPRequest(method: method, path: path, query: query, headers: headers, body: body, clientAddress: address))
     }
 
     func bearer(_ token: String) -> [String: String] { ["authorization": "Bearer \(token)"] }

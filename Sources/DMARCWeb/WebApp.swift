@@ -90,17 +90,41 @@ public struct DNSPublication: Sendable {
 public final class WebApp: Sendable {
     let pool: StorePool
     let services: WebServices
-    /// Largest upload accepted, as `import` accepts a message (DESIGN §2).
-    public static let maximumUpload = 50 << 20
+    /// Largest upload accepted by default, as `import` accepts a message (DESIGN §2).
+    public static let defaultMaximumUpload = 50 << 20
+    /// Largest body of anything but an upload: forms are small.
+    public static let maximumForm = 64 << 10
+    /// Largest upload accepted by this app.
+    public let maximumUpload: Int
 
     /// The address of a reverse proxy in front of the server: requests from it are attributed
     /// to the last address of their X-Forwarded-For header (for throttling and the audit log).
     let trustedProxy: String?
 
-    public init(databasePath: String, services: WebServices, trustedProxy: String? = nil) {
+    public init(
+        databasePath: String, services: WebServices, trustedProxy: String? = nil,
+        maximumUpload: Int = WebApp.defaultMaximumUpload
+    ) {
         pool = StorePool(path: databasePath)
         self.services = services
         self.trustedProxy = trustedProxy
+        self.maximumUpload = maximumUpload
+    }
+
+    /// Connections one client address may hold at once. Behind a trusted proxy every connection
+    /// comes from the proxy, so there is no per-address limit then.
+    public var connectionsPerAddress: Int { trustedProxy == nil ? 32 : 0 }
+
+    /// The answer when the server refuses a request before it reaches `handle`: JSON under
+    /// /api/, else a page in the browser's language.
+    @Sendable public func refusal(_ request: HTTPRequest, status: Int, limit: Int) -> HTTPResponse {
+        let error: WebError = status == 413 ? .tooLarge(limit) : .busy
+        var r = error.response(
+            api: request.path.hasPrefix("/api/"), t: Localizer(.negotiate(request.acceptedLanguages)))
+        for header in Self.securityHeaders where !r.headers.contains(where: { $0.0 == header.0 }) {
+            r.headers.append(header)
+        }
+        return r
     }
 
     static func isUpload(_ request: HTTPRequest) -> Bool {
@@ -113,14 +137,14 @@ public final class WebApp: Sendable {
         guard Self.isUpload(request),
             let auth = try? pool.with({ store in try authenticate(request, store: store) }),
             auth.user.role == .admin
-        else { return 64 << 10 }
-        return Self.maximumUpload
+        else { return Self.maximumForm }
+        return maximumUpload
     }
 
     public func handle(_ request: HTTPRequest) -> HTTPResponse {
         var request = request
-        if let proxy = trustedProxy, request.clientAddress == proxy,
-            let forwarded = request.headers["x-forwarded-for"]?.split(separator: ",").last?.trimmingSpaces(),
+        let viaProxy = trustedProxy != nil && request.clientAddress == trustedProxy
+        if viaProxy, let forwarded = request.headers["x-forwarded-for"]?.split(separator: ",").last?.trimmingSpaces(),
             !forwarded.isEmpty
         {
             request.clientAddress = forwarded
@@ -136,6 +160,10 @@ public final class WebApp: Sendable {
         }
         for header in Self.securityHeaders where !response.headers.contains(where: { $0.0 == header.0 }) {
             response.headers.append(header)
+        }
+        // The browser reached us over HTTPS through our proxy: tell it to come back only that way.
+        if viaProxy, request.headers["x-forwarded-proto"]?.lowercased() == "https" {
+            response.headers.append(("Strict-Transport-Security", "max-age=31536000"))
         }
         return response
     }
@@ -190,9 +218,10 @@ public final class WebApp: Sendable {
             let sent = request.form["csrf"] ?? request.headers["x-csrf-token"] ?? multipartField(request, "csrf")
             guard let sent, constantTimeEqual(Array(sent.utf8), Array(csrf.utf8)) else { throw WebError.badCSRF }
         }
-        let context = RequestContext(
+        var context = RequestContext(
             request: request, store: store, user: auth.user, csrf: auth.csrf, services: services,
             t: Localizer(language(for: request, user: auth.user)))
+        context.maximumUpload = maximumUpload
         let segments = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         if api { return try APIRoutes.route(method, Array(segments.dropFirst(2)), context, rawPath: path) }
         return try PageRoutes.route(method, segments, context)
@@ -230,6 +259,8 @@ public final class WebApp: Sendable {
 /// Everything a page or API handler needs for one request.
 struct RequestContext {
     let request: HTTPRequest
+    /// Largest upload the app accepts (for the upload page's text).
+    var maximumUpload = WebApp.defaultMaximumUpload
     let store: ReportStore
     let user: UserAccount
     /// The session's CSRF token; nil when the request came with an API token.
@@ -275,6 +306,10 @@ enum WebError: Error {
     case unauthorized, forbidden, notFound, badCSRF
     case badRequest(String)
     case internalError
+    /// The body is larger than the limit (bytes); answered by the HTTP server before the app.
+    case tooLarge(Int)
+    /// Too many request bodies in memory at once.
+    case busy
 
     var status: Int {
         switch self {
@@ -283,6 +318,8 @@ enum WebError: Error {
         case .notFound: 404
         case .badRequest: 400
         case .internalError: 500
+        case .tooLarge: 413
+        case .busy: 503
         }
     }
 
@@ -294,10 +331,12 @@ enum WebError: Error {
         case .badCSRF: "The form is missing its security token, or it expired. Reload the page and try again."
         case .badRequest(let why): why
         case .internalError: "Something went wrong on the server."
+        case .tooLarge(let limit): "The request body is larger than \(ByteCount.format(limit))."
+        case .busy: "The server is receiving too much at once; try again shortly."
         }
     }
 
-    func response(api: Bool) -> HTTPResponse {
+    func response(api: Bool, t: Localizer = Localizer(.en)) -> HTTPResponse {
         var r: HTTPResponse
         if api {
             r = .json(.object([("error", .string(message))]), status: status)

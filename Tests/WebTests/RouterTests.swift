@@ -311,14 +311,14 @@ struct HostileRequestTests {
 
     init() throws { f = try WebFixture() }
 
-    @Test("uploads up to 50 MiB only for a signed-in administrator; others get the 64 KiB form limit")
+    @Test("uploads up to the upload limit only for a signed-in administrator; others get the 64 KiB form limit")
     func uploadLimitNeedsAdmin() {
         func limit(_ headers: [String: String]) -> Int {
             f.app.bodyLimit(HTTPRequest(method: "POST", path: "/api/v1/reports", headers: headers))
         }
         #expect(limit([:]) == 64 << 10)
         #expect(limit(f.bearer(f.memberToken)) == 64 << 10)
-        #expect(limit(f.bearer(f.adminToken)) == WebApp.maximumUpload)
+        #expect(limit(f.bearer(f.adminToken)) == WebApp.defaultMaximumUpload)
         #expect(f.app.bodyLimit(HTTPRequest(method: "POST", path: "/signin")) == 64 << 10)
     }
 
@@ -393,6 +393,21 @@ struct HostileRequestTests {
         #expect(f.send("GET", "/reports/\(id)/raw", headers: bob.headers).status == 404)
         let alice = try f.signIn("alice")
         #expect(f.send("GET", "/reports/\(id)/raw", headers: alice.headers).status == 200)
+    }
+
+    @Test("Strict-Transport-Security only when the trusted proxy says the browser came over HTTPS")
+    func strictTransportSecurity() throws {
+        let proxied = try WebFixture(trustedProxy: "10.0.0.1")
+        func hsts(from address: String, _ headers: [String: String]) -> String? {
+            proxied.send("GET", "/signin", headers: headers, from: address).header("Strict-Transport-Security")
+        }
+        let https = ["x-forwarded-proto": "https", "x-forwarded-for": "192.0.2.1"]
+        #expect(hsts(from: "10.0.0.1", https) == "max-age=31536000")
+        #expect(hsts(from: "10.0.0.1", ["x-forwarded-proto": "http"]) == nil)
+        #expect(hsts(from: "10.0.0.1", [:]) == nil)
+        // Anyone else can send the header: it means nothing from them.
+        #expect(hsts(from: "192.0.2.99", https) == nil)
+        #expect(f.send("GET", "/signin", headers: https).header("Strict-Transport-Security") == nil)
     }
 
     @Test("a new password revokes the user's sessions and API tokens")

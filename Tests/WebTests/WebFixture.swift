@@ -61,7 +61,9 @@ final class WebFixture: @unchecked Sendable {
     static let hostile = "<script>alert(1)</script>"
     static let hostileImage = "\"><img src=x onerror=alert(2)>"
 
-    init(nameserver: String? = nil) throws {
+    init(nameserver: String? = nil, trustedProxy: String? = nil, maximumUpload: Int = WebApp.defaultMaximumUpload)
+        throws
+    {
         dir = NSTemporaryDirectory() + "dmarcwatch-web-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir + "/reports", withIntermediateDirectories: true)
         db = dir + "/web.sqlite3"
@@ -104,7 +106,9 @@ final class WebFixture: @unchecked Sendable {
         memberToken = APIToken.make()
         try store.createAPIToken(tokenHash: SecretToken.digest(adminToken), userName: "alice", name: "test")
         try store.createAPIToken(tokenHash: SecretToken.digest(memberToken), userName: "bob", name: "test")
-        app = WebApp(databasePath: db, services: Self.services(db, nameserver: nameserver))
+        app = WebApp(
+            databasePath: db, services: Self.services(db, nameserver: nameserver), trustedProxy: trustedProxy,
+            maximumUpload: maximumUpload)
     }
 
     deinit { try? FileManager.default.removeItem(atPath: dir) }

@@ -10,7 +10,7 @@ enum UploadPage {
             <h1>\(t("upload.title"))</h1>\(outcome ?? .empty)
             <form class="stack panel" method="post" action="/upload" enctype="multipart/form-data">\(Layout.csrfField(c))
             <label>\(t("upload.files"))<input type="file" name="file" multiple required></label>
-            <p class="muted">\(t("upload.explain", ByteCount.format(WebApp.maximumUpload)))</p>
+            <p class="muted">\(t("upload.explain", ByteCount.format(c.maximumUpload)))</p>
             <button type="submit">\(t("upload.submit"))</button></form>
             """
         return Layout.page(c, title: t("upload.title"), section: "upload", body: body)

@@ -84,7 +84,7 @@ enum ServeCommand {
         // watcher below ever sees the signals.
         let signals = SignalWatcher()
         signals.block([SIGTERM, SIGINT])
-        let server = HTTPServer(bodyLimit: app.bodyLimit, handler: app.handle)
+        let server = HTTPServer(app: app)
         try server.start(host: host == "localhost" ? "127.0.0.1" : host, port: port)
         Console.out("DMARCWatch listening on http://\(host):\(server.port)/ ; mailboxes polled every \(interval) s\n")
         if users.isEmpty {

@@ -410,6 +410,27 @@ struct HostileRequestTests {
         #expect(f.send("GET", "/signin", headers: https).header("Strict-Transport-Security") == nil)
     }
 
+    @Test("a raw download is named from the domain and report id, not from where it came from")
+    func rawFileName() throws {
+        let xml = aggregateXML(
+            org: "Named", reportID: "../../etc/passwd\"; x=1", domain: "example.com",
+            begin: WebFixture.lastDay * 86_400,
+            records: [TestRecord(ip: "192.0.2.210", count: 1, headerFrom: "example.com")])
+        let up = f.send(
+            "POST", "/api/v1/reports", query: [("name", "alice-secret-name.xml")], headers: f.bearer(f.adminToken),
+            body: Array(xml.utf8))
+        #expect(up.status == 200)
+        let id = try #require(
+            try f.store().reports(ReportFilter(domains: ["example.com"]), reporter: "Named").first?.id)
+        let bob = try f.signIn("bob")
+        let raw = f.send("GET", "/reports/\(id)/raw", headers: bob.headers)
+        #expect(raw.status == 200)
+        #expect(raw.header("Content-Disposition") == "attachment; filename=\"example.com-.._.._etc_passwd___x_1.xml\"")
+        let plain = f.send("GET", "/reports/1/raw", headers: bob.headers)
+        #expect(plain.header("Content-Disposition")?.hasSuffix(".xml\"") == true)
+        #expect(plain.header("Content-Disposition")?.contains("google") == false)
+    }
+
     @Test("a new password revokes the user's sessions and API tokens")
     func passwordChangeRevokes() throws {
         let s = try f.signIn("bob")

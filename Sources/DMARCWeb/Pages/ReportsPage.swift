@@ -109,12 +109,30 @@ enum ReportsPage {
             spool.discard()
             throw error
         }
-        let base = info.origin.split(separator: "/").last.map(String.init) ?? "report"
-        let safe = String(
-            base.unicodeScalars.filter { $0.isASCII && $0.value > 0x20 && !"\"\\;".unicodeScalars.contains($0) }.map(
-                Character.init))
         var r = try spool.response(contentType: "application/octet-stream")
-        r.headers.append(("Content-Disposition", "attachment; filename=\"\(safe.isEmpty ? "report" : safe)\""))
+        let name = downloadName(domain: d.listing.domain, reportID: d.listing.reportID, mediaType: info.mediaType)
+        r.headers.append(("Content-Disposition", "attachment; filename=\"\(name)\""))
         return r
+    }
+
+    /// The raw file's name: the domain and report id, with the extension of what it is. Not the
+    /// name it arrived with: that is part of its origin (`upload:<admin>:<file>`, a mailbox),
+    /// which members do not see.
+    static func downloadName(domain: String, reportID: String, mediaType: String) -> String {
+        let extensions = [
+            "application/gzip": "gz", "application/zip": "zip", "text/xml": "xml", "application/json": "json",
+            "application/mbox": "mbox", "message/rfc822": "eml",
+        ]
+        // Letters, digits, dot, hyphen and underscore only: safe in a quoted header value and in
+        // any file system; the report id is hostile and may be long.
+        func safe(_ text: String) -> String {
+            String(
+                text.unicodeScalars.prefix(80).map { c -> Character in
+                    c.isASCII
+                        && (c.properties.isAlphabetic || ("0"..."9").contains(c) || ".-_".unicodeScalars.contains(c))
+                        ? Character(c) : "_"
+                })
+        }
+        return "\(safe(domain))-\(safe(reportID)).\(extensions[mediaType] ?? "bin")"
     }
 }

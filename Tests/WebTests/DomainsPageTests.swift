@@ -73,6 +73,19 @@ struct DomainsPageTests {
         #expect(post(f, s, "/health/reparse", [("id", "999999")]).status == 404)
         let api = try #require(f.send("GET", "/api/v1/health", headers: token).json as? [String: Any])
         #expect((api["failed"] as? [Any])?.count == 1)
+        // The lists are the newest first, capped; the total says how many there are.
+        for name in ["second.xml", "third.xml"] {
+            _ = f.send(
+                "POST", "/api/v1/reports", query: [("name", name)], headers: token,
+                body: Array("<feedback><\(name)".utf8))
+        }
+        let newest = try f.store().rawDocuments(status: [.failed], newest: 2)
+        #expect(newest.count == 2)
+        #expect(newest.map(\.id) == newest.map(\.id).sorted(by: >))
+        #expect(newest.first?.origin.hasSuffix("third.xml") == true)
+        let again = try #require(f.send("GET", "/api/v1/health", headers: token).json as? [String: Any])
+        #expect(again["failed_total"] as? Int == 3)
+        #expect(((again["failed"] as? [[String: Any]])?.first?["origin"] as? String)?.hasSuffix("third.xml") == true)
     }
 
     @Test("the summary report compares the period with the one before and lists spoofing sources")

@@ -186,7 +186,9 @@ enum APIRoutes {
         return .object([
             ("ip", .string(d.ip)), ("period", d.period.json), ("ptr", .optional(d.info?.ptr)),
             ("forward_confirmed", .bool(d.info?.forwardConfirmed ?? false)),
-            ("base_domain", .optional(d.info?.baseDomain)), ("records", .array(d.records.map(recordJSON))),
+            ("base_domain", .optional(d.info?.baseDomain)), ("totals", totals(d.activity.total)),
+            ("daily", daily(d.activity.days, d.period)), ("record_count", .int(d.activity.recordCount)),
+            ("records", .array(d.records.map(recordJSON))),
         ])
     }
 
@@ -254,10 +256,11 @@ enum APIRoutes {
         let counts = try c.store.rawDocumentCounts()
         return .object([
             ("documents", .object(counts.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })),
+            ("failed_total", .int((counts["failed"] ?? 0) + (counts["pending"] ?? 0))),
             (
                 "failed",
                 .array(
-                    try c.store.rawDocuments(status: [.failed, .pending]).map { d in
+                    try c.store.rawDocuments(status: [.failed, .pending], newest: HealthPage.listLimit).map { d in
                         .object([
                             ("id", .int(d.id)), ("origin", .string(d.origin)), ("status", .string(d.status.rawValue)),
                             ("error", .optional(d.error)), ("size", .int(d.size)),

@@ -128,6 +128,7 @@ extension Catalogue {
         "domain.sourcesLink": "このドメインとして送信している送信元",
         "source.records": "レコード",
         "source.noRecords": "この期間、閲覧できるドメインについて、このアドレスからのレコードはありません。",
+        "source.capped": "全 {1} 件のうち最新の {0} 件のレコードを表示しています。合計とグラフはすべてを集計しています。",
 
         "reports.title": "レポート",
         "reports.allDomains": "すべてのドメイン",
@@ -205,6 +206,7 @@ extension Catalogue {
         "health.user": "ユーザー",
         "health.lastRun": "最終実行",
         "health.lastError": "最新のエラー",
+        "health.capped": "全 {1} 件のうち最新の {0} 件を表示しています。",
 
         "upload.title": "レポートのアップロード",
         "upload.files": "ファイル",

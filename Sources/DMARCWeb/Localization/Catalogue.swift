@@ -132,6 +132,7 @@ enum Catalogue {
         "domain.sourcesLink": "Who sends as this domain",
         "source.records": "Records",
         "source.noRecords": "No records from this address in this period, in the domains you can see.",
+        "source.capped": "Showing the latest {0} of {1} records; the totals and the chart count them all.",
 
         "reports.title": "Reports",
         "reports.allDomains": "All domains",
@@ -209,6 +210,7 @@ enum Catalogue {
         "health.user": "User",
         "health.lastRun": "Last run",
         "health.lastError": "Last error",
+        "health.capped": "Showing the latest {0} of {1} documents.",
 
         "upload.title": "Upload reports",
         "upload.files": "Files",

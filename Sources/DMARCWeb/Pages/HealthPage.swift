@@ -3,6 +3,9 @@ import DMARCStore
 
 /// Ingestion health: documents that failed, with their errors and a re-parse button; mailboxes.
 enum HealthPage {
+    /// Most failed documents listed (newest first), on the page and in the API.
+    static let listLimit = 500
+
     static func render(_ c: RequestContext, notice: HTML?) throws -> HTTPResponse {
         try c.requireAdmin()
         let t = c.t
@@ -10,8 +13,9 @@ enum HealthPage {
         let cards = ["parsed", "duplicate", "failed", "ignored", "pending"].map { s -> HTML in
             "<div class=\"card\"><div class=\"label\">\(t("health.status." + s))</div><div class=\"value\">\(t.number(counts[s] ?? 0))</div></div>"
         }
-        let failed = try c.store.rawDocuments(status: [.failed, .pending])
-        let rows = failed.prefix(500).map { d -> HTML in
+        let failed = try c.store.rawDocuments(status: [.failed, .pending], newest: listLimit)
+        let failedTotal = (counts["failed"] ?? 0) + (counts["pending"] ?? 0)
+        let rows = failed.map { d -> HTML in
             """
             <tr><td class="wrap">\(d.origin)</td><td>\(d.status.rawValue)</td><td class="wrap">\(d.error ?? "–")</td>
             <td class="num">\(ByteCount.format(Int(d.size)))</td>
@@ -28,6 +32,7 @@ enum HealthPage {
             <h1>\(t("health.title"))</h1>\(notice ?? .empty)
             <div class="cards">\(cards)</div>
             <h2>\(t("health.failed"))</h2>
+            \(failedTotal > failed.count ? Layout.notice(t("health.capped", t.number(failed.count), t.number(failedTotal))) : .empty)
             \(rows.isEmpty ? Layout.notice(t("health.noFailures")) : """
             <div class="table-wrap"><table><thead><tr><th>\(t("health.origin"))</th><th>\(t("health.state"))</th><th>\(t("health.error"))</th>
             <th class="num">\(t("health.size"))</th><th></th></tr></thead><tbody>\(Array(rows))</tbody></table></div>

@@ -23,7 +23,8 @@ enum UploadPage {
         guard !files.isEmpty else { return try render(c, outcome: Layout.notice(t("upload.none"), error: true)) }
         var total = UploadOutcome()
         for f in files {
-            let o = c.services.upload("upload:" + (f.filename ?? "file"), f.data, c.user.name)
+            // Copied out of the body one file at a time, as the importer takes an array.
+            let o = c.services.upload("upload:" + (f.filename ?? "file"), Array(f.data), c.user.name)
             total.add(o)
         }
         try c.store.audit(

@@ -131,16 +131,17 @@ final class WebFixture: @unchecked Sendable {
                 return out
             },
             reparse: { id in
-                guard let store = try? ReportStore(path: db) else { return "no store" }
+                guard let store = try? ReportStore(path: db) else { return ReparseOutcome(error: "no store") }
                 let importer = Importer(store: store)
                 try? importer.reparse(documentID: id)
-                return importer.summary.failures.first.map { "Still fails: \($0.error)" } ?? "Re-parsed"
+                let s = importer.summary
+                return ReparseOutcome(reports: s.reports, records: s.records, error: s.failures.first?.error)
             },
             publishedDMARC: { domain in
                 guard let nameserver, let config = try? DNSConfiguration(nameserver: nameserver) else {
-                    return DNSPublication(record: nil, problem: "no DNS in this test")
+                    return DNSPublication(record: nil, englishProblem: "no DNS in this test")
                 }
-                let found = DMARCPolicyFinder(resolver: DNSResolver(config)).publishedRecord(domain)
+                let found = DMARCPolicyFinder(resolver: DNSResolver(config)).publishedRecordExplained(domain)
                 return DNSPublication(record: found.record, problem: found.problem)
             })
     }

@@ -102,7 +102,23 @@ enum Layout {
     }
 
     static func notice(_ text: String, error: Bool = false) -> HTML {
-        "<p class=\"notice\(error ? " error" : "")\" role=\"status\">\(text)</p>"
+        notice(HTML("\(text)"), error: error)
+    }
+
+    static func notice(_ html: HTML, error: Bool = false) -> HTML {
+        "<p class=\"notice\(error ? " error" : "")\" role=\"status\">\(html)</p>"
+    }
+
+    /// Text that exists only in English (a report's, the importer's or a library's words):
+    /// marked `lang="en"` and, on a page in another language, labelled as English.
+    static func english(_ text: String, _ t: Localizer) -> HTML {
+        t.language == .en
+            ? "\(text)" : "<span lang=\"en\">\(text)</span> <span class=\"muted\">\(t("label.english"))</span>"
+    }
+
+    /// An explanation in the page's language, or its English labelled as such.
+    static func explanation(_ e: Explanation, _ t: Localizer) -> HTML {
+        t.canExplain(e) ? "\(t.explain(e))" : english(e.description, t)
     }
 
     /// The cells every record table shares: evaluated results, DKIM signatures, SPF checks,

@@ -38,7 +38,7 @@ enum PageRoutes {
     static func setLanguage(_ c: RequestContext) throws -> HTTPResponse {
         let form = c.request.form
         guard let l = form["language"].flatMap(Localizer.Language.init(rawValue:)) else {
-            throw WebError.badRequest("unknown language")
+            throw WebError.invalid("error.language", [])
         }
         try c.store.setLanguage(userID: c.user.id, language: l.rawValue)
         return .redirect(localPath(form["back"]))

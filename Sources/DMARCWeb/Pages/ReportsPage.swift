@@ -55,16 +55,20 @@ enum ReportsPage {
             (t("report.org"), d.orgName ?? l.reporter), (t("report.email"), l.email ?? "–"),
             (t("report.extra"), d.extraContactInfo ?? "–"), (t("report.id"), l.reportID),
             (t("col.domain"), l.domain), (t("report.begin"), t.dateTime(l.begin)), (t("report.end"), t.dateTime(l.end)),
-            (t("report.flavour"), l.flavour), (t("report.generator"), d.generator ?? "–"),
+            (t("report.flavour"), t.flavour(l.flavour)), (t("report.generator"), d.generator ?? "–"),
             (t("col.records"), t.number(l.records)), (t("col.messages"), t.number(l.messages)),
         ]
         if c.user.role == .admin { facts.append((t("report.origin"), l.source)) }
         let factRows = facts.map { k, v -> HTML in "<tr><th>\(k)</th><td class=\"wrap\">\(v)</td></tr>" }
-        let notes = (d.errors.map { "error: " + $0 } + d.warnings).map { w -> HTML in "<li class=\"wrap\">\(w)</li>" }
+        // The parser's words, in English: marked as such on a Japanese page.
+        let notes =
+            d.errors.map { e -> HTML in
+                "<li class=\"wrap\"><span class=\"badge fail\">\(t("report.error"))</span> \(Layout.english(e, t))</li>"
+            } + d.warnings.map { w -> HTML in "<li class=\"wrap\">\(Layout.english(w, t))</li>" }
         let rows = d.records.map { r -> HTML in
             """
             <tr><td><a href="/sources/\(urlComponent(r.sourceIP))">\(r.sourceIP)</a></td><td class="num">\(t.number(r.count))</td>
-            <td>\(r.disposition ?? "–")</td>\(Layout.recordCells(r))</tr>
+            <td>\(t.disposition(r.disposition))</td>\(Layout.recordCells(r))</tr>
             """
         }
         let more: HTML =

@@ -4,13 +4,13 @@ import DMARCStore
 /// Signing in and out. The sign-in form has its own CSRF token (a cookie and a field that must
 /// match), so another site cannot sign a browser in to an account of its choosing.
 enum SignInPage {
-    static func form(_ request: HTTPRequest, error: String?, status: Int = 200) -> HTTPResponse {
+    static func form(_ request: HTTPRequest, error: String?, status: Int = 200, next: String? = nil) -> HTTPResponse {
         let t = Localizer(.negotiate(request.acceptedLanguages))
         // Reuse the browser's token: a second GET (another tab, a favicon redirect) must not
         // invalidate a form already on screen.
         let existing = request.cookies[SessionCookie.signInName].flatMap { SecretToken.isWellFormed($0) ? $0 : nil }
         let token = existing ?? SecretToken.make()
-        let next = PageRoutes.localPath(request.query("next") ?? request.form["next"])
+        let next = PageRoutes.localPath(next ?? request.query("next") ?? request.form["next"])
         let page: HTML = """
             <!doctype html>
             <html lang="\(t.language.rawValue)"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -35,9 +35,15 @@ enum SignInPage {
     static func submit(_ request: HTTPRequest, store: ReportStore) throws -> HTTPResponse {
         let t = Localizer(.negotiate(request.acceptedLanguages))
         let f = request.form
+        // Without the form's token (its cookie lasts an hour) the form is shown again, with a
+        // fresh token and a word on why: nothing is checked or counted.
         guard let sent = f["csrf"], let cookie = request.cookies[SessionCookie.signInName],
             SecretToken.isWellFormed(cookie), constantTimeEqual(Array(sent.utf8), Array(cookie.utf8))
-        else { throw WebError.badCSRF }
+        else {
+            var fresh = request
+            fresh.headers["cookie"] = nil
+            return form(fresh, error: t("signin.expired"), status: 403, next: f["next"])
+        }
         let name = (f["name"] ?? "").trimmingSpaces()
         let password = f["password"] ?? ""
         // No account has a longer name; refused before anything is written.

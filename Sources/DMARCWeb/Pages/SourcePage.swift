@@ -56,7 +56,10 @@ enum SourcePage {
         if found.problem == nil {
             try c.store.saveNetworkOwner(ip: address.description, owner: found.owner, handle: found.handle)
         }
-        return try render(c, ip: address.description, notice: found.problem.map { Layout.notice($0, error: true) })
+        let notice = found.problem.map { problem -> HTML in
+            Layout.notice(c.t.html("source.rdapFailed", Layout.english(problem, c.t)), error: true)
+        }
+        return try render(c, ip: address.description, notice: notice)
     }
 
     static func render(_ c: RequestContext, ip raw: String) throws -> HTTPResponse {
@@ -81,7 +84,7 @@ enum SourcePage {
         let rows = d.records.map { r -> HTML in
             """
             <tr><td><a href="/reports/\(r.reportID)">\(t.date(day: DayMath.day(of: r.begin)))</a><br><span class="muted">\(r.reporter)</span></td>
-            <td class="wrap">\(r.domain)</td><td class="num">\(t.number(r.count))</td><td>\(r.disposition ?? "–")</td>
+            <td class="wrap">\(r.domain)</td><td class="num">\(t.number(r.count))</td><td>\(t.disposition(r.disposition))</td>
             \(Layout.recordCells(r))</tr>
             """
         }

@@ -24,10 +24,10 @@ enum SummaryPage {
     static func load(_ c: RequestContext, domain raw: String) throws -> Data {
         let domain = try c.requireDomain(raw)
         let kind = c.request.query("period") ?? "week"
-        guard kind == "week" || kind == "month" else { throw WebError.badRequest("period must be week or month") }
+        guard kind == "week" || kind == "month" else { throw WebError.invalid("error.summaryKind", []) }
         var end = try Period.anchor(c.store, domains: [domain])
         if let text = c.request.query("end") {
-            guard let day = DayMath.day(fromISO: text) else { throw WebError.badRequest("end must be YYYY-MM-DD") }
+            guard let day = DayMath.day(fromISO: text) else { throw WebError.invalid("error.badDate", ["end"]) }
             end = day
         }
         let days: Int64 = kind == "week" ? 7 : 30

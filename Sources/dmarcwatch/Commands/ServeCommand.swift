@@ -140,18 +140,18 @@ enum ServeCommand {
                 return out
             },
             reparse: { id in
+                // The page words the outcome in the user's language.
                 do {
                     let importer = Importer(store: try ReportStore(path: path))
                     try importer.reparse(documentID: id)
                     let s = importer.summary
-                    if let f = s.failures.first { return "Still fails: \(f.error)" }
-                    return "Re-parsed: \(s.reports) reports, \(s.records) records."
+                    return ReparseOutcome(reports: s.reports, records: s.records, error: s.failures.first?.error)
                 } catch {
-                    return "Re-parse failed: \(error)"
+                    return ReparseOutcome(error: "\(error)")
                 }
             },
             publishedDMARC: { domain in
-                let found = DMARCPolicyFinder(resolver: DNSResolver(dns)).publishedRecord(domain)
+                let found = DMARCPolicyFinder(resolver: DNSResolver(dns)).publishedRecordExplained(domain)
                 return DNSPublication(record: found.record, problem: found.problem)
             },
             sourceAnalysis: { SourceAnalysis(authorizer: SPFAuthorizer(resolver: DNSResolver(dns))) },

@@ -118,12 +118,48 @@ extension ReportStore {
         return byDomain.values.sorted { $0.domain < $1.domain }
     }
 
-    /// Stored reports, newest first.
-    public func reports(_ filter: ReportFilter, reporter: String? = nil, limit: Int = 1000) throws -> [ReportListing] {
+    /// The condition for a reporter filter: the reporter's name contains `text`, ignoring case
+    /// (ASCII letters; SQLite's LIKE), with `%`, `_` and `\` in the text taken literally.
+    static func reporterCondition(_ text: String) -> (String, SQLiteValue) {
+        var escaped = ""
+        for c in text {
+            if c == "%" || c == "_" || c == "\\" { escaped.append("\\") }
+            escaped.append(c)
+        }
+        return (" AND r.reporter LIKE ? ESCAPE '\\'", .text("%" + escaped + "%"))
+    }
+
+    /// How many reports `filter` and `reporter` (a part of the reporter's name, any case) select.
+    public func reportCount(_ filter: ReportFilter, reporter: String? = nil) throws -> Int {
         var (cond, values) = filter.conditions(prefix: "r.")
         if let reporter {
-            cond += " AND r.reporter = ?"
-            values.append(.text(reporter))
+            let (c, v) = Self.reporterCondition(reporter)
+            cond += c
+            values.append(v)
+        }
+        return Int(try db.prepare("SELECT COUNT(*) FROM reports r WHERE \(cond)").scalar(values) ?? 0)
+    }
+
+    /// The reporters of the reports in `domains` (nil: all), for suggestions.
+    public func knownReporters(domains: [String]?, limit: Int = 200) throws -> [String] {
+        let (cond, values) = ReportFilter(domains: domains).conditions()
+        var out: [String] = []
+        try db.prepare("SELECT DISTINCT reporter FROM reports WHERE \(cond) ORDER BY reporter LIMIT ?").query(
+            values + [.int(limit)]
+        ) { out.append($0.text(0) ?? "") }
+        return out
+    }
+
+    /// Stored reports, newest first: `limit` of them after skipping `offset`. `reporter` is a
+    /// part of the reporter's name, in any case.
+    public func reports(_ filter: ReportFilter, reporter: String? = nil, limit: Int = 1000, offset: Int = 0) throws
+        -> [ReportListing]
+    {
+        var (cond, values) = filter.conditions(prefix: "r.")
+        if let reporter {
+            let (c, v) = Self.reporterCondition(reporter)
+            cond += c
+            values.append(v)
         }
         var out: [ReportListing] = []
         try db.prepare(
@@ -131,9 +167,9 @@ extension ReportStore {
             SELECT r.id, r.reporter, r.email, r.report_id, r.domain, r.begin_ts, r.end_ts, r.flavour, r.record_count,
                    r.message_count, r.p, COALESCE(json_array_length(r.warnings), 0), COALESCE(d.origin, '')
             FROM reports r LEFT JOIN raw_documents d ON d.id = r.raw_document_id
-            WHERE \(cond) ORDER BY r.begin_ts DESC, r.id DESC LIMIT ?
+            WHERE \(cond) ORDER BY r.begin_ts DESC, r.id DESC LIMIT ? OFFSET ?
             """
-        ).query(values + [.int(limit)]) { row in
+        ).query(values + [.int(limit), .int(max(offset, 0))]) { row in
             out.append(
                 ReportListing(
                     id: row.int64(0), reporter: row.text(1) ?? "", email: row.text(2), reportID: row.text(3) ?? "",

@@ -247,7 +247,7 @@ public final class WebApp: Sendable {
                 guard let sent, constantTimeEqual(Array(sent.utf8), Array(csrf.utf8)) else { throw WebError.badCSRF }
             }
             let segments = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
-            if api { return try APIRoutes.route(method, Array(segments.dropFirst(2)), context(request), rawPath: path) }
+            if api { return try APIRoutes.route(method, segments, context(request)) }
             return try PageRoutes.route(method, segments, context(request))
         } catch let error as WebError where !api {
             // A page's error is a page of the site, in the user's language, with its navigation.

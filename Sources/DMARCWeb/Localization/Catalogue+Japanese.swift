@@ -135,6 +135,7 @@ extension Catalogue {
         "reports.title": "レポート",
         "reports.allDomains": "すべてのドメイン",
         "reports.empty": "レポートはありません。",
+        "reports.range": "全 {2} 件中 {0}〜{1} 件目（新しい順）",
         "report.title": "{0} からのレポート（{1}）",
         "report.org": "組織",
         "report.email": "メールアドレス",
@@ -239,7 +240,11 @@ extension Catalogue {
         "error.summaryKind": "サマリーは週次か月次です（period=week または period=month）。",
         "error.badDate": "{0} には YYYY-MM-DD 形式の日付を指定してください。",
         "error.language": "不明な言語です。",
+        "error.page": "ページには 1 以上の数を指定してください。",
         "unit.bytes": "{0} バイト",
+        "pager.label": "ページ",
+        "pager.newer": "新しいレポート",
+        "pager.older": "古いレポート",
         "label.english": "（英語）",
     ]
 }

@@ -139,6 +139,7 @@ enum Catalogue {
         "reports.title": "Reports",
         "reports.allDomains": "All domains",
         "reports.empty": "No reports.",
+        "reports.range": "Reports {0}–{1} of {2}, newest first.",
         "report.title": "Report from {0}, {1}",
         "report.org": "Organisation",
         "report.email": "Email",
@@ -243,7 +244,11 @@ enum Catalogue {
         "error.summaryKind": "The summary is weekly or monthly (period=week or period=month).",
         "error.badDate": "{0} must be a date, YYYY-MM-DD.",
         "error.language": "Unknown language.",
+        "error.page": "The page must be a number from 1.",
         "unit.bytes": "{0} bytes",
+        "pager.label": "Pages",
+        "pager.newer": "Newer",
+        "pager.older": "Older",
         "label.english": "(in English)",
     ]
 }

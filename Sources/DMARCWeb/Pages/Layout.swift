@@ -101,6 +101,28 @@ enum Layout {
             """
     }
 
+    /// Links to the pages of a long list: the first and last, and two either side of this one.
+    static func pager(_ c: RequestContext, page: Int, pages: Int, path: String, keep: [(String, String?)]) -> HTML {
+        guard pages > 1 else { return .empty }
+        let t = c.t
+        func link(_ n: Int, _ label: String, rel: String? = nil) -> HTML {
+            let href = path + queryString(keep + [("page", n == 1 ? nil : String(n))])
+            return n == page
+                ? "<a class=\"here\" aria-current=\"page\">\(label)</a>"
+                : "<a href=\"\(href)\"\(rel.map { HTML(" rel=\"\($0)\"") } ?? .empty)>\(label)</a>"
+        }
+        var items: [HTML] = []
+        if page > 1 { items.append(link(page - 1, t("pager.newer"), rel: "prev")) }
+        var last = 0
+        for n in [1] + Array(max(page - 2, 1)...min(page + 2, pages)) + [pages] where n > last {
+            if n > last + 1 { items.append("<span class=\"muted\">…</span>") }
+            items.append(link(n, t.number(n)))
+            last = n
+        }
+        if page < pages { items.append(link(page + 1, t("pager.older"), rel: "next")) }
+        return "<nav class=\"periods pager\" aria-label=\"\(t("pager.label"))\">\(items)</nav>"
+    }
+
     static func notice(_ text: String, error: Bool = false) -> HTML {
         notice(HTML("\(text)"), error: error)
     }

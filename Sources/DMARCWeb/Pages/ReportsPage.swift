@@ -9,11 +9,26 @@ enum ReportsPage {
         return filter
     }
 
+    /// Reports a page of the list shows.
+    static let pageSize = 100
+
+    /// The `page` query value: 1 when absent.
+    static func page(_ c: RequestContext) throws -> Int {
+        guard let text = c.request.query("page"), !text.isEmpty else { return 1 }
+        guard let n = Int(text), n >= 1, n <= 1_000_000 else { throw WebError.invalid("error.page", []) }
+        return n
+    }
+
     static func list(_ c: RequestContext) throws -> HTTPResponse {
         let t = c.t
         let domain = c.request.query("domain").flatMap { $0.isEmpty ? nil : $0 }
-        let reporter = c.request.query("reporter").flatMap { $0.isEmpty ? nil : $0 }
-        let reports = try c.store.reports(try filter(c), reporter: reporter, limit: 500)
+        let reporter = c.request.query("reporter").flatMap { $0.trimmingSpaces().isEmpty ? nil : $0.trimmingSpaces() }
+        let filter = try filter(c)
+        let page = try page(c)
+        let total = try c.store.reportCount(filter, reporter: reporter)
+        let pages = max((total + pageSize - 1) / pageSize, 1)
+        let reports = try c.store.reports(
+            filter, reporter: reporter, limit: pageSize, offset: (min(page, pages) - 1) * pageSize)
         let rows = reports.map { r -> HTML in
             """
             <tr><td><a href="/reports/\(r.id)">\(r.reporter)</a><br><span class="muted wrap">\(r.reportID)</span></td>
@@ -25,17 +40,28 @@ enum ReportsPage {
         let domains = try c.store.knownDomains(visible: c.visibleDomains).map { d -> HTML in
             "<option value=\"\(d)\"\(d == domain ? HTML(" selected") : .empty)>\(d)</option>"
         }
+        // Suggestions for the reporter field; any part of a name, in any case, matches.
+        let known = try c.store.knownReporters(domains: filter.domains).map { r -> HTML in "<option value=\"\(r)\">" }
+        let keep: [(String, String?)] = [("domain", domain), ("reporter", reporter)]
+        let shown = min(page, pages)
+        let range: HTML =
+            total == 0
+            ? .empty
+            : "<p class=\"muted\">\(t("reports.range", t.number((shown - 1) * pageSize + 1), t.number((shown - 1) * pageSize + reports.count), t.number(total)))</p>"
         let body: HTML = """
             <h1>\(t("reports.title"))</h1>
             <form class="filters" method="get" action="/reports">
             <label>\(t("col.domain"))<select name="domain"><option value="">\(t("reports.allDomains"))</option>\(domains)</select></label>
-            <label>\(t("domain.reporter"))<input name="reporter" value="\(reporter ?? "")"></label>
+            <label>\(t("domain.reporter"))<input name="reporter" list="known-reporters" value="\(reporter ?? "")"></label>
+            <datalist id="known-reporters">\(known)</datalist>
             <button type="submit">\(t("period.apply"))</button></form>
+            \(range)
             \(rows.isEmpty ? Layout.notice(t("reports.empty")) : """
             <div class="table-wrap"><table><thead><tr><th>\(t("col.reporter"))</th><th>\(t("col.domain"))</th><th>\(t("col.period"))</th>
             <th class="num">\(t("col.records"))</th><th class="num">\(t("col.messages"))</th><th>\(t("col.policy"))</th><th class="num">\(t("col.warnings"))</th></tr></thead>
             <tbody>\(rows)</tbody></table></div>
             """)
+            \(Layout.pager(c, page: shown, pages: pages, path: "/reports", keep: keep))
             """
         return Layout.page(c, title: t("reports.title"), section: "reports", body: body)
     }

@@ -60,8 +60,8 @@ CURLcode cshim_curl_getinfo_long(CURL *handle, CURLINFO info, long *value) {
 }
 
 struct MHD_Daemon *cshim_mhd_start(const char *ipv4, uint16_t port, unsigned int threads, unsigned int connection_limit,
-    unsigned int timeout_seconds, size_t memory_limit, MHD_AccessHandlerCallback handler, void *handler_cls,
-    MHD_RequestCompletedCallback completed, void *completed_cls) {
+    unsigned int per_address_limit, unsigned int timeout_seconds, size_t memory_limit, MHD_AccessHandlerCallback handler,
+    void *handler_cls, MHD_RequestCompletedCallback completed, void *completed_cls) {
     static struct sockaddr_in address;  // MHD keeps the pointer only during start-up
     struct sockaddr_in local;
     memset(&local, 0, sizeof local);
@@ -73,6 +73,7 @@ struct MHD_Daemon *cshim_mhd_start(const char *ipv4, uint16_t port, unsigned int
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&address,
         MHD_OPTION_THREAD_POOL_SIZE, threads,
         MHD_OPTION_CONNECTION_LIMIT, connection_limit,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_address_limit,
         MHD_OPTION_CONNECTION_TIMEOUT, timeout_seconds,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, memory_limit,
         MHD_OPTION_NOTIFY_COMPLETED, completed, completed_cls,

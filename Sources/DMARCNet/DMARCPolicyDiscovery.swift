@@ -48,17 +48,31 @@ public struct DMARCPolicyFinder: Sendable {
     /// The one DMARC record published at `_dmarc.<domain>` itself (no tree walk), or why there
     /// is none, in words for a page.
     public func publishedRecord(_ domain: String) -> (record: String?, problem: String?) {
+        let found = publishedRecordExplained(domain)
+        return (found.record, found.problem?.description)
+    }
+
+    /// `publishedRecord`, with the problem as an explanation a UI can show in another language.
+    public func publishedRecordExplained(_ domain: String) -> (record: String?, problem: Explanation?) {
         switch resolver.txt("_dmarc." + domain) {
         case .records(let texts):
             let records = texts.filter(Self.isDMARC)
             if records.count == 1 { return (records[0], nil) }
-            if records.count > 1 { return (nil, "\(records.count) DMARC records: receivers ignore them all.") }
-            return (nil, "TXT records exist, but none is a DMARC record (v=DMARC1).")
-        case .nxdomain: return (nil, "The name does not exist (NXDOMAIN).")
-        case .noData: return (nil, "The name has no TXT record.")
-        case .timeout: return (nil, "The DNS server did not answer.")
-        case .serverFailure(let rcode): return (nil, "The DNS server failed (rcode \(rcode)).")
-        default: return (nil, "The lookup failed.")
+            if records.count > 1 {
+                return (
+                    nil,
+                    Explanation(
+                        "dns.several", [String(records.count)],
+                        "\(records.count) DMARC records: receivers ignore them all.")
+                )
+            }
+            return (nil, Explanation("dns.not-dmarc", [], "TXT records exist, but none is a DMARC record (v=DMARC1)."))
+        case .nxdomain: return (nil, Explanation("dns.nxdomain", [], "The name does not exist (NXDOMAIN)."))
+        case .noData: return (nil, Explanation("dns.no-txt", [], "The name has no TXT record."))
+        case .timeout: return (nil, Explanation("dns.timeout", [], "The DNS server did not answer."))
+        case .serverFailure(let rcode):
+            return (nil, Explanation("dns.server-failure", [String(rcode)], "The DNS server failed (rcode \(rcode))."))
+        default: return (nil, Explanation("dns.failed", [], "The lookup failed."))
         }
     }
 

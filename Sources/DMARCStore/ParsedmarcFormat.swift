@@ -17,21 +17,39 @@ public enum ParsedmarcFormat {
 
     static func pyBool(_ b: Bool) -> String { b ? "True" : "False" }
 
-    /// One CSV field, quoted when it holds a comma, quote or line break.
-    public static func csvField(_ s: String) -> String {
-        guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
-        return "\"" + s.replacingOccurrences("\"", "\"\"") + "\""
+    /// One CSV field, quoted when it holds a comma, quote or line break. With `guarded`, a field
+    /// a spreadsheet would run as a formula gets a leading `'` first (see `startsFormula`).
+    public static func csvField(_ s: String, guarded: Bool = true) -> String {
+        let value = guarded && startsFormula(s) ? "'" + s : s
+        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
+        return "\"" + value.replacingOccurrences("\"", "\"\"") + "\""
+    }
+
+    /// Whether a spreadsheet would read a cell as a formula: it starts with `=`, `+`, `-`, `@`, a
+    /// tab or a carriage return (OWASP "CSV Injection"), or the full-width forms of the first
+    /// four, which Japanese input methods type and Excel also reads as formulas. Report fields
+    /// (org_name, report_id, header_from, …) come from anyone: `=HYPERLINK(…)` must stay text.
+    public static func startsFormula(_ s: String) -> Bool {
+        guard let first = s.unicodeScalars.first else { return false }
+        switch first {
+        case "=", "+", "-", "@", "\t", "\r", "\u{FF1D}", "\u{FF0B}", "\u{FF0D}", "\u{FF20}": return true
+        default: return false
+        }
     }
 
     /// Writes the reports `filter` selects as parsedmarc's CSV or JSON, in pieces, streaming.
-    public static func export(_ store: ReportStore, _ filter: ReportFilter, csv: Bool, write: (String) -> Void) throws {
+    /// CSV cells that would start a formula are guarded unless `rawCells` (for tools that are
+    /// not spreadsheets and want the values exactly as stored).
+    public static func export(
+        _ store: ReportStore, _ filter: ReportFilter, csv: Bool, rawCells: Bool = false, write: (String) -> Void
+    ) throws {
         var current: StoredReport?
         if csv {
             write(csvHeader())
             try store.exportReports(
                 filter, report: { current = $0 },
                 record: { r in
-                    if let report = current { write(csvRow(report: report, record: r)) }
+                    if let report = current { write(csvRow(report: report, record: r, guarded: !rawCells)) }
                 }, reportEnd: {})
             return
         }
@@ -58,8 +76,8 @@ public enum ParsedmarcFormat {
 
     public static func csvHeader() -> String { csvColumns.joined(separator: ",") + "\r\n" }
 
-    /// The CSV line for one record of `report`.
-    public static func csvRow(report: StoredReport, record r: AggregateRecord) -> String {
+    /// The CSV line for one record of `report`; `guarded` as in `csvField`.
+    public static func csvRow(report: StoredReport, record r: AggregateRecord, guarded: Bool = true) -> String {
         let p = report.policy
         let fields: [String] = [
             report.version ?? "", report.orgName, report.email ?? "", report.extraContactInfo ?? "", report.reportID,
@@ -76,7 +94,7 @@ public enum ParsedmarcFormat {
             r.spfResults.map { $0.scope ?? "mfrom" }.joined(separator: ","),
             r.spfResults.map { $0.result ?? "" }.joined(separator: ","),
         ]
-        return fields.map(csvField).joined(separator: ",") + "\r\n"
+        return fields.map { csvField($0, guarded: guarded) }.joined(separator: ",") + "\r\n"
     }
 
     /// The report object without `records`, in parsedmarc's key order.

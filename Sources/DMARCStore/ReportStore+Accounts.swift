@@ -34,6 +34,14 @@ public struct AccountError: Error, Sendable, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
+/// One line of the audit log.
+public struct AuditEntry: Sendable, Equatable {
+    public var at: Int64
+    public var user: String?
+    public var action: String
+    public var detail: String?
+}
+
 /// A domain registered by an administrator.
 public struct RegisteredDomain: Sendable, Equatable {
     public var name: String
@@ -211,7 +219,7 @@ extension ReportStore {
 
     // MARK: Sign-in throttling
 
-    /// Until when sign-in is refused for `key` (a user name or a client address), if it is.
+    /// Until when sign-in is refused for `key` (a user name, a client address, or both), if it is.
     public func signInLockedUntil(key: String) throws -> Int64? {
         let until = try db.prepare("SELECT locked_until FROM sign_in_failures WHERE key = ?").scalar([.text(key)]) ?? 0
         return until > Self.now() ? until : nil
@@ -251,6 +259,20 @@ extension ReportStore {
         }
     }
 
+    /// Claims the audit entry of the lock on `key` that lasts until `until`: true the first time
+    /// for that lock, false afterwards, so a locked key tried a thousand times is logged once.
+    /// The claim is a row of its own in the same table (pruned with the others).
+    public func claimSignInAudit(key: String, until: Int64) throws -> Bool {
+        try db.prepare(
+            """
+            INSERT INTO sign_in_failures (key, failures, first_at, locked_until) VALUES (?, 0, ?, ?)
+            ON CONFLICT (key) DO UPDATE SET first_at = excluded.first_at, locked_until = excluded.locked_until
+            WHERE sign_in_failures.locked_until < excluded.locked_until
+            """
+        ).run([.text("audited:" + key), .integer(Self.now()), .integer(until)])
+        return db.changes > 0
+    }
+
     public func clearSignInFailures(key: String) throws {
         try db.prepare("DELETE FROM sign_in_failures WHERE key = ?").run([.text(key)])
     }
@@ -278,5 +300,16 @@ extension ReportStore {
         try db.prepare("INSERT INTO audit_log (at, user_name, action, detail) VALUES (?,?,?,?)").run([
             .integer(Self.now()), .optText(user), .text(action), .optText(detail),
         ])
+    }
+
+    /// The newest audit entries first.
+    public func auditEntries(limit: Int = 1000) throws -> [AuditEntry] {
+        var out: [AuditEntry] = []
+        try db.prepare("SELECT at, user_name, action, detail FROM audit_log ORDER BY id DESC LIMIT ?").query([
+            .int(limit)
+        ]) { row in
+            out.append(AuditEntry(at: row.int64(0), user: row.text(1), action: row.text(2) ?? "", detail: row.text(3)))
+        }
+        return out
     }
 }

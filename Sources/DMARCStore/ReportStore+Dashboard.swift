@@ -78,6 +78,18 @@ public struct RecordDetail: Sendable, Equatable {
     public var spfResults: [SPFAuthResult] = []
 }
 
+/// What one address sent in a period: totals and days from the rollup, and its records.
+public struct SourceActivity: Sendable {
+    /// The newest records, at most the limit asked for.
+    public var records: [RecordDetail] = []
+    /// How many records there are in all (more than `records.count` when capped).
+    public var recordCount = 0
+    public var days: [Int64: Totals] = [:]
+    public var total = Totals()
+
+    public init() {}
+}
+
 /// Everything a stored report says, for its detail page.
 public struct ReportDetail: Sendable {
     public var listing: ReportListing
@@ -165,7 +177,7 @@ extension ReportStore {
             try db.prepare(
                 """
                 SELECT c.source_ip, COALESCE(c.header_from, ''), COALESCE(c.disposition, ''), COALESCE(c.dkim, ''),
-                       COALESCE(c.spf, ''), SUM(c.count)
+                       COALESCE(c.spf, ''), TOTAL(c.count)
                 FROM reports r JOIN records c ON c.id BETWEEN r.first_record_id AND r.first_record_id + r.record_count - 1
                 WHERE r.domain = ? AND r.day BETWEEN ? AND ? AND r.reporter = ?
                 GROUP BY 1, 2, 3, 4, 5
@@ -234,55 +246,102 @@ extension ReportStore {
         )
     }
 
-    /// Every record from `ip` in the period, in the domains visible (nil: all), newest first.
-    /// The rollup says on which days of which domain the address sent (a lookup by key per day),
-    /// so only the reports covering those days are read, each over its own record range.
+    /// Every record from `ip` in the period, in the domains visible (nil: all), newest first,
+    /// at most `limit` of them.
     public func sourceRecords(ip: String, domains visible: [String]?, fromDay: Int64, toDay: Int64, limit: Int = 2000)
         throws -> [RecordDetail]
     {
-        let seen = try db.prepare("SELECT 1 FROM daily_rollup WHERE domain = ? AND day = ? AND source_ip = ? LIMIT 1")
-        // Reports whose interval touches the day range (a report counts on the days it covers).
+        try sourceActivity(ip: ip, domains: visible, fromDay: fromDay, toDay: toDay, limit: limit).records
+    }
+
+    /// The rollup rows of one address (the first parameter) on the domain-days `cond` selects.
+    /// CROSS JOIN keeps domain_daily outside, so each of its rows is one key lookup in the rollup;
+    /// the `+` stops SQLite from carrying the day range over to the rollup, which would make it
+    /// scan the whole range for every day (a test checks the plan).
+    static func sourceRollupSQL(_ cond: String) -> String {
+        """
+        SELECT r.domain, r.day, r.disposition, r.dkim, r.spf, r.messages
+        FROM domain_daily d CROSS JOIN daily_rollup r ON r.domain = d.domain AND r.day = +d.day AND r.source_ip = ?
+        WHERE \(cond)
+        """
+    }
+
+    /// What `ip` sent in the period, in the domains visible (nil: all): totals and messages per
+    /// day from the rollup (so they count every message however many records there are), and
+    /// the newest `limit` records with how many there are in all.
+    ///
+    /// One query finds the days the address sent on: `domain_daily` gives the domain-days with
+    /// data, and each is one lookup by key in `daily_rollup` inside SQLite. Only the reports
+    /// covering those days are then read, each over its own record range, newest first.
+    public func sourceActivity(ip: String, domains visible: [String]?, fromDay: Int64, toDay: Int64, limit: Int = 2000)
+        throws -> SourceActivity
+    {
+        var activity = SourceActivity()
+        var daysByDomain: [String: Set<Int64>] = [:]
+        let (cond, values) = ReportFilter(domains: visible, fromDay: fromDay, toDay: toDay).conditions(prefix: "d.")
+        try db.prepare(Self.sourceRollupSQL(cond)).query([.text(ip)] + values) { row in
+            let day = row.int64(1)
+            daysByDomain[row.text(0) ?? "", default: []].insert(day)
+            let n = row.int64(5)
+            var t = Totals()
+            t.messages = n
+            let dkimPass = row.text(3) == "pass"
+            let spfPass = row.text(4) == "pass"
+            if dkimPass || spfPass { t.dmarcPass = n } else { t.bothFail = n }
+            if dkimPass { t.dkimPass = n }
+            if spfPass { t.spfPass = n }
+            if row.text(2) == "quarantine" { t.quarantined = n }
+            if row.text(2) == "reject" { t.rejected = n }
+            activity.days[day, default: Totals()].add(t)
+            activity.total.add(t)
+        }
+        // Reports whose interval touches the days (a report counts on the days it covers).
         let reports = try db.prepare(
             """
             SELECT id, first_record_id, record_count, begin_ts, end_ts FROM reports
             WHERE domain = ? AND day BETWEEN ? AND ? AND first_record_id IS NOT NULL
             """)
-        let records = try db.prepare(
-            """
-            SELECT c.id, r.id, r.reporter, r.domain, r.begin_ts, r.end_ts, c.source_ip, c.count, c.disposition, c.dkim,
-                   c.spf, c.header_from, c.envelope_from, c.envelope_to, c.reasons
-            FROM records c JOIN reports r ON r.id = ? WHERE c.id BETWEEN ? AND ? AND c.source_ip = ?
-            """)
-        var out: [RecordDetail] = []
-        for domain in try knownDomains(visible: visible) {
-            var days = Set<Int64>()
-            var day = fromDay
-            while day <= toDay {
-                if try seen.scalar([.text(domain), .integer(day), .text(ip)]) != nil { days.insert(day) }
-                day += 1
-            }
+        var candidates: [(id: Int64, first: Int64, count: Int64, begin: Int64)] = []
+        for (domain, days) in daysByDomain {
             guard let first = days.min(), let last = days.max() else { continue }
             // A report's midpoint day is at most a year from the days it spreads over.
-            var candidates: [(Int64, Int64, Int64)] = []
             try reports.query([.text(domain), .integer(first - 366), .integer(last + 366)]) { row in
                 let begin = DayMath.day(of: row.int64(3))
                 let end = DayMath.day(of: max(row.int64(4) - 1, row.int64(3)))
                 if days.contains(where: { $0 >= begin && $0 <= end })
                     || days.contains(DayMath.day(of: (row.int64(3) + row.int64(4)) / 2))
                 {
-                    candidates.append((row.int64(0), row.int64(1), row.int64(2)))
+                    candidates.append((row.int64(0), row.int64(1), row.int64(2), row.int64(3)))
                 }
             }
-            for (id, firstRecord, count) in candidates where out.count < limit {
-                try records.query([.integer(id), .integer(firstRecord), .integer(firstRecord + count - 1), .text(ip)]) {
-                    out.append(Self.recordDetail($0))
-                }
+        }
+        // Newest reports first, so the records kept are the newest; the rest are only counted.
+        candidates.sort { ($0.begin, $0.id) > ($1.begin, $1.id) }
+        let records = try db.prepare(
+            """
+            SELECT c.id, r.id, r.reporter, r.domain, r.begin_ts, r.end_ts, c.source_ip, c.count, c.disposition, c.dkim,
+                   c.spf, c.header_from, c.envelope_from, c.envelope_to, c.reasons
+            FROM records c JOIN reports r ON r.id = ? WHERE c.id BETWEEN ? AND ? AND c.source_ip = ?
+            """)
+        let count = try db.prepare("SELECT COUNT(*) FROM records WHERE id BETWEEN ? AND ? AND source_ip = ?")
+        var out: [RecordDetail] = []
+        var total = 0
+        for c in candidates {
+            let range: [SQLiteValue?] = [.integer(c.first), .integer(c.first + c.count - 1), .text(ip)]
+            if out.count < limit {
+                let before = out.count
+                try records.query([.integer(c.id)] + range) { out.append(Self.recordDetail($0)) }
+                total += out.count - before
+            } else {
+                total += Int(try count.scalar(range) ?? 0)
             }
         }
         out.sort { ($0.begin, $0.id) > ($1.begin, $1.id) }
         if out.count > limit { out.removeLast(out.count - limit) }
         try attachAuthResults(&out)
-        return out
+        activity.records = out
+        activity.recordCount = total
+        return activity
     }
 
     static func recordDetail(_ row: SQLiteRow) -> RecordDetail {

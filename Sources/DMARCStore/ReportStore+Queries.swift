@@ -67,9 +67,18 @@ public struct ReportFilter: Sendable {
 }
 
 extension ReportStore {
+    /// `a + b`, Int64.max when that overflows (counts come from hostile reports).
+    static func saturatingSum(_ a: Int64, _ b: Int64) -> Int64 {
+        let (v, overflow) = a.addingReportingOverflow(b)
+        return overflow ? Int64.max : v
+    }
+
     /// Per-domain totals. Message counts come from the daily rollup (so a period counts exactly
     /// the messages assigned to its days); report and record counts from the reports whose
     /// interval midpoint falls in the period.
+    /// Sums are TOTAL(), SQLite's floating-point sum, read back clamped to Int64: SUM() fails
+    /// with "integer overflow" on the counts a hostile report can claim, and TOTAL() is exact
+    /// below 2^53.
     public func summary(_ filter: ReportFilter) throws -> [DomainSummary] {
         var byDomain: [String: DomainSummary] = [:]
         let (cond, values) = filter.conditions()
@@ -87,34 +96,70 @@ extension ReportStore {
         }
         try db.prepare(
             """
-            SELECT domain, disposition, SUM(messages),
-                   SUM(CASE WHEN dmarc_pass = 1 THEN messages ELSE 0 END),
-                   SUM(CASE WHEN dkim = 'pass' THEN messages ELSE 0 END),
-                   SUM(CASE WHEN spf = 'pass' THEN messages ELSE 0 END),
-                   SUM(CASE WHEN dkim != 'pass' AND spf != 'pass' THEN messages ELSE 0 END)
+            SELECT domain, disposition, TOTAL(messages),
+                   TOTAL(CASE WHEN dmarc_pass = 1 THEN messages ELSE 0 END),
+                   TOTAL(CASE WHEN dkim = 'pass' THEN messages ELSE 0 END),
+                   TOTAL(CASE WHEN spf = 'pass' THEN messages ELSE 0 END),
+                   TOTAL(CASE WHEN dkim != 'pass' AND spf != 'pass' THEN messages ELSE 0 END)
             FROM daily_rollup WHERE \(cond) GROUP BY domain, disposition
             """
         ).query(values) { row in
             let domain = row.text(0) ?? ""
             var s = byDomain[domain] ?? DomainSummary(domain: domain)
             let disposition = row.text(1) ?? ""
-            s.disposition[disposition, default: 0] += row.int64(2)
-            s.messages += row.int64(2)
-            s.dmarcPass += row.int64(3)
-            s.dkimPass += row.int64(4)
-            s.spfPass += row.int64(5)
-            s.bothFail += row.int64(6)
+            s.disposition[disposition] = Self.saturatingSum(s.disposition[disposition] ?? 0, row.int64(2))
+            s.messages = Self.saturatingSum(s.messages, row.int64(2))
+            s.dmarcPass = Self.saturatingSum(s.dmarcPass, row.int64(3))
+            s.dkimPass = Self.saturatingSum(s.dkimPass, row.int64(4))
+            s.spfPass = Self.saturatingSum(s.spfPass, row.int64(5))
+            s.bothFail = Self.saturatingSum(s.bothFail, row.int64(6))
             byDomain[domain] = s
         }
         return byDomain.values.sorted { $0.domain < $1.domain }
     }
 
-    /// Stored reports, newest first.
-    public func reports(_ filter: ReportFilter, reporter: String? = nil, limit: Int = 1000) throws -> [ReportListing] {
+    /// The condition for a reporter filter: the reporter's name contains `text`, ignoring case
+    /// (ASCII letters; SQLite's LIKE), with `%`, `_` and `\` in the text taken literally.
+    static func reporterCondition(_ text: String) -> (String, SQLiteValue) {
+        var escaped = ""
+        for c in text {
+            if c == "%" || c == "_" || c == "\\" { escaped.append("\\") }
+            escaped.append(c)
+        }
+        return (" AND r.reporter LIKE ? ESCAPE '\\'", .text("%" + escaped + "%"))
+    }
+
+    /// How many reports `filter` and `reporter` (a part of the reporter's name, any case) select.
+    public func reportCount(_ filter: ReportFilter, reporter: String? = nil) throws -> Int {
         var (cond, values) = filter.conditions(prefix: "r.")
         if let reporter {
-            cond += " AND r.reporter = ?"
-            values.append(.text(reporter))
+            let (c, v) = Self.reporterCondition(reporter)
+            cond += c
+            values.append(v)
+        }
+        return Int(try db.prepare("SELECT COUNT(*) FROM reports r WHERE \(cond)").scalar(values) ?? 0)
+    }
+
+    /// The reporters of the reports in `domains` (nil: all), for suggestions.
+    public func knownReporters(domains: [String]?, limit: Int = 200) throws -> [String] {
+        let (cond, values) = ReportFilter(domains: domains).conditions()
+        var out: [String] = []
+        try db.prepare("SELECT DISTINCT reporter FROM reports WHERE \(cond) ORDER BY reporter LIMIT ?").query(
+            values + [.int(limit)]
+        ) { out.append($0.text(0) ?? "") }
+        return out
+    }
+
+    /// Stored reports, newest first: `limit` of them after skipping `offset`. `reporter` is a
+    /// part of the reporter's name, in any case.
+    public func reports(_ filter: ReportFilter, reporter: String? = nil, limit: Int = 1000, offset: Int = 0) throws
+        -> [ReportListing]
+    {
+        var (cond, values) = filter.conditions(prefix: "r.")
+        if let reporter {
+            let (c, v) = Self.reporterCondition(reporter)
+            cond += c
+            values.append(v)
         }
         var out: [ReportListing] = []
         try db.prepare(
@@ -122,9 +167,9 @@ extension ReportStore {
             SELECT r.id, r.reporter, r.email, r.report_id, r.domain, r.begin_ts, r.end_ts, r.flavour, r.record_count,
                    r.message_count, r.p, COALESCE(json_array_length(r.warnings), 0), COALESCE(d.origin, '')
             FROM reports r LEFT JOIN raw_documents d ON d.id = r.raw_document_id
-            WHERE \(cond) ORDER BY r.begin_ts DESC, r.id DESC LIMIT ?
+            WHERE \(cond) ORDER BY r.begin_ts DESC, r.id DESC LIMIT ? OFFSET ?
             """
-        ).query(values + [.int(limit)]) { row in
+        ).query(values + [.int(limit), .int(max(offset, 0))]) { row in
             out.append(
                 ReportListing(
                     id: row.int64(0), reporter: row.text(1) ?? "", email: row.text(2), reportID: row.text(3) ?? "",

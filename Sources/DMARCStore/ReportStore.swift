@@ -182,10 +182,18 @@ public final class ReportStore {
         return try rawDocuments(where: "status IN (\(list))", [])
     }
 
-    private func rawDocuments(where condition: String, _ values: [SQLiteValue?]) throws -> [RawDocumentInfo] {
+    /// The newest `limit` raw documents with one of these statuses, newest first (for pages).
+    public func rawDocuments(status: [RawDocumentStatus], newest limit: Int) throws -> [RawDocumentInfo] {
+        let list = status.map { "'\($0.rawValue)'" }.joined(separator: ",")
+        return try rawDocuments(where: "status IN (\(list))", [], order: "id DESC LIMIT \(max(limit, 0))")
+    }
+
+    private func rawDocuments(where condition: String, _ values: [SQLiteValue?], order: String = "id") throws
+        -> [RawDocumentInfo]
+    {
         var out: [RawDocumentInfo] = []
         try db.prepare(
-            "SELECT id, sha256, origin, media_type, size, status, error, report_count, kind FROM raw_documents WHERE \(condition) ORDER BY id"
+            "SELECT id, sha256, origin, media_type, size, status, error, report_count, kind FROM raw_documents WHERE \(condition) ORDER BY \(order)"
         ).query(values) { row in
             out.append(
                 RawDocumentInfo(

@@ -81,7 +81,6 @@ func requestHead(_ connection: OpaquePointer, url: UnsafePointer<CChar>?, method
 /// Per-request state, kept in libmicrohttpd's `req_cls` slot between the calls of one request.
 final class RequestState {
     var body: [UInt8] = []
-    var tooLarge = false
     var limit = 0
     /// Bytes of this request counted against the server's in-flight budget.
     var reserved = 0
@@ -123,38 +122,60 @@ func httpAccessHandler(
     if reqCls.pointee == nil {
         // Balanced by httpRequestCompleted, which runs however the request ends.
         let state = RequestState()
-        // The limit is chosen from the request line and headers, before any of the body is read.
-        state.limit = server.bodyLimit(requestHead(connection, url: url, method: method))
         reqCls.pointee = Unmanaged.passRetained(state).toOpaque()
+        // The limit is chosen from the request line and headers, before any of the body is read.
+        let head = requestHead(connection, url: url, method: method)
+        state.limit = server.bodyLimit(head)
+        // A declared length over the limit is answered now: libmicrohttpd then never reads the
+        // body (no 100 Continue) and closes the connection after the answer. The length is also
+        // reserved against the in-flight budget at once, so a body that cannot fit is refused
+        // before it is sent too.
+        if let declared = head.headers["content-length"].flatMap({ Int($0) }), declared > 0 {
+            if declared > state.limit {
+                return queue(server.refusal(head, 413, state.limit), on: connection, server: server)
+            }
+            guard server.reserve(declared) else {
+                return queue(server.refusal(head, 503, state.limit), on: connection, server: server)
+            }
+            state.reserved = declared
+        }
         return .YES
     }
     let state = Unmanaged<RequestState>.fromOpaque(reqCls.pointee!).takeUnretainedValue()
     if let uploadSize, uploadSize.pointee > 0 {
-        if state.body.count + uploadSize.pointee > state.limit {
-            state.tooLarge = true
-        } else if !state.overloaded && !server.reserve(uploadSize.pointee) {
-            // Too many large bodies at once: refuse this one rather than run out of memory.
-            state.overloaded = true
-            state.body = []
-        } else if let uploadData, !state.overloaded {
-            state.reserved += uploadSize.pointee
-            uploadData.withMemoryRebound(to: UInt8.self, capacity: uploadSize.pointee) {
-                state.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: uploadSize.pointee))
+        let size = uploadSize.pointee
+        // Only a chunked body, whose length is not declared, can pass the limit here. No answer
+        // can be queued while upload data is being delivered (microhttpd.h), so the connection
+        // is closed instead of reading the rest.
+        guard state.body.count + size <= state.limit else { return .NO }
+        let unreserved = state.body.count + size - state.reserved
+        if !state.overloaded, unreserved > 0 {
+            if server.reserve(unreserved) {
+                state.reserved += unreserved
+            } else {
+                // Too many large bodies at once: refuse this one rather than run out of memory.
+                state.overloaded = true
+                state.body = []
+            }
+        }
+        if let uploadData, !state.overloaded {
+            uploadData.withMemoryRebound(to: UInt8.self, capacity: size) {
+                state.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: size))
             }
         }
         uploadSize.pointee = 0
         return .YES
     }
     var request = requestHead(connection, url: url, method: method)
+    if state.overloaded { return queue(server.refusal(request, 503, state.limit), on: connection, server: server) }
     request.body = state.body
     state.body = []
-    let response =
-        state.tooLarge
-        ? HTTPResponse(status: 413, body: "The request body is larger than \(ByteCount.format(state.limit)).\n")
-        : state.overloaded
-            ? HTTPResponse(status: 503, body: "The server is receiving too much at once; try again shortly.\n")
-            : server.handler(request)
-    return response.body.withUnsafeBytes { bytes -> MHD_Result in
+    return queue(server.handler(request), on: connection, server: server)
+}
+
+/// Hands a response to libmicrohttpd for the connection.
+func queue(_ response: HTTPResponse, on connection: OpaquePointer, server: HTTPServer) -> MHD_Result {
+    response.body.withUnsafeBytes { bytes -> MHD_Result in
         let made: OpaquePointer? =
             if let file = response.file {
                 MHD_create_response_from_fd64(file.size, file.descriptor)
@@ -201,6 +222,11 @@ public final class HTTPServer: @unchecked Sendable {
     /// The largest body accepted for a request (seen without its body); a larger one is answered
     /// 413 unread.
     let bodyLimit: @Sendable (HTTPRequest) -> Int
+    /// The answer when the server refuses a request before its handler runs: 413 (the body is
+    /// over the limit given) or 503 (too many bodies in memory at once).
+    let refusal: @Sendable (_ request: HTTPRequest, _ status: Int, _ limit: Int) -> HTTPResponse
+    /// Connections one client address may hold at once (0: no limit).
+    let connectionsPerAddress: Int
     /// Request bodies held in memory at once, across connections, at most this many bytes.
     let maximumInFlight: Int
     private let inFlight = Mutex(0)
@@ -224,11 +250,22 @@ public final class HTTPServer: @unchecked Sendable {
     public init(
         bodyLimit: @escaping @Sendable (HTTPRequest) -> Int = { _ in 64 << 10 },
         maximumInFlight: Int = 256 << 20,
+        connectionsPerAddress: Int = 32,
+        refusal: @escaping @Sendable (HTTPRequest, Int, Int) -> HTTPResponse = HTTPServer.plainRefusal,
         handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse
     ) {
         self.handler = handler
         self.bodyLimit = bodyLimit
         self.maximumInFlight = maximumInFlight
+        self.connectionsPerAddress = connectionsPerAddress
+        self.refusal = refusal
+    }
+
+    /// A refusal in plain English text.
+    @Sendable public static func plainRefusal(_ request: HTTPRequest, _ status: Int, _ limit: Int) -> HTTPResponse {
+        status == 413
+            ? HTTPResponse(status: 413, body: "The request body is larger than \(ByteCount.format(limit)).\n")
+            : HTTPResponse(status: status, body: "The server is receiving too much at once; try again shortly.\n")
     }
 
     /// Listens on `host:port` (IPv4; port 0 picks a free one).
@@ -236,7 +273,8 @@ public final class HTTPServer: @unchecked Sendable {
         signal(SIGPIPE, SIG_IGN)
         guard
             let d = cshim_mhd_start(
-                host, UInt16(port), UInt32(threads), 256, 30, 256 << 10, httpAccessHandler,
+                host, UInt16(port), UInt32(threads), 256, UInt32(max(connectionsPerAddress, 0)), 30, 256 << 10,
+                httpAccessHandler,
                 Unmanaged.passUnretained(self).toOpaque(), httpRequestCompleted,
                 Unmanaged.passUnretained(self).toOpaque())
         else {

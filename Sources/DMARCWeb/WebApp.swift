@@ -8,8 +8,8 @@ import Synchronization
 public struct WebServices: Sendable {
     /// Imports one uploaded file (a report, archive or message) and says what happened.
     public var upload: @Sendable (_ name: String, _ bytes: [UInt8], _ user: String) -> UploadOutcome
-    /// Re-parses one stored raw document; the text says what happened.
-    public var reparse: @Sendable (_ documentID: Int64) -> String
+    /// Re-parses one stored raw document and says what happened.
+    public var reparse: @Sendable (_ documentID: Int64) -> ReparseOutcome
     /// The DMARC record DNS publishes for a domain, or why there is none.
     public var publishedDMARC: @Sendable (_ domain: String) -> DNSPublication
     /// A classifier for one request (`serve` shares its SPF cache across requests, with an expiry).
@@ -19,7 +19,7 @@ public struct WebServices: Sendable {
 
     public init(
         upload: @escaping @Sendable (String, [UInt8], String) -> UploadOutcome,
-        reparse: @escaping @Sendable (Int64) -> String,
+        reparse: @escaping @Sendable (Int64) -> ReparseOutcome,
         publishedDMARC: @escaping @Sendable (String) -> DNSPublication,
         sourceAnalysis: @escaping @Sendable () -> SourceAnalysis = { SourceAnalysis(authorizer: nil) },
         networkOwner: @escaping @Sendable (IPAddress) -> OwnerLookup = { _ in
@@ -77,11 +77,31 @@ public struct OwnerLookup: Sendable {
 /// What a DNS lookup of `_dmarc.DOMAIN` found.
 public struct DNSPublication: Sendable {
     public var record: String?
-    public var problem: String?
+    /// Why there is no record, with a code the catalogue may translate.
+    public var problem: Explanation?
 
-    public init(record: String?, problem: String?) {
+    public init(record: String?, problem: Explanation?) {
         self.record = record
         self.problem = problem
+    }
+
+    /// A problem in English only (no code the catalogue knows).
+    public init(record: String?, englishProblem problem: String?) {
+        self.init(record: record, problem: problem.map { Explanation("english-only", [], $0) })
+    }
+}
+
+/// What re-parsing a stored document did.
+public struct ReparseOutcome: Sendable {
+    public var reports: Int
+    public var records: Int
+    /// Why the document still fails, in the importer's words (English); nil when it parsed.
+    public var error: String?
+
+    public init(reports: Int = 0, records: Int = 0, error: String? = nil) {
+        self.reports = reports
+        self.records = records
+        self.error = error
     }
 }
 
@@ -90,17 +110,40 @@ public struct DNSPublication: Sendable {
 public final class WebApp: Sendable {
     let pool: StorePool
     let services: WebServices
-    /// Largest upload accepted, as `import` accepts a message (DESIGN §2).
-    public static let maximumUpload = 50 << 20
+    /// Largest upload accepted by default, as `import` accepts a message (DESIGN §2).
+    public static let defaultMaximumUpload = 50 << 20
+    /// Largest body of anything but an upload: forms are small.
+    public static let maximumForm = 64 << 10
+    /// Largest upload accepted by this app.
+    public let maximumUpload: Int
 
     /// The address of a reverse proxy in front of the server: requests from it are attributed
     /// to the last address of their X-Forwarded-For header (for throttling and the audit log).
     let trustedProxy: String?
 
-    public init(databasePath: String, services: WebServices, trustedProxy: String? = nil) {
+    public init(
+        databasePath: String, services: WebServices, trustedProxy: String? = nil,
+        maximumUpload: Int = WebApp.defaultMaximumUpload
+    ) {
         pool = StorePool(path: databasePath)
         self.services = services
         self.trustedProxy = trustedProxy
+        self.maximumUpload = maximumUpload
+    }
+
+    /// Connections one client address may hold at once. Behind a trusted proxy every connection
+    /// comes from the proxy, so there is no per-address limit then.
+    public var connectionsPerAddress: Int { trustedProxy == nil ? 32 : 0 }
+
+    /// The answer when the server refuses a request before it reaches `handle`: JSON under
+    /// /api/, else a page in the browser's language.
+    @Sendable public func refusal(_ request: HTTPRequest, status: Int, limit: Int) -> HTTPResponse {
+        let error: WebError = status == 413 ? .tooLarge(limit) : .busy
+        var r = error.response(api: request.path.hasPrefix("/api/"), t: Self.browserLanguage(request))
+        for header in Self.securityHeaders where !r.headers.contains(where: { $0.0 == header.0 }) {
+            r.headers.append(header)
+        }
+        return r
     }
 
     static func isUpload(_ request: HTTPRequest) -> Bool {
@@ -113,14 +156,14 @@ public final class WebApp: Sendable {
         guard Self.isUpload(request),
             let auth = try? pool.with({ store in try authenticate(request, store: store) }),
             auth.user.role == .admin
-        else { return 64 << 10 }
-        return Self.maximumUpload
+        else { return Self.maximumForm }
+        return maximumUpload
     }
 
     public func handle(_ request: HTTPRequest) -> HTTPResponse {
         var request = request
-        if let proxy = trustedProxy, request.clientAddress == proxy,
-            let forwarded = request.headers["x-forwarded-for"]?.split(separator: ",").last?.trimmingSpaces(),
+        let viaProxy = trustedProxy != nil && request.clientAddress == trustedProxy
+        if viaProxy, let forwarded = request.headers["x-forwarded-for"]?.split(separator: ",").last?.trimmingSpaces(),
             !forwarded.isEmpty
         {
             request.clientAddress = forwarded
@@ -129,13 +172,18 @@ public final class WebApp: Sendable {
         do {
             response = try pool.with { store in try route(request, store: store) }
         } catch let error as WebError {
-            response = error.response(api: request.path.hasPrefix("/api/"))
+            response = error.response(api: request.path.hasPrefix("/api/"), t: Self.browserLanguage(request))
         } catch {
             // The detail goes nowhere near the page: it may hold paths or SQL.
-            response = WebError.internalError.response(api: request.path.hasPrefix("/api/"))
+            response = WebError.internalError.response(
+                api: request.path.hasPrefix("/api/"), t: Self.browserLanguage(request))
         }
         for header in Self.securityHeaders where !response.headers.contains(where: { $0.0 == header.0 }) {
             response.headers.append(header)
+        }
+        // The browser reached us over HTTPS through our proxy: tell it to come back only that way.
+        if viaProxy, request.headers["x-forwarded-proto"]?.lowercased() == "https" {
+            response.headers.append(("Strict-Transport-Security", "max-age=31536000"))
         }
         return response
     }
@@ -177,25 +225,37 @@ public final class WebApp: Sendable {
             if api { throw WebError.unauthorized }
             return .redirect("/signin" + queryString([("next", request.method == "GET" ? path : nil)]))
         }
-        var request = request
-        if Self.isUpload(request) {
-            // Only administrators upload; checked before the body is parsed.
-            guard auth.user.role == .admin else { throw WebError.forbidden }
-            if (request.headers["content-type"] ?? "").lowercased().hasPrefix("multipart/form-data") {
-                request.parts = request.multipartParts
+        let t = Localizer(language(for: request, user: auth.user))
+        func context(_ request: HTTPRequest) -> RequestContext {
+            var c = RequestContext(
+                request: request, store: store, user: auth.user, csrf: auth.csrf, services: services, t: t)
+            c.maximumUpload = maximumUpload
+            return c
+        }
+        do {
+            var request = request
+            if Self.isUpload(request) {
+                // Only administrators upload; checked before the body is parsed.
+                guard auth.user.role == .admin else { throw WebError.forbidden }
+                if (request.headers["content-type"] ?? "").lowercased().hasPrefix("multipart/form-data") {
+                    request.parts = request.multipartParts
+                }
             }
+            // Every state-changing request made with a session cookie carries its CSRF token.
+            if method == "POST", let csrf = auth.csrf {
+                let sent = request.form["csrf"] ?? request.headers["x-csrf-token"] ?? multipartField(request, "csrf")
+                guard let sent, constantTimeEqual(Array(sent.utf8), Array(csrf.utf8)) else { throw WebError.badCSRF }
+            }
+            let segments = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+            if api { return try APIRoutes.route(method, segments, context(request)) }
+            return try PageRoutes.route(method, segments, context(request))
+        } catch let error as WebError where !api {
+            // A page's error is a page of the site, in the user's language, with its navigation.
+            return error.page(context(request))
+        } catch  where !api {
+            // The detail goes nowhere near the page: it may hold paths or SQL.
+            return WebError.internalError.page(context(request))
         }
-        // Every state-changing request made with a session cookie carries its CSRF token.
-        if method == "POST", let csrf = auth.csrf {
-            let sent = request.form["csrf"] ?? request.headers["x-csrf-token"] ?? multipartField(request, "csrf")
-            guard let sent, constantTimeEqual(Array(sent.utf8), Array(csrf.utf8)) else { throw WebError.badCSRF }
-        }
-        let context = RequestContext(
-            request: request, store: store, user: auth.user, csrf: auth.csrf, services: services,
-            t: Localizer(language(for: request, user: auth.user)))
-        let segments = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
-        if api { return try APIRoutes.route(method, Array(segments.dropFirst(2)), context, rawPath: path) }
-        return try PageRoutes.route(method, segments, context)
     }
 
     func multipartField(_ request: HTTPRequest, _ name: String) -> String? {
@@ -203,6 +263,11 @@ public final class WebApp: Sendable {
         return parts.first(where: { $0.name == name && $0.filename == nil }).map {
             String(decoding: $0.data, as: UTF8.self)
         }
+    }
+
+    /// The browser's language, for answers without a session.
+    static func browserLanguage(_ request: HTTPRequest) -> Localizer {
+        Localizer(.negotiate(request.acceptedLanguages))
     }
 
     func language(for request: HTTPRequest, user: UserAccount) -> Localizer.Language {
@@ -230,6 +295,8 @@ public final class WebApp: Sendable {
 /// Everything a page or API handler needs for one request.
 struct RequestContext {
     let request: HTTPRequest
+    /// Largest upload the app accepts (for the upload page's text).
+    var maximumUpload = WebApp.defaultMaximumUpload
     let store: ReportStore
     let user: UserAccount
     /// The session's CSRF token; nil when the request came with an API token.
@@ -267,49 +334,6 @@ enum SessionCookie {
         // Secure when the browser reached us over HTTPS through a proxy.
         let secure = request.headers["x-forwarded-proto"]?.lowercased() == "https" ? "; Secure" : ""
         return ("Set-Cookie", "\(name)=\(value); Path=/; Max-Age=\(maxAge); HttpOnly; SameSite=Lax\(secure)")
-    }
-}
-
-/// Errors that become HTTP answers.
-enum WebError: Error {
-    case unauthorized, forbidden, notFound, badCSRF
-    case badRequest(String)
-    case internalError
-
-    var status: Int {
-        switch self {
-        case .unauthorized: 401
-        case .forbidden, .badCSRF: 403
-        case .notFound: 404
-        case .badRequest: 400
-        case .internalError: 500
-        }
-    }
-
-    var message: String {
-        switch self {
-        case .unauthorized: "Sign in, or send an API token."
-        case .forbidden: "This needs an administrator."
-        case .notFound: "Not found."
-        case .badCSRF: "The form is missing its security token, or it expired. Reload the page and try again."
-        case .badRequest(let why): why
-        case .internalError: "Something went wrong on the server."
-        }
-    }
-
-    func response(api: Bool) -> HTTPResponse {
-        var r: HTTPResponse
-        if api {
-            r = .json(.object([("error", .string(message))]), status: status)
-        } else {
-            r = HTTPResponse(
-                status: status, contentType: "text/html; charset=utf-8",
-                body:
-                    "<!doctype html><meta charset=utf-8><title>\(status)</title><link rel=stylesheet href=/static/app.css><main><h1>\(status)</h1><p>\(escapeHTML(message))</p><p><a href=/>DMARCWatch</a></p></main>"
-            )
-        }
-        if case .unauthorized = self { r.headers.append(("WWW-Authenticate", "Bearer")) }
-        return r
     }
 }
 

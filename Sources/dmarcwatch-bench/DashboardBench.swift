@@ -96,7 +96,7 @@ enum DashboardBench {
         let app = WebApp(
             databasePath: db,
             services: WebServices(
-                upload: { _, _, _ in UploadOutcome() }, reparse: { _ in "" },
+                upload: { _, _, _ in UploadOutcome() }, reparse: { _ in ReparseOutcome() },
                 publishedDMARC: { _ in DNSPublication(record: nil, problem: nil) }))
         func time(_ path: String, _ query: [(String, String)]) throws -> Double {
             let request = HTTPRequest(

@@ -106,6 +106,29 @@ struct CLITests {
         #expect(total > 0)
     }
 
+    @Test("export --format csv puts a quote before cells a spreadsheet would run; --raw-csv does not")
+    func exportFormulaCells() throws {
+        let xml = """
+            <?xml version="1.0"?><feedback><report_metadata><org_name>=cmd|' /C calc'!A0</org_name>
+            <email>a@reporter.example</email><report_id>+42</report_id><date_range><begin>1700006400</begin>
+            <end>1700092799</end></date_range></report_metadata><policy_published><domain>example.com</domain>
+            <p>none</p></policy_published><record><row><source_ip>192.0.2.1</source_ip><count>1</count>
+            <policy_evaluated><disposition>none</disposition><dkim>pass</dkim><spf>pass</spf></policy_evaluated></row>
+            <identifiers><header_from>example.com</header_from></identifiers><auth_results><spf>
+            <domain>example.com</domain><result>pass</result></spf></auth_results></record></feedback>
+            """
+        try xml.write(toFile: "\(dir)/formula.xml", atomically: true, encoding: .utf8)
+        #expect(try CLI.run(["--db", db, "import", "\(dir)/formula.xml"]).status == 0)
+        let guarded = try CLI.run(["--db", db, "export", "--format", "csv"])
+        #expect(guarded.status == 0)
+        let row = guarded.stdout.split(separator: "\r\n").last.map(String.init) ?? ""
+        #expect(row.contains(",'=cmd|' /C calc'!A0,"))
+        #expect(row.contains(",'+42,"))
+        let raw = try CLI.run(["--db", db, "export", "--format", "csv", "--raw-csv"])
+        #expect(raw.stdout.contains(",=cmd|' /C calc'!A0,"))
+        #expect(raw.stdout.contains(",+42,"))
+    }
+
     @Test("export --format json has parsedmarc's report shape")
     func exportJSON() throws {
         #expect(

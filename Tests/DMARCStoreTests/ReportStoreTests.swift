@@ -225,3 +225,25 @@ struct ReportStoreTests {
         #expect(try store.publishedPolicy(domain: "example.com")?.p == "none")
     }
 }
+
+@Suite("SQLite store: the source page's queries")
+struct SourceActivityPlanTests {
+    @Test("the days an address sent on are key lookups in the rollup, not a scan of the period per day")
+    func plan() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dmarcwatch-plan-\(UUID().uuidString)")
+            .path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try ReportStore(path: "\(dir)/plan.sqlite3")
+        for domains in [nil, ["a.example", "b.example"]] {
+            let (cond, values) = ReportFilter(domains: domains, fromDay: 1, toDay: 90).conditions(prefix: "d.")
+            var plan: [String] = []
+            try store.db.prepare("EXPLAIN QUERY PLAN " + ReportStore.sourceRollupSQL(cond)).query(
+                [.text("192.0.2.1")] + values
+            ) { plan.append($0.text(3) ?? "") }
+            #expect(
+                plan.contains { $0.contains("SEARCH r USING PRIMARY KEY (domain=? AND day=? AND source_ip=?)") },
+                "\(plan)")
+        }
+    }
+}

@@ -67,13 +67,11 @@ public struct HTTPTestClient: Sendable {
         public init(description: String) { self.description = description }
     }
 
-    public static func send(port: Int, method: String, path: String, headers: [(String, String)], body: [UInt8])
-        throws -> Response
-    {
+    /// A connected loopback socket with a receive timeout.
+    public static func connectSocket(port: Int, timeout seconds: Int = 60) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket() failed") }
-        defer { close(fd) }
-        var timeout = timeval(tv_sec: 60, tv_usec: 0)
+        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
@@ -84,7 +82,33 @@ public struct HTTPTestClient: Sendable {
                 connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
-        guard ok == 0 else { throw Failure(description: "cannot connect to 127.0.0.1:\(port)") }
+        guard ok == 0 else {
+            close(fd)
+            throw Failure(description: "cannot connect to 127.0.0.1:\(port)")
+        }
+        return fd
+    }
+
+    /// Sends only the request head, declaring a body of `declaredLength` bytes that never
+    /// comes, and reads the answer: for checking that the server answers without the body.
+    /// Throws when nothing arrives within `timeout` seconds.
+    public static func sendHeadOnly(
+        port: Int, method: String, path: String, headers: [(String, String)], declaredLength: Int, timeout: Int = 5
+    ) throws -> Response {
+        let fd = try connectSocket(port: port, timeout: timeout)
+        defer { close(fd) }
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n"
+        for (k, v) in headers { head += "\(k): \(v)\r\n" }
+        head += "Content-Length: \(declaredLength)\r\n\r\n"
+        _ = Array(head.utf8).withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        return try readResponse(fd, method: method, path: path)
+    }
+
+    public static func send(port: Int, method: String, path: String, headers: [(String, String)], body: [UInt8])
+        throws -> Response
+    {
+        let fd = try connectSocket(port: port)
+        defer { close(fd) }
         var head = "\(method) \(path) HTTP/1.0\r\nHost: 127.0.0.1:\(port)\r\n"
         for (k, v) in headers { head += "\(k): \(v)\r\n" }
         if !body.isEmpty || method == "POST" { head += "Content-Length: \(body.count)\r\n" }
@@ -97,6 +121,11 @@ public struct HTTPTestClient: Sendable {
             if n <= 0 { break }  // the server may answer (413) and close before reading it all
             sent += n
         }
+        return try readResponse(fd, method: method, path: path)
+    }
+
+    /// Reads an answer until the server closes the connection (or the receive timeout).
+    static func readResponse(_ fd: Int32, method: String, path: String) throws -> Response {
         var response: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65_536)
         while true {

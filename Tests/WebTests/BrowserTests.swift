@@ -16,7 +16,7 @@ struct BrowserTests {
     @Test("sign in, read the overview, open a domain, open a source, switch to Japanese")
     func walkThrough() throws {
         let f = try WebFixture()
-        let server = HTTPServer(bodyLimit: f.app.bodyLimit, handler: f.app.handle)
+        let server = HTTPServer(app: f.app)
         try server.start(host: "127.0.0.1", port: 0)
         defer { server.stop() }
         let base = "http://127.0.0.1:\(server.port)"
@@ -89,7 +89,7 @@ struct BrowserTests {
     @Test("markup in a report runs nowhere: no script element, no dialog, the text shows as written")
     func hostileReport() throws {
         let f = try WebFixture()
-        let server = HTTPServer(bodyLimit: f.app.bodyLimit, handler: f.app.handle)
+        let server = HTTPServer(app: f.app)
         try server.start(host: "127.0.0.1", port: 0)
         defer { server.stop() }
         let base = "http://127.0.0.1:\(server.port)"

@@ -55,6 +55,33 @@ struct DomainsPageTests {
         #expect(post(f, bob, "/domains", [("domain", "bob.test"), ("policy", "none")]).status == 403)
     }
 
+    @Test("in Japanese: the generator's notes and errors and DNS problems from their codes")
+    func japanese() throws {
+        let dns = try DNSTestServer(zone: Self.zone)
+        let f = try WebFixture(nameserver: dns.nameserver)
+        let s = try f.signIn("alice", language: "ja")
+        func post(_ fields: [(String, String)]) -> String {
+            var headers = s.headers
+            headers["content-type"] = "application/x-www-form-urlencoded"
+            headers["accept-language"] = "ja"
+            let body = (fields + [("csrf", s.csrf)]).map { "\($0.0)=\(HTTPTestClient.encode($0.1))" }.joined(
+                separator: "&")
+            return f.send("POST", "/domains", headers: headers, body: Array(body.utf8)).text
+        }
+        let missing = post([("domain", "missing.test"), ("policy", "quarantine"), ("rua", "dmarc@elsewhere.example")])
+        #expect(missing.contains("p=quarantine：失敗したメールは迷惑メールフォルダに入れられます。"))
+        #expect(missing.contains("rua=mailto:dmarc@elsewhere.example：日次の集約レポートの送信先です。"))
+        #expect(missing.contains("elsewhere.example は missing.test の外部です。"))
+        #expect(missing.contains("DMARC レコードが見つかりません。この名前は存在しません（NXDOMAIN）。"))
+        #expect(!missing.contains("receivers put failing mail in spam"))
+        #expect(post([("domain", "twice.test"), ("policy", "none")]).contains("DMARC レコードが 2 件あります。"))
+        let bad = post([("domain", "not a domain"), ("policy", "none")])
+        #expect(bad.contains("&quot;not a domain&quot; は有効なドメイン名ではありません。"))
+        let badRUA = post([("domain", "ok.test"), ("policy", "none"), ("rua", "ftp://x")])
+        // The reason comes from the URI grammar in English, inside the Japanese sentence.
+        #expect(badRUA.contains("rua &quot;ftp://x&quot; はレポートの送信先として使えません（only mailto: and https: are accepted）"))
+    }
+
     @Test("a failed document shows on the ingestion page with its error and can be re-parsed")
     func health() throws {
         let f = try WebFixture()
@@ -73,6 +100,19 @@ struct DomainsPageTests {
         #expect(post(f, s, "/health/reparse", [("id", "999999")]).status == 404)
         let api = try #require(f.send("GET", "/api/v1/health", headers: token).json as? [String: Any])
         #expect((api["failed"] as? [Any])?.count == 1)
+        // The lists are the newest first, capped; the total says how many there are.
+        for name in ["second.xml", "third.xml"] {
+            _ = f.send(
+                "POST", "/api/v1/reports", query: [("name", name)], headers: token,
+                body: Array("<feedback><\(name)".utf8))
+        }
+        let newest = try f.store().rawDocuments(status: [.failed], newest: 2)
+        #expect(newest.count == 2)
+        #expect(newest.map(\.id) == newest.map(\.id).sorted(by: >))
+        #expect(newest.first?.origin.hasSuffix("third.xml") == true)
+        let again = try #require(f.send("GET", "/api/v1/health", headers: token).json as? [String: Any])
+        #expect(again["failed_total"] as? Int == 3)
+        #expect(((again["failed"] as? [[String: Any]])?.first?["origin"] as? String)?.hasSuffix("third.xml") == true)
     }
 
     @Test("the summary report compares the period with the one before and lists spoofing sources")

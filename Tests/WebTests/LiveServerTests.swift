@@ -10,10 +10,12 @@ struct LiveServerTests {
     let f: WebFixture
     let server: HTTPServer
 
+    /// A small upload limit, so the boundary can be tested cheaply.
+    static let uploadLimit = 256 << 10
+
     init() throws {
-        f = try WebFixture()
-        let app = f.app
-        server = HTTPServer(bodyLimit: app.bodyLimit, handler: app.handle)
+        f = try WebFixture(maximumUpload: Self.uploadLimit)
+        server = HTTPServer(app: f.app)
         try server.start(host: "127.0.0.1", port: 0)
     }
 
@@ -70,18 +72,102 @@ struct LiveServerTests {
         #expect(try client.get("/").status == 303)
     }
 
-    @Test("bodies over the limit are refused with 413 before they are read: 64 KiB for forms, 50 MiB for uploads")
+    @Test("the body limits hold to the byte: 64 KiB for forms, the configured limit for an administrator's upload")
     func bodyLimits() throws {
         defer { server.stop() }
         var client = HTTPTestClient(port: server.port)
-        let big = [UInt8](repeating: UInt8(ascii: "a"), count: 100 << 10)
-        let r = try client.request(
-            "POST", "/signin", headers: [("Content-Type", "application/x-www-form-urlencoded")], body: big)
-        #expect(r.status == 413)
-        // An upload of the same size is within its limit (and refused for want of a token instead).
+        let form = [("Content-Type", "application/x-www-form-urlencoded")]
+        let a = UInt8(ascii: "a")
+        // At the limit the form is read (and refused for want of its token); one byte more is 413.
+        let atLimit = try client.request("POST", "/signin", headers: form, body: .init(repeating: a, count: 64 << 10))
+        #expect(atLimit.status == 403)
+        let over = try client.request(
+            "POST", "/signin", headers: form, body: .init(repeating: a, count: (64 << 10) + 1))
+        #expect(over.status == 413)
+        #expect(over.text.contains("64 KiB"))
+        #expect(over.header("content-type")?.hasPrefix("text/html") == true)
+        // An administrator's upload may be larger: at its limit it is read (not a report: 422), past it 413 as JSON.
+        let auth = [("Authorization", "Bearer \(f.adminToken)")]
         let upload = try client.request(
-            "POST", "/api/v1/reports", headers: [("Authorization", "Bearer \(f.adminToken)")], body: big)
+            "POST", "/api/v1/reports", headers: auth, body: .init(repeating: a, count: Self.uploadLimit))
         #expect(upload.status == 422)
+        let tooBig = try client.request(
+            "POST", "/api/v1/reports", headers: auth, body: .init(repeating: a, count: Self.uploadLimit + 1))
+        #expect(tooBig.status == 413)
+        #expect(tooBig.header("content-type") == "application/json")
+        let error = try #require(try JSONSerialization.jsonObject(with: Data(tooBig.body)) as? [String: Any])
+        #expect(error["error"] as? String == "The request body is larger than 256 KiB.")
+        // A member gets the form limit for the same request.
+        let member = try client.request(
+            "POST", "/api/v1/reports", headers: [("Authorization", "Bearer \(f.memberToken)")],
+            body: .init(repeating: a, count: (64 << 10) + 1))
+        #expect(member.status == 413)
+    }
+
+    @Test("a body declared over the limit is answered 413 at once, without waiting for the body to be sent")
+    func earlyRefusal() throws {
+        defer { server.stop() }
+        // Only the head is sent; a server that read the body first would time out here.
+        let form = try HTTPTestClient.sendHeadOnly(
+            port: server.port, method: "POST", path: "/signin",
+            headers: [("Content-Type", "application/x-www-form-urlencoded")], declaredLength: 100 << 20)
+        #expect(form.status == 413)
+        let api = try HTTPTestClient.sendHeadOnly(
+            port: server.port, method: "POST", path: "/api/v1/reports",
+            headers: [("Authorization", "Bearer \(f.adminToken)")], declaredLength: 1 << 30)
+        #expect(api.status == 413)
+        #expect(api.text.contains("\"error\""))
+        // A chunked body declares no length: past the limit the connection is closed, unread.
+        let fd = try HTTPTestClient.connectSocket(port: server.port, timeout: 5)
+        defer { close(fd) }
+        var chunked = Array(
+            "POST /signin HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n"
+                .utf8)
+        for _ in 0..<3 {
+            chunked += Array("8000\r\n".utf8) + [UInt8](repeating: 97, count: 0x8000) + Array("\r\n".utf8)
+        }
+        var sent = 0
+        while sent < chunked.count {
+            let n = chunked[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 { break }
+            sent += n
+        }
+        var answer = [UInt8](repeating: 0, count: 4096)
+        let got = answer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        #expect(got <= 0, "\(String(decoding: answer.prefix(max(got, 0)), as: UTF8.self))")
+        var client = HTTPTestClient(port: server.port)
+        #expect(try client.get("/healthz").status == 200)
+        // Within the limit the server does wait for the body: nothing comes back without it.
+        #expect(throws: (any Error).self) {
+            _ = try HTTPTestClient.sendHeadOnly(
+                port: server.port, method: "POST", path: "/signin",
+                headers: [("Content-Type", "application/x-www-form-urlencoded")], declaredLength: 100, timeout: 1)
+        }
+    }
+
+    @Test("one address may hold only so many connections at once; closing one lets the next in")
+    func connectionsPerAddress() throws {
+        defer { server.stop() }
+        let limited = HTTPServer(
+            bodyLimit: f.app.bodyLimit, connectionsPerAddress: 3, refusal: HTTPServer.plainRefusal,
+            handler: f.app.handle)
+        try limited.start(host: "127.0.0.1", port: 0)
+        defer { limited.stop() }
+        var idle = try (0..<3).map { _ in try HTTPTestClient.connectSocket(port: limited.port) }
+        defer { for fd in idle { close(fd) } }
+        // Give the server a moment to accept the idle connections.
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(throws: (any Error).self) {
+            var refused = HTTPTestClient(port: limited.port)
+            _ = try refused.get("/healthz")
+        }
+        close(idle.removeLast())
+        Thread.sleep(forTimeInterval: 0.3)
+        var client = HTTPTestClient(port: limited.port)
+        #expect(try client.get("/healthz").status == 200)
+        // The app sets the limit unless a trusted proxy makes every connection come from one address.
+        #expect(f.app.connectionsPerAddress == 32)
+        #expect(try WebFixture(trustedProxy: "10.0.0.1").app.connectionsPerAddress == 0)
     }
 
     @Test("raw files and exports stream from a spool file: the bytes that arrived, and parsedmarc's CSV")
@@ -108,7 +194,7 @@ struct LiveServerTests {
     func inFlightBudget() throws {
         defer { server.stop() }
         let app = f.app
-        let small = HTTPServer(bodyLimit: app.bodyLimit, maximumInFlight: 64 << 10, handler: app.handle)
+        let small = HTTPServer(app: app, maximumInFlight: 64 << 10)
         try small.start(host: "127.0.0.1", port: 0)
         defer { small.stop() }
         var client = HTTPTestClient(port: small.port)
@@ -116,6 +202,8 @@ struct LiveServerTests {
         let r = try client.request(
             "POST", "/api/v1/reports", headers: [("Authorization", "Bearer \(f.adminToken)")], body: big)
         #expect(r.status == 503)
+        #expect(r.header("content-type") == "application/json")
+        #expect(r.text.contains("\"error\":\"The server is receiving too much at once"))
         // The budget is given back: a small request goes through afterwards.
         #expect(try client.get("/healthz").status == 200)
         let xml = aggregateXML(

@@ -77,22 +77,70 @@ struct RouterTests {
         #expect(evil.header("Location") == "/")
     }
 
-    @Test("five failed sign-ins lock the account for a while, even for the right password")
-    func throttling() throws {
-        let form = f.send("GET", "/signin")
+    /// Posts the sign-in form for `name` from `address`; the status.
+    func attempt(_ name: String, _ password: String, from address: String) throws -> Int {
+        let form = f.send("GET", "/signin", from: address)
         let pre = try #require(cookie(form, SessionCookie.signIn))
         let csrf = try #require(hiddenCSRF(form.text))
-        func attempt(_ password: String) -> Int {
-            f.send(
-                "POST", "/signin",
-                headers: ["cookie": "dmw_signin=\(pre)", "content-type": "application/x-www-form-urlencoded"],
-                body: Array("csrf=\(csrf)&name=bob&password=\(password)".utf8)
-            ).status
+        return f.send(
+            "POST", "/signin",
+            headers: ["cookie": "dmw_signin=\(pre)", "content-type": "application/x-www-form-urlencoded"],
+            body: Array("csrf=\(csrf)&name=\(name)&password=\(password)".utf8), from: address
+        ).status
+    }
+
+    static let right = "correct+horse+battery"
+
+    @Test("five failures lock a user name at that address only: the same user from another address still signs in")
+    func throttling() throws {
+        for _ in 0..<5 { #expect(try attempt("bob", "nope-nope-nope", from: "192.0.2.10") == 401) }
+        #expect(try attempt("bob", Self.right, from: "192.0.2.10") == 429)
+        // Bob elsewhere, and another user at the same address, are not locked by it.
+        #expect(try attempt("bob", Self.right, from: "192.0.2.11") == 303)
+        #expect(try attempt("alice", Self.right, from: "192.0.2.10") == 303)
+        // Signing in elsewhere does not lift the lock where the failures were.
+        #expect(try attempt("bob", Self.right, from: "192.0.2.10") == 429)
+    }
+
+    @Test("twenty failures from one address lock it for every user name; other addresses are not affected")
+    func addressLock() throws {
+        for n in 0..<4 {
+            for _ in 0..<5 { #expect(try attempt("nobody\(n)", "nope-nope-nope", from: "198.51.100.5") == 401) }
         }
-        for _ in 0..<5 { #expect(attempt("nope-nope-nope") == 401) }
-        #expect(attempt("correct+horse+battery") == 429)
-        // Another account from another address is not locked by it.
-        #expect(try f.store().signInLockedUntil(key: "user:alice") == nil)
+        #expect(try attempt("alice", Self.right, from: "198.51.100.5") == 429)
+        #expect(try attempt("alice", Self.right, from: "198.51.100.6") == 303)
+    }
+
+    @Test("a hundred failures for one user name across addresses lock it everywhere; other users are not affected")
+    func distributedGuessing() throws {
+        for a in 0..<20 {
+            for _ in 0..<5 { #expect(try attempt("bob", "nope-nope-nope", from: "203.0.113.\(a)") == 401) }
+        }
+        #expect(try attempt("bob", Self.right, from: "203.0.113.200") == 429)
+        #expect(try attempt("alice", Self.right, from: "203.0.113.200") == 303)
+    }
+
+    @Test("the audit log names only accounts that exist, and logs a lock once however often it is tried")
+    func auditLog() throws {
+        let typed = "correct horse battery staple"
+        for _ in 0..<5 {
+            #expect(try attempt(typed.replacingOccurrences(of: " ", with: "+"), "x", from: "192.0.2.30") == 401)
+        }
+        for _ in 0..<3 {
+            #expect(try attempt(typed.replacingOccurrences(of: " ", with: "+"), "x", from: "192.0.2.30") == 429)
+        }
+        for _ in 0..<5 { #expect(try attempt("bob", "nope-nope-nope", from: "192.0.2.31") == 401) }
+        for _ in 0..<4 { #expect(try attempt("bob", Self.right, from: "192.0.2.31") == 429) }
+        let log = try f.store().auditEntries()
+        #expect(!log.contains { ($0.user ?? "").contains("staple") || ($0.detail ?? "").contains("staple") })
+        let unknown = log.filter { $0.action == "signin.failed" && $0.user == nil }
+        #expect(unknown.count == 5)
+        #expect(unknown.allSatisfy { $0.detail == "unknown user; 192.0.2.30" })
+        #expect(log.filter { $0.action == "signin.failed" && $0.user == "bob" }.count == 5)
+        let throttled = log.filter { $0.action == "signin.throttled" }
+        #expect(throttled.count == 2)
+        #expect(throttled.contains { $0.user == nil && $0.detail?.hasPrefix("unknown user; 192.0.2.30") == true })
+        #expect(throttled.contains { $0.user == "bob" && $0.detail?.hasPrefix("192.0.2.31") == true })
     }
 
     @Test("a form posted without its CSRF token is refused; with it, it works; sign-out ends the session")
@@ -264,14 +312,14 @@ struct HostileRequestTests {
 
     init() throws { f = try WebFixture() }
 
-    @Test("uploads up to 50 MiB only for a signed-in administrator; others get the 64 KiB form limit")
+    @Test("uploads up to the upload limit only for a signed-in administrator; others get the 64 KiB form limit")
     func uploadLimitNeedsAdmin() {
         func limit(_ headers: [String: String]) -> Int {
             f.app.bodyLimit(HTTPRequest(method: "POST", path: "/api/v1/reports", headers: headers))
         }
         #expect(limit([:]) == 64 << 10)
         #expect(limit(f.bearer(f.memberToken)) == 64 << 10)
-        #expect(limit(f.bearer(f.adminToken)) == WebApp.maximumUpload)
+        #expect(limit(f.bearer(f.adminToken)) == WebApp.defaultMaximumUpload)
         #expect(f.app.bodyLimit(HTTPRequest(method: "POST", path: "/signin")) == 64 << 10)
     }
 
@@ -346,6 +394,42 @@ struct HostileRequestTests {
         #expect(f.send("GET", "/reports/\(id)/raw", headers: bob.headers).status == 404)
         let alice = try f.signIn("alice")
         #expect(f.send("GET", "/reports/\(id)/raw", headers: alice.headers).status == 200)
+    }
+
+    @Test("Strict-Transport-Security only when the trusted proxy says the browser came over HTTPS")
+    func strictTransportSecurity() throws {
+        let proxied = try WebFixture(trustedProxy: "10.0.0.1")
+        func hsts(from address: String, _ headers: [String: String]) -> String? {
+            proxied.send("GET", "/signin", headers: headers, from: address).header("Strict-Transport-Security")
+        }
+        let https = ["x-forwarded-proto": "https", "x-forwarded-for": "192.0.2.1"]
+        #expect(hsts(from: "10.0.0.1", https) == "max-age=31536000")
+        #expect(hsts(from: "10.0.0.1", ["x-forwarded-proto": "http"]) == nil)
+        #expect(hsts(from: "10.0.0.1", [:]) == nil)
+        // Anyone else can send the header: it means nothing from them.
+        #expect(hsts(from: "192.0.2.99", https) == nil)
+        #expect(f.send("GET", "/signin", headers: https).header("Strict-Transport-Security") == nil)
+    }
+
+    @Test("a raw download is named from the domain and report id, not from where it came from")
+    func rawFileName() throws {
+        let xml = aggregateXML(
+            org: "Named", reportID: "../../etc/passwd\"; x=1", domain: "example.com",
+            begin: WebFixture.lastDay * 86_400,
+            records: [TestRecord(ip: "192.0.2.210", count: 1, headerFrom: "example.com")])
+        let up = f.send(
+            "POST", "/api/v1/reports", query: [("name", "alice-secret-name.xml")], headers: f.bearer(f.adminToken),
+            body: Array(xml.utf8))
+        #expect(up.status == 200)
+        let id = try #require(
+            try f.store().reports(ReportFilter(domains: ["example.com"]), reporter: "Named").first?.id)
+        let bob = try f.signIn("bob")
+        let raw = f.send("GET", "/reports/\(id)/raw", headers: bob.headers)
+        #expect(raw.status == 200)
+        #expect(raw.header("Content-Disposition") == "attachment; filename=\"example.com-.._.._etc_passwd___x_1.xml\"")
+        let plain = f.send("GET", "/reports/1/raw", headers: bob.headers)
+        #expect(plain.header("Content-Disposition")?.hasSuffix(".xml\"") == true)
+        #expect(plain.header("Content-Disposition")?.contains("google") == false)
     }
 
     @Test("a new password revokes the user's sessions and API tokens")

@@ -61,7 +61,9 @@ final class WebFixture: @unchecked Sendable {
     static let hostile = "<script>alert(1)</script>"
     static let hostileImage = "\"><img src=x onerror=alert(2)>"
 
-    init(nameserver: String? = nil) throws {
+    init(nameserver: String? = nil, trustedProxy: String? = nil, maximumUpload: Int = WebApp.defaultMaximumUpload)
+        throws
+    {
         dir = NSTemporaryDirectory() + "dmarcwatch-web-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir + "/reports", withIntermediateDirectories: true)
         db = dir + "/web.sqlite3"
@@ -104,7 +106,9 @@ final class WebFixture: @unchecked Sendable {
         memberToken = APIToken.make()
         try store.createAPIToken(tokenHash: SecretToken.digest(adminToken), userName: "alice", name: "test")
         try store.createAPIToken(tokenHash: SecretToken.digest(memberToken), userName: "bob", name: "test")
-        app = WebApp(databasePath: db, services: Self.services(db, nameserver: nameserver))
+        app = WebApp(
+            databasePath: db, services: Self.services(db, nameserver: nameserver), trustedProxy: trustedProxy,
+            maximumUpload: maximumUpload)
     }
 
     deinit { try? FileManager.default.removeItem(atPath: dir) }
@@ -127,16 +131,17 @@ final class WebFixture: @unchecked Sendable {
                 return out
             },
             reparse: { id in
-                guard let store = try? ReportStore(path: db) else { return "no store" }
+                guard let store = try? ReportStore(path: db) else { return ReparseOutcome(error: "no store") }
                 let importer = Importer(store: store)
                 try? importer.reparse(documentID: id)
-                return importer.summary.failures.first.map { "Still fails: \($0.error)" } ?? "Re-parsed"
+                let s = importer.summary
+                return ReparseOutcome(reports: s.reports, records: s.records, error: s.failures.first?.error)
             },
             publishedDMARC: { domain in
                 guard let nameserver, let config = try? DNSConfiguration(nameserver: nameserver) else {
-                    return DNSPublication(record: nil, problem: "no DNS in this test")
+                    return DNSPublication(record: nil, englishProblem: "no DNS in this test")
                 }
-                let found = DMARCPolicyFinder(resolver: DNSResolver(config)).publishedRecord(domain)
+                let found = DMARCPolicyFinder(resolver: DNSResolver(config)).publishedRecordExplained(domain)
                 return DNSPublication(record: found.record, problem: found.problem)
             })
     }
@@ -146,11 +151,10 @@ final class WebFixture: @unchecked Sendable {
     /// Sends a request straight to the app (no sockets).
     func send(
         _ method: String, _ path: String, query: [(String, String)] = [], headers: [String: String] = [:],
-        body: [UInt8] = []
+        body: [UInt8] = [], from address: String = "127.0.0.1"
     ) -> HTTPResponse {
         app.handle(
-            HTTPRequest(
-                method: method, path: path, query: query, headers: headers, body: body, clientAddress: "127.0.0.1"))
+            HTTPRequest(method: method, path: path, query: query, headers: headers, body: body, clientAddress: address))
     }
 
     func bearer(_ token: String) -> [String: String] { ["authorization": "Bearer \(token)"] }

@@ -44,15 +44,16 @@ CURLcode cshim_curl_setopt_write_function(CURL *handle, curl_write_callback call
 CURLcode cshim_curl_getinfo_long(CURL *handle, CURLINFO info, long *value);
 
 // libmicrohttpd: MHD_start_daemon and MHD_get_daemon_info are variadic. Starts a daemon with an
-// internal thread pool on one IPv4 address, with connection, timeout and per-connection memory
-// limits, and a completion callback that runs however a request ends.
+// internal thread pool on one IPv4 address, with connection, per-address connection (0: none),
+// timeout and per-connection memory limits, and a completion callback that runs however a
+// request ends.
 #include <sys/socket.h>
 #include <stdint.h>
 #include <stdarg.h>
 #include <microhttpd.h>
 struct MHD_Daemon *cshim_mhd_start(const char *ipv4, uint16_t port, unsigned int threads, unsigned int connection_limit,
-    unsigned int timeout_seconds, size_t memory_limit, MHD_AccessHandlerCallback handler, void *handler_cls,
-    MHD_RequestCompletedCallback completed, void *completed_cls);
+    unsigned int per_address_limit, unsigned int timeout_seconds, size_t memory_limit, MHD_AccessHandlerCallback handler,
+    void *handler_cls, MHD_RequestCompletedCallback completed, void *completed_cls);
 // The port the daemon is bound to (for port 0).
 uint16_t cshim_mhd_bound_port(struct MHD_Daemon *daemon);
 // MHD_get_connection_info is variadic: the client's address as text into `buffer` (0 on success).

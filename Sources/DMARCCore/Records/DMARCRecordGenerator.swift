@@ -15,6 +15,21 @@ public enum DMARCRecordGeneratorError: Error, Sendable, Equatable, CustomStringC
     /// The generated record did not parse back cleanly; a bug, reported rather than published.
     case internalInconsistency(String)
 
+    /// What is wrong and what to do, with a code and arguments for a UI in another language
+    /// (`reason` arguments stay in English).
+    public var explanation: Explanation {
+        switch self {
+        case .invalidDomain(let d): Explanation("gen.error.domain", [d], description)
+        case .unknownPolicy(let tag, let value): Explanation("gen.error.policy", [tag, value], description)
+        case .invalidAlignment(let tag, let value): Explanation("gen.error.alignment", [tag, value], description)
+        case .invalidReportDestination(let tag, let value, let reason):
+            Explanation("gen.error.destination", [tag, value, reason], description)
+        case .invalidPercent(let n): Explanation("gen.error.pct", [String(n)], description)
+        case .invalidFailureOptions(let value, let reason): Explanation("gen.error.fo", [value, reason], description)
+        case .internalInconsistency(let detail): Explanation("gen.error.internal", [detail], description)
+        }
+    }
+
     /// What is wrong and what to do.
     public var description: String {
         switch self {
@@ -55,73 +70,87 @@ public enum DMARCRecordGenerator {
         guard DomainName.isValidHostName(domain) else { throw .invalidDomain(request.domain) }
 
         var record = DMARCRecord(p: try policy(request.policy, tag: "p"))
-        var explanations: [String] = []
+        var notes: [Explanation] = []
         let p = record.p ?? DMARCPolicy.none
-        explanations.append("p=\(p.rawValue): \(p.effect)")
+        notes.append(Explanation("gen.p.\(p.rawValue)", [], "p=\(p.rawValue): \(p.effect)"))
 
         if let value = request.subdomainPolicy {
             let sp = try policy(value, tag: "sp")
             record.sp = sp
-            explanations.append("sp=\(sp.rawValue): for subdomains, \(sp.effect)")
+            notes.append(Explanation("gen.sp.\(sp.rawValue)", [], "sp=\(sp.rawValue): for subdomains, \(sp.effect)"))
         }
         if let value = request.nonexistentPolicy {
             let np = try policy(value, tag: "np")
             record.np = np
-            explanations.append("np=\(np.rawValue): for subdomains that do not exist in DNS, \(np.effect)")
+            notes.append(
+                Explanation(
+                    "gen.np.\(np.rawValue)", [],
+                    "np=\(np.rawValue): for subdomains that do not exist in DNS, \(np.effect)"))
         }
         if let value = request.adkim {
             let mode = try alignment(value, tag: "adkim")
             record.adkim = mode
-            explanations.append(
+            notes.append(
                 mode == .strict
-                    ? "adkim=s: the DKIM signing domain must be exactly the From domain"
-                    : "adkim=r: a DKIM signature from any domain of the same organisation counts (the default)")
+                    ? Explanation("gen.adkim.s", [], "adkim=s: the DKIM signing domain must be exactly the From domain")
+                    : Explanation(
+                        "gen.adkim.r", [],
+                        "adkim=r: a DKIM signature from any domain of the same organisation counts (the default)"))
         }
         if let value = request.aspf {
             let mode = try alignment(value, tag: "aspf")
             record.aspf = mode
-            explanations.append(
+            notes.append(
                 mode == .strict
-                    ? "aspf=s: the SPF-checked envelope domain must be exactly the From domain"
-                    : "aspf=r: an SPF pass for any domain of the same organisation counts (the default)")
+                    ? Explanation(
+                        "gen.aspf.s", [], "aspf=s: the SPF-checked envelope domain must be exactly the From domain")
+                    : Explanation(
+                        "gen.aspf.r", [],
+                        "aspf=r: an SPF pass for any domain of the same organisation counts (the default)"))
         }
         if request.testing {
             record.t = true
-            explanations.append(
-                "t=y: test mode, receivers apply one level less than p (reject becomes quarantine, "
-                    + "quarantine becomes none)")
+            notes.append(
+                Explanation(
+                    "gen.t", [],
+                    "t=y: test mode, receivers apply one level less than p (reject becomes quarantine, "
+                        + "quarantine becomes none)"))
         }
 
         for value in request.rua { record.rua.append(try destination(value, tag: "rua")) }
         if record.rua.isEmpty {
-            explanations.append("no rua: receivers will send no aggregate reports")
+            notes.append(Explanation("gen.no-rua", [], "no rua: receivers will send no aggregate reports"))
         } else {
             let list = record.rua.map(\.description).joined(separator: ", ")
-            explanations.append("rua=\(list): daily aggregate reports go there")
+            notes.append(Explanation("gen.rua", [list], "rua=\(list): daily aggregate reports go there"))
         }
         for value in request.ruf { record.ruf.append(try destination(value, tag: "ruf")) }
         if !record.ruf.isEmpty {
             let list = record.ruf.map(\.description).joined(separator: ", ")
-            explanations.append(
-                "ruf=\(list): failure reports go there; most receivers never send them, "
-                    + "and those that do include personal data")
+            notes.append(
+                Explanation(
+                    "gen.ruf", [list],
+                    "ruf=\(list): failure reports go there; most receivers never send them, "
+                        + "and those that do include personal data"))
         }
 
         if let value = request.failureOptions {
             let options = try failureOptions(value)
             record.fo = options
             let text = options.map(\.rawValue).joined(separator: ":")
-            explanations.append(
+            notes.append(
                 record.ruf.isEmpty
-                    ? "fo=\(text): has no effect without ruf"
-                    : "fo=\(text): " + options.map(describe).joined(separator: "; "))
+                    ? Explanation("gen.fo.no-ruf", [text], "fo=\(text): has no effect without ruf")
+                    : Explanation("gen.fo", [text], "fo=\(text): " + options.map(describe).joined(separator: "; ")))
         }
         if let pct = request.legacyPct {
             guard (0...100).contains(pct) else { throw .invalidPercent(pct) }
             record.pct = pct
-            explanations.append(
-                "pct=\(pct): only RFC 7489 receivers apply the policy to \(pct)% of failing mail; "
-                    + "RFC 9989 removed pct (t=y replaces pct=0)")
+            notes.append(
+                Explanation(
+                    "gen.pct", [String(pct)],
+                    "pct=\(pct): only RFC 7489 receivers apply the policy to \(pct)% of failing mail; "
+                        + "RFC 9989 removed pct (t=y replaces pct=0)"))
         }
 
         let value = record.render()
@@ -136,12 +165,14 @@ public enum DMARCRecordGenerator {
             let auth = TXTRecord(name: "\(domain)._report._dmarc.\(host)", value: "v=DMARC1;")
             guard !authorizations.contains(auth) else { continue }
             authorizations.append(auth)
-            explanations.append(
-                "\(host) is outside \(domain): it must publish TXT \(auth.name) \"v=DMARC1;\", "
-                    + "or receivers drop the reports")
+            notes.append(
+                Explanation(
+                    "gen.outside", [host, domain, auth.name],
+                    "\(host) is outside \(domain): it must publish TXT \(auth.name) \"v=DMARC1;\", "
+                        + "or receivers drop the reports"))
         }
         return GeneratedDMARCRecord(
-            name: "_dmarc.\(domain)", value: value, explanations: explanations, authorizationRecords: authorizations)
+            name: "_dmarc.\(domain)", value: value, notes: notes, authorizationRecords: authorizations)
     }
 
     static func policy(_ value: String, tag: String) throws(DMARCRecordGeneratorError) -> DMARCPolicy {

@@ -22,8 +22,11 @@ public struct GeneratedDMARCRecord: Sendable, Equatable {
     public var name: String
     /// The record text, canonical and valid.
     public var value: String
-    /// One plain-language line per choice, e.g. `p=quarantine: receivers put failing mail in spam`.
-    public var explanations: [String]
+    /// One plain-language line per choice, e.g. `p=quarantine: receivers put failing mail in spam`,
+    /// with a code and arguments so a UI can show it in another language.
+    public var notes: [Explanation]
+    /// The notes in English.
+    public var explanations: [String] { notes.map(\.description) }
     /// For each report destination outside the domain's organisation, the
     /// `<domain>._report._dmarc.<host>` record (`v=DMARC1;`) that the destination's domain must
     /// publish, or receivers drop the reports (RFC 7489 §7.1, SPEC §1.8).

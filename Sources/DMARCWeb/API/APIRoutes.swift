@@ -3,36 +3,40 @@ import DMARCStore
 
 /// The JSON API under /api/v1/: the same data as the pages, and upload.
 enum APIRoutes {
-    static func route(_ method: String, _ s: [String], _ c: RequestContext, rawPath: String) throws -> HTTPResponse {
-        guard rawPath.hasPrefix("/api/v1/") || rawPath == "/api/v1" else { throw WebError.notFound }
-        switch (method, s.count, s.first ?? "") {
-        case ("GET", 1, "openapi.json"): return .json(OpenAPI.document)
-        case ("GET", 1, "overview"): return .json(try overview(c))
-        case ("GET", 1, "domains"): return .json(try domains(c))
-        case ("GET", 2, "domains"): return .json(try domain(c, s[1]))
-        case ("GET", 3, "domains") where s[2] == "summary": return .json(try summary(c, s[1]))
-        case ("GET", 3, "domains") where s[2] == "sources":
-            let d = try SourcesPage.load(c, domain: s[1])
+    /// Every API route; the OpenAPI document describes exactly these (a test compares them).
+    static let table: [Route] = [
+        Route("GET", "/api/v1/openapi.json") { _, _ in .json(OpenAPI.document) },
+        Route("GET", "/api/v1/overview") { c, _ in .json(try overview(c)) },
+        Route("GET", "/api/v1/domains") { c, _ in .json(try domains(c)) },
+        Route("GET", "/api/v1/domains/{domain}") { c, p in .json(try domain(c, p["domain"])) },
+        Route("GET", "/api/v1/domains/{domain}/summary") { c, p in .json(try summary(c, p["domain"])) },
+        Route("GET", "/api/v1/domains/{domain}/sources") { c, p in
+            let d = try SourcesPage.load(c, domain: p["domain"])
             return .json(
                 .object([
                     ("domain", .string(d.domain)), ("period", d.period.json),
                     ("sources", .array(d.sources.map(SourceJSON.source))),
                 ]))
-        case ("GET", 3, "domains") where s[2] == "readiness":
-            let d = try SourcesPage.load(c, domain: s[1])
+        },
+        Route("GET", "/api/v1/domains/{domain}/readiness") { c, p in
+            let d = try SourcesPage.load(c, domain: p["domain"])
             return .json(SourceJSON.readiness(SourcesPage.readiness(d), period: d.period.json))
-        case ("POST", 5, "domains") where s[2] == "sources" && s[4] == "decision":
-            _ = try SourcesPage.decide(c, domain: s[1], ip: s[3])
+        },
+        Route("POST", "/api/v1/domains/{domain}/sources/{ip}/decision") { c, p in
+            _ = try SourcesPage.decide(c, domain: p["domain"], ip: p["ip"])
             return .json(.object([("ok", .bool(true))]))
-        case ("GET", 2, "sources"): return .json(try source(c, s[1]))
-        case ("GET", 1, "reports"): return .json(try reports(c))
-        case ("POST", 1, "reports"): return try upload(c)
-        case ("GET", 2, "reports"): return .json(try report(c, PageRoutes.id(s[1])))
-        case ("GET", 3, "reports") where s[2] == "raw": return try ReportsPage.raw(c, id: PageRoutes.id(s[1]))
-        case ("GET", 1, "health"): return .json(try health(c))
-        case ("GET", 1, "export"): return try export(c)
-        default: throw WebError.notFound
-        }
+        },
+        Route("GET", "/api/v1/sources/{ip}") { c, p in .json(try source(c, p["ip"])) },
+        Route("GET", "/api/v1/reports") { c, _ in .json(try reports(c)) },
+        Route("POST", "/api/v1/reports") { c, _ in try upload(c) },
+        Route("GET", "/api/v1/reports/{id}") { c, p in .json(try report(c, PageRoutes.id(p["id"]))) },
+        Route("GET", "/api/v1/reports/{id}/raw") { c, p in try ReportsPage.raw(c, id: PageRoutes.id(p["id"])) },
+        Route("GET", "/api/v1/health") { c, _ in .json(try health(c)) },
+        Route("GET", "/api/v1/export") { c, _ in try export(c) },
+    ]
+
+    static func route(_ method: String, _ path: [String], _ c: RequestContext) throws -> HTTPResponse {
+        try Route.dispatch(table, method, path, c)
     }
 
     static func totals(_ t: Totals) -> JSONValue {
@@ -186,7 +190,9 @@ enum APIRoutes {
         return .object([
             ("ip", .string(d.ip)), ("period", d.period.json), ("ptr", .optional(d.info?.ptr)),
             ("forward_confirmed", .bool(d.info?.forwardConfirmed ?? false)),
-            ("base_domain", .optional(d.info?.baseDomain)), ("records", .array(d.records.map(recordJSON))),
+            ("base_domain", .optional(d.info?.baseDomain)), ("totals", totals(d.activity.total)),
+            ("daily", daily(d.activity.days, d.period)), ("record_count", .int(d.activity.recordCount)),
+            ("records", .array(d.records.map(recordJSON))),
         ])
     }
 
@@ -208,7 +214,14 @@ enum APIRoutes {
             }
             limit = n
         }
-        return .object([("reports", .array(try c.store.reports(ReportsPage.filter(c), limit: limit).map(listingJSON)))])
+        let filter = try ReportsPage.filter(c)
+        let page = try ReportsPage.page(c)
+        let reporter = c.request.query("reporter").flatMap { $0.isEmpty ? nil : $0 }
+        let list = try c.store.reports(filter, reporter: reporter, limit: limit, offset: (page - 1) * limit)
+        return .object([
+            ("total", .int(try c.store.reportCount(filter, reporter: reporter))), ("page", .int(page)),
+            ("limit", .int(limit)), ("reports", .array(list.map(listingJSON))),
+        ])
     }
 
     static func report(_ c: RequestContext, _ id: Int64) throws -> JSONValue {
@@ -224,16 +237,19 @@ enum APIRoutes {
 
     static func upload(_ c: RequestContext) throws -> HTTPResponse {
         try c.requireAdmin()
-        var files: [(String, [UInt8])] = []
+        // Slices of the body; each is copied out only while it is imported.
+        var files: [(String, ArraySlice<UInt8>)] = []
         if (c.request.headers["content-type"] ?? "").lowercased().hasPrefix("multipart/form-data") {
             files = c.request.multipartParts.filter { $0.filename != nil }.map { ($0.filename ?? "file", $0.data) }
         } else if !c.request.body.isEmpty {
-            files = [(c.request.query("name") ?? "upload", c.request.body)]
+            files = [(c.request.query("name") ?? "upload", c.request.body[...])]
         }
         guard !files.isEmpty else { throw WebError.badRequest("Send the report file as the request body.") }
         var out = UploadOutcome()
         for (name, bytes) in files {
-            let o = c.services.upload("api:" + name, bytes, c.user.name)
+            // A body sent as the file is handed over as it is, without a copy.
+            let whole = bytes.startIndex == 0 && bytes.endIndex == c.request.body.endIndex
+            let o = c.services.upload("api:" + name, whole ? c.request.body : Array(bytes), c.user.name)
             out.add(o)
         }
         try c.store.audit(user: c.user.name, action: "api.upload", detail: files.map(\.0).joined(separator: ", "))
@@ -254,10 +270,11 @@ enum APIRoutes {
         let counts = try c.store.rawDocumentCounts()
         return .object([
             ("documents", .object(counts.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })),
+            ("failed_total", .int((counts["failed"] ?? 0) + (counts["pending"] ?? 0))),
             (
                 "failed",
                 .array(
-                    try c.store.rawDocuments(status: [.failed, .pending]).map { d in
+                    try c.store.rawDocuments(status: [.failed, .pending], newest: HealthPage.listLimit).map { d in
                         .object([
                             ("id", .int(d.id)), ("origin", .string(d.origin)), ("status", .string(d.status.rawValue)),
                             ("error", .optional(d.error)), ("size", .int(d.size)),
@@ -295,7 +312,9 @@ enum APIRoutes {
         let spool = try SpoolFile()
         var failure: Error?
         do {
-            try ParsedmarcFormat.export(c.store, filter, csv: format == "csv") { piece in
+            try ParsedmarcFormat.export(c.store, filter, csv: format == "csv", rawCells: c.request.query("raw") == "1")
+            {
+                piece in
                 if failure == nil {
                     do { try spool.write(piece) } catch { failure = error }
                 }

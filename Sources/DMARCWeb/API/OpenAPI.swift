@@ -78,6 +78,11 @@ enum OpenAPI {
             parameters: [
                 ("format", "query", "csv or json", false), ("domain", "query", "only this domain", false),
                 ("from", "query", "first day, YYYY-MM-DD", false), ("to", "query", "last day, YYYY-MM-DD", false),
+                (
+                    "raw", "query",
+                    "1: CSV cells exactly as stored; by default a cell starting with = + - @, tab or CR gets a leading ' so spreadsheets do not run it",
+                    false
+                ),
             ], responseTypes: ["application/json", "text/csv"]),
         Operation(method: "get", path: "/api/v1/openapi.json", summary: "This document", parameters: []),
     ]

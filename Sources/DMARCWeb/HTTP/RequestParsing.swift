@@ -54,7 +54,8 @@ public struct MultipartPart: Sendable {
     public var name: String
     public var filename: String?
     public var contentType: String?
-    public var data: [UInt8]
+    /// The part's bytes: a slice of the request body, not a copy (an upload may be 50 MiB).
+    public var data: ArraySlice<UInt8>
 }
 
 enum FormDecoding {
@@ -116,30 +117,37 @@ enum FormDecoding {
     /// Most parts a form may have; an upload form has a token and a few files.
     static let maximumParts = 200
 
+    static let headerEnd = Array("\r\n\r\n".utf8)
+
     /// Splits a multipart body on `--boundary` lines (RFC 7578); malformed parts are skipped.
-    /// Every search stays inside its part, so the work is linear in the body.
+    /// Every search stays inside its part, so the work is linear in the body; the parts are
+    /// slices of the body, so nothing is copied.
     static func multipart(_ body: [UInt8], boundary: String) -> [MultipartPart] {
-        let delimiter = Array(("\r\n--" + boundary).utf8)
-        // The first delimiter may be at the very start, without the CRLF before it.
-        var data = [UInt8]("\r\n".utf8)
-        data.append(contentsOf: body)
-        var parts: [MultipartPart] = []
+        let dashBoundary = Array(("--" + boundary).utf8)
+        let delimiter = [13, 10] + dashBoundary
+        // Where each "--boundary" starts. The first may be at the very start, without a CRLF before it.
         var positions: [Int] = []
         var from = 0
-        while positions.count <= maximumParts, let p = find(delimiter, in: data, from: from, before: data.count) {
-            positions.append(p)
+        if body.starts(with: dashBoundary) {
+            positions.append(0)
+            from = dashBoundary.count
+        }
+        while positions.count <= maximumParts, let p = find(delimiter, in: body, from: from, before: body.count) {
+            positions.append(p + 2)
             from = p + delimiter.count
         }
+        var parts: [MultipartPart] = []
         for (a, b) in zip(positions, positions.dropFirst()) {
-            var start = a + delimiter.count
-            // Skip to the end of the delimiter line.
-            while start + 1 < b, !(data[start] == 13 && data[start + 1] == 10) { start += 1 }
+            // The part runs from after its delimiter line to the CRLF before the next delimiter.
+            let end = b - 2
+            var start = a + dashBoundary.count
+            while start + 1 < end, !(body[start] == 13 && body[start + 1] == 10) { start += 1 }
             start += 2
-            guard start <= b, let headerEnd = find(Array("\r\n\r\n".utf8), in: data, from: start, before: b) else {
+            guard start <= end, let headerEnd = find(Self.headerEnd, in: body, from: start, before: end) else {
                 continue
             }
-            let headerText = String(decoding: data[start..<headerEnd], as: UTF8.self)
-            var part = MultipartPart(name: "", filename: nil, contentType: nil, data: Array(data[(headerEnd + 4)..<b]))
+            let headerText = String(decoding: body[start..<headerEnd], as: UTF8.self)
+            var part = MultipartPart(name: "", filename: nil, contentType: nil, data: body[(headerEnd + 4)..<end])
             for line in headerText.split(separator: "\r\n") {
                 guard let colon = line.firstIndex(of: ":") else { continue }
                 let field = line[..<colon].lowercased()

@@ -28,11 +28,59 @@ public struct Localizer: Sendable {
         fill((language == .ja ? Catalogue.japanese[key] : nil) ?? Catalogue.english[key] ?? key, arguments)
     }
 
-    /// An explanation from the classifier or readiness in this language: the English it carries,
-    /// or its Japanese from the catalogue, with its arguments.
+    /// The catalogue entry for `key` with markup as its arguments: the entry is escaped, the
+    /// arguments (already HTML) are not.
+    func html(_ key: String, _ arguments: HTML...) -> HTML {
+        let template = (language == .ja ? Catalogue.japanese[key] : nil) ?? Catalogue.english[key] ?? key
+        return HTML(trusted: fill(escapeHTML(template), arguments.map(\.text)))
+    }
+
+    /// The catalogue entry for `key` with an array of arguments.
+    public func string(_ key: String, _ arguments: [String]) -> String {
+        fill((language == .ja ? Catalogue.japanese[key] : nil) ?? Catalogue.english[key] ?? key, arguments)
+    }
+
+    /// An explanation from the classifier, readiness, the record generator or a DNS lookup in
+    /// this language: the English it carries, or its Japanese from the catalogue, with its
+    /// arguments.
     public func explain(_ e: Explanation) -> String {
-        guard language == .ja, let template = Catalogue.japaneseExplanations[e.code] else { return e.description }
+        guard language == .ja,
+            let template = Catalogue.japaneseExplanations[e.code] ?? Catalogue.japaneseRecordExplanations[e.code]
+        else { return e.description }
         return fill(template, e.arguments)
+    }
+
+    /// Whether `explain` has this explanation in this language (else it gives the English).
+    public func canExplain(_ e: Explanation) -> Bool {
+        language == .en || Catalogue.japaneseExplanations[e.code] != nil
+            || Catalogue.japaneseRecordExplanations[e.code] != nil
+    }
+
+    /// A byte count: `512 bytes`, `64 KiB`, `1.5 MiB` (binary units, one decimal unless exact).
+    public func bytes(_ n: Int) -> String {
+        let units: [(Int, String)] = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")]
+        for (size, unit) in units where n >= size {
+            if n % size == 0 { return "\(number(n / size)) \(unit)" }
+            return Self.oneDecimal(Double(n) / Double(size)) + " " + unit
+        }
+        return callAsFunction("unit.bytes", number(n))
+    }
+
+    /// A disposition as the domain page's columns name it (`none` is "delivered"); other values
+    /// as they are.
+    public func disposition(_ value: String?) -> String {
+        switch value {
+        case "none": callAsFunction("col.none")
+        case "quarantine": callAsFunction("col.quarantine")
+        case "reject": callAsFunction("col.reject")
+        case let other?: other
+        case nil: "–"
+        }
+    }
+
+    /// A report's format (`rfc7489`, `rfc9990`, `rfc9990-no-namespace`, `draft`) in words.
+    public func flavour(_ value: String) -> String {
+        Catalogue.english["flavour." + value] == nil ? value : callAsFunction("flavour." + value)
     }
 
     /// A failure cause's fix: the generic fix in this language, then the service's own English
@@ -60,6 +108,9 @@ public struct Localizer: Sendable {
         return out + rest
     }
 
+    /// The minus sign of every number the UI shows (U+2212, the same width as the plus sign).
+    static let minus = "\u{2212}"
+
     /// An integer with thousands separators (the same in English and Japanese).
     public func number(_ n: Int64) -> String {
         let digits = String(n.magnitude)
@@ -68,7 +119,7 @@ public struct Localizer: Sendable {
             if i > 0, (digits.count - i) % 3 == 0 { out += "," }
             out.append(c)
         }
-        return n < 0 ? "-" + out : out
+        return n < 0 ? Self.minus + out : out
     }
 
     public func number(_ n: Int) -> String { number(Int64(n)) }
@@ -81,14 +132,25 @@ public struct Localizer: Sendable {
 
     /// A change in percentage points, signed, e.g. `+1.5 pt`.
     public func points(_ delta: Double) -> String {
-        (delta >= 0 ? "+" : "−") + Self.oneDecimal(abs(delta)) + (language == .ja ? " ポイント" : " pt")
+        Self.signed(delta) + (language == .ja ? " ポイント" : " pt")
+    }
+
+    /// A relative change, signed, e.g. `+125.7%`.
+    public func signedPercent(_ change: Double) -> String { Self.signed(change) + "%" }
+
+    /// One decimal place with a sign: `+1.5`, `−0.3`, `+0.0` (the sign follows the rounded value,
+    /// so nothing shows as "−0.0").
+    static func signed(_ v: Double) -> String {
+        guard v.isFinite else { return "–" }
+        let text = oneDecimal(v)
+        return text.hasPrefix(minus) ? text : "+" + text
     }
 
     /// One decimal place; values beyond ±10^15 (only hostile reports make them) are clamped.
     static func oneDecimal(_ v: Double) -> String {
         guard v.isFinite else { return "–" }
         let tenths = Int64((min(max(v, -1e15), 1e15) * 10).rounded())
-        return (tenths < 0 ? "-" : "") + "\(abs(tenths) / 10).\(abs(tenths) % 10)"
+        return (tenths < 0 ? minus : "") + "\(tenths.magnitude / 10).\(tenths.magnitude % 10)"
     }
 
     private static let monthNames = [

@@ -90,7 +90,7 @@ enum DomainPage {
             """
             <td class="num">\(t.number(x.messages))</td><td>\(Chart.share(x.spfPass, of: x.messages, t: t))</td>
             <td>\(Chart.share(x.dkimPass, of: x.messages, t: t))</td><td>\(Chart.share(x.dmarcPass, of: x.messages, t: t))</td>
-            <td class="num">\(t.number(x.messages - x.quarantined - x.rejected))</td><td class="num">\(t.number(x.quarantined))</td>
+            <td class="num">\(t.number(Counts.difference(Counts.difference(x.messages, x.quarantined), x.rejected)))</td><td class="num">\(t.number(x.quarantined))</td>
             <td class="num">\(t.number(x.rejected))</td>
             """
         }

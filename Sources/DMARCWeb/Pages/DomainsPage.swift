@@ -73,12 +73,12 @@ enum DomainsPage {
         do {
             generated = try DMARCRecordGenerator.generate(request)
         } catch {
-            return try render(c, form: Layout.notice(error.description, error: true))
+            return try render(c, form: Layout.notice(Layout.explanation(error.explanation, t), error: true))
         }
         let domain = String(generated.name.dropFirst("_dmarc.".count))
         try c.store.registerDomain(domain, dmarcRecord: generated.value)
         try c.store.audit(user: c.user.name, action: "domain.register", detail: domain)
-        let explanations = generated.explanations.map { e -> HTML in "<li>\(e)</li>" }
+        let explanations = generated.notes.map { e -> HTML in "<li>\(Layout.explanation(e, t))</li>" }
         let extra = generated.authorizationRecords.map { a -> HTML in
             "<pre class=\"record\">\(a.name)  TXT  \"\(a.value)\"</pre>"
         }
@@ -103,7 +103,8 @@ enum DomainsPage {
                 \(expected == nil ? HTML.empty : same ? HTML("<p class=\"badge pass\">\(t("dns.matches"))</p>") : HTML("<p class=\"badge warn\">\(t("dns.differs"))</p>"))
                 """
         } else {
-            state = Layout.notice(t("dns.none", published.problem ?? ""), error: true)
+            let why = published.problem.map { Layout.explanation($0, t) } ?? .empty
+            state = Layout.notice(t.html("dns.none", why), error: true)
         }
         return "<h2>\(t("dns.title", "_dmarc." + domain))</h2>\(state)"
     }

@@ -87,10 +87,8 @@ enum Layout {
                 "<div class=\"card\"><div class=\"label\">\(label)</div><div class=\"value\">\(value)</div>\(delta)</div>"
         }
         var volumeDelta = HTML.empty
-        if before.messages > 0 {
-            let change = Double(now.messages - before.messages) * 100 / Double(before.messages)
-            volumeDelta =
-                "<div class=\"delta\">\(t("delta.vs", (change >= 0 ? "+" : "−") + Localizer.oneDecimal(abs(change)) + "%"))</div>"
+        if let change = Counts.percentChange(from: before.messages, to: now.messages) {
+            volumeDelta = "<div class=\"delta\">\(t("delta.vs", t.signedPercent(change)))</div>"
         }
         return """
             <div class="cards">
@@ -103,8 +101,46 @@ enum Layout {
             """
     }
 
+    /// Links to the pages of a long list: the first and last, and two either side of this one.
+    static func pager(_ c: RequestContext, page: Int, pages: Int, path: String, keep: [(String, String?)]) -> HTML {
+        guard pages > 1 else { return .empty }
+        let t = c.t
+        func link(_ n: Int, _ label: String, rel: String? = nil) -> HTML {
+            let href = path + queryString(keep + [("page", n == 1 ? nil : String(n))])
+            return n == page
+                ? "<a class=\"here\" aria-current=\"page\">\(label)</a>"
+                : "<a href=\"\(href)\"\(rel.map { HTML(" rel=\"\($0)\"") } ?? .empty)>\(label)</a>"
+        }
+        var items: [HTML] = []
+        if page > 1 { items.append(link(page - 1, t("pager.newer"), rel: "prev")) }
+        var last = 0
+        for n in [1] + Array(max(page - 2, 1)...min(page + 2, pages)) + [pages] where n > last {
+            if n > last + 1 { items.append("<span class=\"muted\">…</span>") }
+            items.append(link(n, t.number(n)))
+            last = n
+        }
+        if page < pages { items.append(link(page + 1, t("pager.older"), rel: "next")) }
+        return "<nav class=\"periods pager\" aria-label=\"\(t("pager.label"))\">\(items)</nav>"
+    }
+
     static func notice(_ text: String, error: Bool = false) -> HTML {
-        "<p class=\"notice\(error ? " error" : "")\" role=\"status\">\(text)</p>"
+        notice(HTML("\(text)"), error: error)
+    }
+
+    static func notice(_ html: HTML, error: Bool = false) -> HTML {
+        "<p class=\"notice\(error ? " error" : "")\" role=\"status\">\(html)</p>"
+    }
+
+    /// Text that exists only in English (a report's, the importer's or a library's words):
+    /// marked `lang="en"` and, on a page in another language, labelled as English.
+    static func english(_ text: String, _ t: Localizer) -> HTML {
+        t.language == .en
+            ? "\(text)" : "<span lang=\"en\">\(text)</span> <span class=\"muted\">\(t("label.english"))</span>"
+    }
+
+    /// An explanation in the page's language, or its English labelled as such.
+    static func explanation(_ e: Explanation, _ t: Localizer) -> HTML {
+        t.canExplain(e) ? "\(t.explain(e))" : english(e.description, t)
     }
 
     /// The cells every record table shares: evaluated results, DKIM signatures, SPF checks,

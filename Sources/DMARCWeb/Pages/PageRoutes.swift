@@ -3,31 +3,36 @@ import DMARCStore
 
 /// The HTML pages, by path.
 enum PageRoutes {
+    /// Every page and form target (HEAD is answered as GET).
+    static let table: [Route] = [
+        Route("GET", "/") { c, _ in try OverviewPage.render(c) },
+        Route("GET", "/domains") { c, _ in try DomainsPage.render(c, form: nil) },
+        Route("POST", "/domains") { c, _ in try DomainsPage.submit(c) },
+        Route("GET", "/domains/{domain}") { c, p in try DomainPage.render(c, domain: p["domain"]) },
+        Route("GET", "/domains/{domain}/summary") { c, p in try SummaryPage.render(c, domain: p["domain"]) },
+        Route("GET", "/domains/{domain}/dns") { c, p in try DomainsPage.dnsCheck(c, domain: p["domain"]) },
+        Route("GET", "/domains/{domain}/sources") { c, p in try SourcesPage.render(c, domain: p["domain"]) },
+        Route("GET", "/domains/{domain}/readiness") { c, p in
+            try SourcesPage.renderReadiness(c, domain: p["domain"])
+        },
+        Route("POST", "/domains/{domain}/sources/{ip}/decision") { c, p in
+            try SourcesPage.decide(c, domain: p["domain"], ip: p["ip"])
+        },
+        Route("POST", "/sources/{ip}/rdap") { c, p in try SourcePage.lookUpOwner(c, ip: p["ip"]) },
+        Route("GET", "/sources/{ip}") { c, p in try SourcePage.render(c, ip: p["ip"]) },
+        Route("GET", "/reports") { c, _ in try ReportsPage.list(c) },
+        Route("GET", "/reports/{id}") { c, p in try ReportsPage.detail(c, id: try id(p["id"])) },
+        Route("GET", "/reports/{id}/raw") { c, p in try ReportsPage.raw(c, id: try id(p["id"])) },
+        Route("GET", "/health") { c, _ in try HealthPage.render(c, notice: nil) },
+        Route("POST", "/health/reparse") { c, _ in try HealthPage.reparse(c) },
+        Route("GET", "/upload") { c, _ in try UploadPage.render(c, outcome: nil) },
+        Route("POST", "/upload") { c, _ in try UploadPage.submit(c) },
+        Route("POST", "/signout") { c, _ in try SignInPage.signOut(c) },
+        Route("POST", "/settings/language") { c, _ in try setLanguage(c) },
+    ]
+
     static func route(_ method: String, _ s: [String], _ c: RequestContext) throws -> HTTPResponse {
-        switch (method, s.count, s.first ?? "") {
-        case ("GET", 0, _): return try OverviewPage.render(c)
-        case ("GET", 1, "domains"): return try DomainsPage.render(c, form: nil)
-        case ("POST", 1, "domains"): return try DomainsPage.submit(c)
-        case ("GET", 2, "domains"): return try DomainPage.render(c, domain: s[1])
-        case ("GET", 3, "domains") where s[2] == "summary": return try SummaryPage.render(c, domain: s[1])
-        case ("GET", 3, "domains") where s[2] == "dns": return try DomainsPage.dnsCheck(c, domain: s[1])
-        case ("GET", 3, "domains") where s[2] == "sources": return try SourcesPage.render(c, domain: s[1])
-        case ("GET", 3, "domains") where s[2] == "readiness": return try SourcesPage.renderReadiness(c, domain: s[1])
-        case ("POST", 5, "domains") where s[2] == "sources" && s[4] == "decision":
-            return try SourcesPage.decide(c, domain: s[1], ip: s[3])
-        case ("POST", 3, "sources") where s[2] == "rdap": return try SourcePage.lookUpOwner(c, ip: s[1])
-        case ("GET", 2, "sources"): return try SourcePage.render(c, ip: s[1])
-        case ("GET", 1, "reports"): return try ReportsPage.list(c)
-        case ("GET", 2, "reports"): return try ReportsPage.detail(c, id: try id(s[1]))
-        case ("GET", 3, "reports") where s[2] == "raw": return try ReportsPage.raw(c, id: try id(s[1]))
-        case ("GET", 1, "health"): return try HealthPage.render(c, notice: nil)
-        case ("POST", 2, "health") where s[1] == "reparse": return try HealthPage.reparse(c)
-        case ("GET", 1, "upload"): return try UploadPage.render(c, outcome: nil)
-        case ("POST", 1, "upload"): return try UploadPage.submit(c)
-        case ("POST", 1, "signout"): return try SignInPage.signOut(c)
-        case ("POST", 2, "settings") where s[1] == "language": return try setLanguage(c)
-        default: throw WebError.notFound
-        }
+        try Route.dispatch(table, method, s, c)
     }
 
     static func id(_ text: String) throws -> Int64 {
@@ -38,7 +43,7 @@ enum PageRoutes {
     static func setLanguage(_ c: RequestContext) throws -> HTTPResponse {
         let form = c.request.form
         guard let l = form["language"].flatMap(Localizer.Language.init(rawValue:)) else {
-            throw WebError.badRequest("unknown language")
+            throw WebError.invalid("error.language", [])
         }
         try c.store.setLanguage(userID: c.user.id, language: l.rawValue)
         return .redirect(localPath(form["back"]))

@@ -20,8 +20,7 @@ struct Period: Equatable {
             guard let from = request.query("from").flatMap(DayMath.day(fromISO:)),
                 let to = request.query("to").flatMap(DayMath.day(fromISO:)), from <= to, to - from < 3660
             else {
-                throw WebError.badRequest(
-                    "A custom period needs from and to dates (YYYY-MM-DD), from first, at most ten years apart.")
+                throw WebError.invalid("error.badPeriod", [])
             }
             return Period(from: from, to: to, name: "custom")
         }
@@ -29,7 +28,7 @@ struct Period: Equatable {
         switch name {
         case "": days = defaultDays
         case "7", "30", "90": days = Int64(name)!
-        default: throw WebError.badRequest("period must be 7, 30, 90 or custom")
+        default: throw WebError.invalid("error.periodPreset", [])
         }
         return Period(from: anchor - days + 1, to: anchor, name: String(days))
     }

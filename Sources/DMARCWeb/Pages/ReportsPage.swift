@@ -9,11 +9,26 @@ enum ReportsPage {
         return filter
     }
 
+    /// Reports a page of the list shows.
+    static let pageSize = 100
+
+    /// The `page` query value: 1 when absent.
+    static func page(_ c: RequestContext) throws -> Int {
+        guard let text = c.request.query("page"), !text.isEmpty else { return 1 }
+        guard let n = Int(text), n >= 1, n <= 1_000_000 else { throw WebError.invalid("error.page", []) }
+        return n
+    }
+
     static func list(_ c: RequestContext) throws -> HTTPResponse {
         let t = c.t
         let domain = c.request.query("domain").flatMap { $0.isEmpty ? nil : $0 }
-        let reporter = c.request.query("reporter").flatMap { $0.isEmpty ? nil : $0 }
-        let reports = try c.store.reports(try filter(c), reporter: reporter, limit: 500)
+        let reporter = c.request.query("reporter").flatMap { $0.trimmingSpaces().isEmpty ? nil : $0.trimmingSpaces() }
+        let filter = try filter(c)
+        let page = try page(c)
+        let total = try c.store.reportCount(filter, reporter: reporter)
+        let pages = max((total + pageSize - 1) / pageSize, 1)
+        let reports = try c.store.reports(
+            filter, reporter: reporter, limit: pageSize, offset: (min(page, pages) - 1) * pageSize)
         let rows = reports.map { r -> HTML in
             """
             <tr><td><a href="/reports/\(r.id)">\(r.reporter)</a><br><span class="muted wrap">\(r.reportID)</span></td>
@@ -25,17 +40,28 @@ enum ReportsPage {
         let domains = try c.store.knownDomains(visible: c.visibleDomains).map { d -> HTML in
             "<option value=\"\(d)\"\(d == domain ? HTML(" selected") : .empty)>\(d)</option>"
         }
+        // Suggestions for the reporter field; any part of a name, in any case, matches.
+        let known = try c.store.knownReporters(domains: filter.domains).map { r -> HTML in "<option value=\"\(r)\">" }
+        let keep: [(String, String?)] = [("domain", domain), ("reporter", reporter)]
+        let shown = min(page, pages)
+        let range: HTML =
+            total == 0
+            ? .empty
+            : "<p class=\"muted\">\(t("reports.range", t.number((shown - 1) * pageSize + 1), t.number((shown - 1) * pageSize + reports.count), t.number(total)))</p>"
         let body: HTML = """
             <h1>\(t("reports.title"))</h1>
             <form class="filters" method="get" action="/reports">
             <label>\(t("col.domain"))<select name="domain"><option value="">\(t("reports.allDomains"))</option>\(domains)</select></label>
-            <label>\(t("domain.reporter"))<input name="reporter" value="\(reporter ?? "")"></label>
+            <label>\(t("domain.reporter"))<input name="reporter" list="known-reporters" value="\(reporter ?? "")"></label>
+            <datalist id="known-reporters">\(known)</datalist>
             <button type="submit">\(t("period.apply"))</button></form>
+            \(range)
             \(rows.isEmpty ? Layout.notice(t("reports.empty")) : """
             <div class="table-wrap"><table><thead><tr><th>\(t("col.reporter"))</th><th>\(t("col.domain"))</th><th>\(t("col.period"))</th>
             <th class="num">\(t("col.records"))</th><th class="num">\(t("col.messages"))</th><th>\(t("col.policy"))</th><th class="num">\(t("col.warnings"))</th></tr></thead>
             <tbody>\(rows)</tbody></table></div>
             """)
+            \(Layout.pager(c, page: shown, pages: pages, path: "/reports", keep: keep))
             """
         return Layout.page(c, title: t("reports.title"), section: "reports", body: body)
     }
@@ -55,16 +81,20 @@ enum ReportsPage {
             (t("report.org"), d.orgName ?? l.reporter), (t("report.email"), l.email ?? "–"),
             (t("report.extra"), d.extraContactInfo ?? "–"), (t("report.id"), l.reportID),
             (t("col.domain"), l.domain), (t("report.begin"), t.dateTime(l.begin)), (t("report.end"), t.dateTime(l.end)),
-            (t("report.flavour"), l.flavour), (t("report.generator"), d.generator ?? "–"),
+            (t("report.flavour"), t.flavour(l.flavour)), (t("report.generator"), d.generator ?? "–"),
             (t("col.records"), t.number(l.records)), (t("col.messages"), t.number(l.messages)),
         ]
         if c.user.role == .admin { facts.append((t("report.origin"), l.source)) }
         let factRows = facts.map { k, v -> HTML in "<tr><th>\(k)</th><td class=\"wrap\">\(v)</td></tr>" }
-        let notes = (d.errors.map { "error: " + $0 } + d.warnings).map { w -> HTML in "<li class=\"wrap\">\(w)</li>" }
+        // The parser's words, in English: marked as such on a Japanese page.
+        let notes =
+            d.errors.map { e -> HTML in
+                "<li class=\"wrap\"><span class=\"badge fail\">\(t("report.error"))</span> \(Layout.english(e, t))</li>"
+            } + d.warnings.map { w -> HTML in "<li class=\"wrap\">\(Layout.english(w, t))</li>" }
         let rows = d.records.map { r -> HTML in
             """
             <tr><td><a href="/sources/\(urlComponent(r.sourceIP))">\(r.sourceIP)</a></td><td class="num">\(t.number(r.count))</td>
-            <td>\(r.disposition ?? "–")</td>\(Layout.recordCells(r))</tr>
+            <td>\(t.disposition(r.disposition))</td>\(Layout.recordCells(r))</tr>
             """
         }
         let more: HTML =
@@ -109,12 +139,30 @@ enum ReportsPage {
             spool.discard()
             throw error
         }
-        let base = info.origin.split(separator: "/").last.map(String.init) ?? "report"
-        let safe = String(
-            base.unicodeScalars.filter { $0.isASCII && $0.value > 0x20 && !"\"\\;".unicodeScalars.contains($0) }.map(
-                Character.init))
         var r = try spool.response(contentType: "application/octet-stream")
-        r.headers.append(("Content-Disposition", "attachment; filename=\"\(safe.isEmpty ? "report" : safe)\""))
+        let name = downloadName(domain: d.listing.domain, reportID: d.listing.reportID, mediaType: info.mediaType)
+        r.headers.append(("Content-Disposition", "attachment; filename=\"\(name)\""))
         return r
+    }
+
+    /// The raw file's name: the domain and report id, with the extension of what it is. Not the
+    /// name it arrived with: that is part of its origin (`upload:<admin>:<file>`, a mailbox),
+    /// which members do not see.
+    static func downloadName(domain: String, reportID: String, mediaType: String) -> String {
+        let extensions = [
+            "application/gzip": "gz", "application/zip": "zip", "text/xml": "xml", "application/json": "json",
+            "application/mbox": "mbox", "message/rfc822": "eml",
+        ]
+        // Letters, digits, dot, hyphen and underscore only: safe in a quoted header value and in
+        // any file system; the report id is hostile and may be long.
+        func safe(_ text: String) -> String {
+            String(
+                text.unicodeScalars.prefix(80).map { c -> Character in
+                    c.isASCII
+                        && (c.properties.isAlphabetic || ("0"..."9").contains(c) || ".-_".unicodeScalars.contains(c))
+                        ? Character(c) : "_"
+                })
+        }
+        return "\(safe(domain))-\(safe(reportID)).\(extensions[mediaType] ?? "bin")"
     }
 }

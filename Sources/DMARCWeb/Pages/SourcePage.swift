@@ -8,37 +8,27 @@ enum SourcePage {
         var period: Period
         var info: IPInfo?
         var network: NetworkInfo?
-        var records: [RecordDetail]
+        /// Totals and days from the rollup; the newest records, capped.
+        var activity: SourceActivity
+        var records: [RecordDetail] { activity.records }
     }
+
+    /// Most records listed on the page and in the API.
+    static let recordLimit = 2000
 
     static func load(_ c: RequestContext, ip raw: String) throws -> Data {
         guard let address = IPAddress(raw) else { throw WebError.notFound }
         let ip = address.description
         let anchor = try Period.anchor(c.store, domains: c.visibleDomains)
         let period = try Period.parse(c.request, anchor: anchor)
-        let records = try c.store.sourceRecords(
-            ip: ip, domains: c.visibleDomains, fromDay: period.from, toDay: period.to)
+        let activity = try c.store.sourceActivity(
+            ip: ip, domains: c.visibleDomains, fromDay: period.from, toDay: period.to, limit: recordLimit)
         // What enrichment knows of an address is shown only beside records the user may see, so
         // a member cannot learn which addresses send to other domains.
-        let hidden = records.isEmpty && c.user.role != .admin
+        let hidden = activity.records.isEmpty && activity.total.messages == 0 && c.user.role != .admin
         return Data(
             ip: ip, period: period, info: hidden ? nil : try c.store.ipInfo(ip),
-            network: hidden ? nil : try c.store.networkInfo(ip)?.0, records: records)
-    }
-
-    /// Messages per day from the address: each record on its report's days (spread as the
-    /// rollup spreads them).
-    static func timeline(_ records: [RecordDetail]) -> [Int64: Totals] {
-        var days: [Int64: Totals] = [:]
-        for r in records {
-            for share in DayMath.spread(count: r.count, begin: r.begin, end: r.end) {
-                var t = Totals()
-                t.messages = share.count
-                if r.dkim == "pass" || r.spf == "pass" { t.dmarcPass = share.count }
-                days[share.day, default: Totals()].add(t)
-            }
-        }
-        return days
+            network: hidden ? nil : try c.store.networkInfo(ip)?.0, activity: activity)
     }
 
     /// Country, AS and network owner, with the RDAP button for administrators.
@@ -66,7 +56,10 @@ enum SourcePage {
         if found.problem == nil {
             try c.store.saveNetworkOwner(ip: address.description, owner: found.owner, handle: found.handle)
         }
-        return try render(c, ip: address.description, notice: found.problem.map { Layout.notice($0, error: true) })
+        let notice = found.problem.map { problem -> HTML in
+            Layout.notice(c.t.html("source.rdapFailed", Layout.english(problem, c.t)), error: true)
+        }
+        return try render(c, ip: address.description, notice: notice)
     }
 
     static func render(_ c: RequestContext, ip raw: String) throws -> HTTPResponse {
@@ -76,15 +69,8 @@ enum SourcePage {
     static func render(_ c: RequestContext, ip raw: String, notice: HTML?) throws -> HTTPResponse {
         let t = c.t
         let d = try load(c, ip: raw)
-        var sums = Totals()
-        for r in d.records {
-            var t = Totals()
-            t.messages = r.count
-            if r.dkim == "pass" || r.spf == "pass" { t.dmarcPass = r.count }
-            sums.add(t)
-        }
-        let total = sums.messages
-        let pass = sums.dmarcPass
+        let total = d.activity.total.messages
+        let pass = d.activity.total.dmarcPass
         let info: HTML
         if let i = d.info {
             info = """
@@ -98,7 +84,7 @@ enum SourcePage {
         let rows = d.records.map { r -> HTML in
             """
             <tr><td><a href="/reports/\(r.reportID)">\(t.date(day: DayMath.day(of: r.begin)))</a><br><span class="muted">\(r.reporter)</span></td>
-            <td class="wrap">\(r.domain)</td><td class="num">\(t.number(r.count))</td><td>\(r.disposition ?? "–")</td>
+            <td class="wrap">\(r.domain)</td><td class="num">\(t.number(r.count))</td><td>\(t.disposition(r.disposition))</td>
             \(Layout.recordCells(r))</tr>
             """
         }
@@ -117,8 +103,9 @@ enum SourcePage {
             <div class="cards"><div class="card"><div class="label">\(t("totals.messages"))</div><div class="value">\(t.number(total))</div></div>
             <div class="card"><div class="label">\(t("totals.dmarc"))</div><div class="value">\(t.percent(pass, of: total))</div></div></div>
             <h2>\(t("overview.daily"))</h2>
-            \(Chart.daily(timeline(d.records), from: d.period.from, to: d.period.to, t: t))
+            \(Chart.daily(d.activity.days, from: d.period.from, to: d.period.to, t: t))
             <h2>\(t("source.records"))</h2>
+            \(d.activity.recordCount > d.records.count ? Layout.notice(t("source.capped", t.number(d.records.count), t.number(d.activity.recordCount))) : .empty)
             \(table)
             """
         return Layout.page(c, title: d.ip, section: "domains", body: body)

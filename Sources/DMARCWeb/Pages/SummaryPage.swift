@@ -18,13 +18,16 @@ enum SummaryPage {
         var goneSources: Int
     }
 
+    /// The messages of a source that failed DMARC.
+    static func failures(_ s: SourceSummary) -> Int64 { Counts.difference(s.totals.messages, s.totals.dmarcPass) }
+
     static func load(_ c: RequestContext, domain raw: String) throws -> Data {
         let domain = try c.requireDomain(raw)
         let kind = c.request.query("period") ?? "week"
-        guard kind == "week" || kind == "month" else { throw WebError.badRequest("period must be week or month") }
+        guard kind == "week" || kind == "month" else { throw WebError.invalid("error.summaryKind", []) }
         var end = try Period.anchor(c.store, domains: [domain])
         if let text = c.request.query("end") {
-            guard let day = DayMath.day(fromISO: text) else { throw WebError.badRequest("end must be YYYY-MM-DD") }
+            guard let day = DayMath.day(fromISO: text) else { throw WebError.invalid("error.badDate", ["end"]) }
             end = day
         }
         let days: Int64 = kind == "week" ? 7 : 30
@@ -44,7 +47,7 @@ enum SummaryPage {
             top: Array(sources.prefix(10)),
             failing: Array(
                 sources.filter { $0.totals.dmarcPass < $0.totals.messages }
-                    .sorted { $0.totals.messages - $0.totals.dmarcPass > $1.totals.messages - $1.totals.dmarcPass }
+                    .sorted { failures($0) > failures($1) }
                     .prefix(10)),
             spoofing: Array(sources.filter { $0.totals.dmarcPass == 0 && $0.totals.bothFail > 0 }.prefix(10)),
             newSources: Array(sources.filter { !previous.contains($0.ip) }.prefix(10)),
@@ -60,7 +63,7 @@ enum SummaryPage {
             let rows = sources.map { s -> HTML in
                 """
                 <tr><td class="wrap"><a class="ip" href="/sources/\(urlComponent(s.ip))">\(s.ip)</a>\(s.ptr.map { " (\($0))" } ?? "")</td><td class="num">\(t.number(s.totals.messages))</td>
-                <td class="num">\(t.number(failing ? s.totals.messages - s.totals.dmarcPass : s.totals.dmarcPass))</td>
+                <td class="num">\(t.number(failing ? failures(s) : s.totals.dmarcPass))</td>
                 <td class="num">\(t.percent(s.totals.dmarcPass, of: s.totals.messages))</td></tr>
                 """
             }

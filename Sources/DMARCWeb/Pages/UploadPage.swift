@@ -10,7 +10,7 @@ enum UploadPage {
             <h1>\(t("upload.title"))</h1>\(outcome ?? .empty)
             <form class="stack panel" method="post" action="/upload" enctype="multipart/form-data">\(Layout.csrfField(c))
             <label>\(t("upload.files"))<input type="file" name="file" multiple required></label>
-            <p class="muted">\(t("upload.explain", ByteCount.format(WebApp.maximumUpload)))</p>
+            <p class="muted">\(t("upload.explain", t.bytes(c.maximumUpload)))</p>
             <button type="submit">\(t("upload.submit"))</button></form>
             """
         return Layout.page(c, title: t("upload.title"), section: "upload", body: body)
@@ -23,13 +23,14 @@ enum UploadPage {
         guard !files.isEmpty else { return try render(c, outcome: Layout.notice(t("upload.none"), error: true)) }
         var total = UploadOutcome()
         for f in files {
-            let o = c.services.upload("upload:" + (f.filename ?? "file"), f.data, c.user.name)
+            // Copied out of the body one file at a time, as the importer takes an array.
+            let o = c.services.upload("upload:" + (f.filename ?? "file"), Array(f.data), c.user.name)
             total.add(o)
         }
         try c.store.audit(
             user: c.user.name, action: "upload", detail: files.compactMap(\.filename).joined(separator: ", "))
         let failures = total.failures.map { f -> HTML in
-            "<li class=\"wrap\"><strong>\(f.source)</strong>: \(f.error)</li>"
+            "<li class=\"wrap\"><strong>\(f.source)</strong>: \(Layout.english(f.error, t))</li>"
         }
         let summary = t(
             "upload.result", t.number(total.documents), t.number(total.imported), t.number(total.duplicates),

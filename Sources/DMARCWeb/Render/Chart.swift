@@ -22,7 +22,8 @@ enum Chart {
             let totals = days[day] ?? Totals()
             let x = left + Double(i) * slot + (slot - barWidth) / 2
             let passHeight = Double(totals.dmarcPass) / Double(scaleTop) * plotHeight
-            let failHeight = Double(totals.messages - totals.dmarcPass) / Double(scaleTop) * plotHeight
+            let failHeight =
+                Double(Counts.difference(totals.messages, totals.dmarcPass)) / Double(scaleTop) * plotHeight
             let title = escapeHTML(
                 "\(t.date(day: day)): \(t.number(totals.messages)) \(t("chart.messages")), "
                     + "\(t("chart.pass")) \(t.percent(totals.dmarcPass, of: totals.messages))")
@@ -34,8 +35,8 @@ enum Chart {
             bars += "</g>"
         }
         var axis = ""
-        for step in 0...2 {
-            let value = scaleTop * Int64(step) / 2
+        // 0, half and the top: halved first, so a top of Int64.max (saturated totals) cannot overflow.
+        for (step, value) in [Int64(0), scaleTop / 2, scaleTop].enumerated() {
             let y = 8 + plotHeight - Double(step) / 2 * plotHeight
             axis += "<line class=\"grid\" x1=\"\(f(left))\" x2=\"\(f(width - 8))\" y1=\"\(f(y))\" y2=\"\(f(y))\"/>"
             axis +=
@@ -64,7 +65,8 @@ enum Chart {
         )
     }
 
-    /// 1, 2 or 5 times a power of ten, at least `n`.
+    /// 1, 2 or 5 times a power of ten, at least `n`; Int64.max when there is none (saturated
+    /// totals from hostile reports reach here).
     static func niceCeiling(_ n: Int64) -> Int64 {
         var p: Int64 = 1
         while true {
@@ -73,7 +75,9 @@ enum Chart {
                 if overflow { return Int64.max }
                 if v >= n { return v }
             }
-            p *= 10
+            let (next, overflow) = p.multipliedReportingOverflow(by: 10)
+            if overflow { return Int64.max }
+            p = next
         }
     }
 

@@ -11,10 +11,13 @@ enum ExportCommand {
         summary: "Export reports as CSV or JSON with parsedmarc's field names",
         usage: """
             Usage: dmarcwatch export --format csv|json [--domain D]... [--from DAY] [--to DAY] [--output FILE]
+                                     [--raw-csv]
 
             Writes every stored record (CSV: one row per record) or every report (JSON: an array of
             report objects) in parsedmarc's aggregate format, so tools built for parsedmarc read it.
             Dates are UTC, "YYYY-MM-DD HH:MM:SS". Enrichment fields (country, reverse DNS) are empty.
+            A CSV cell that starts with = + - @, a tab or a carriage return gets a leading ' so a
+            spreadsheet shows it as text instead of running it (report fields come from anyone).
 
             Options:
               --format F   csv or json (required)
@@ -22,10 +25,11 @@ enum ExportCommand {
               --from DAY   first UTC day (YYYY-MM-DD), inclusive
               --to DAY     last UTC day, inclusive
               --output F   write to file F instead of standard output
+              --raw-csv    CSV cells exactly as stored, without the leading ' (not for spreadsheets)
 
             """,
         options: ["--format", "--domain", "--from", "--to", "--output"],
-        flags: [],
+        flags: ["--raw-csv"],
         run: run
     )
 
@@ -45,7 +49,8 @@ enum ExportCommand {
         }
         defer { if fd != 1 { close(fd) } }
         let out = BufferedOutput(fd: fd)
-        try ParsedmarcFormat.export(store, filter, csv: format == "csv", write: out.write)
+        try ParsedmarcFormat.export(
+            store, filter, csv: format == "csv", rawCells: args.flag("--raw-csv"), write: out.write)
         out.flush()
         return ExitCode.success
     }

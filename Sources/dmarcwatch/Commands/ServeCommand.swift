@@ -87,7 +87,7 @@ enum ServeCommand {
         // watcher below ever sees the signals.
         let signals = SignalWatcher()
         signals.block([SIGTERM, SIGINT])
-        let server = HTTPServer(bodyLimit: app.bodyLimit, handler: app.handle)
+        let server = HTTPServer(app: app)
         try server.start(host: host == "localhost" ? "127.0.0.1" : host, port: port)
         Console.out("DMARCWatch listening on http://\(host):\(server.port)/ ; mailboxes polled every \(interval) s\n")
         if users.isEmpty {
@@ -146,18 +146,18 @@ enum ServeCommand {
                 return out
             },
             reparse: { id in
+                // The page words the outcome in the user's language.
                 do {
                     let importer = Importer(store: try ReportStore(path: path))
                     try importer.reparse(documentID: id)
                     let s = importer.summary
-                    if let f = s.failures.first { return "Still fails: \(f.error)" }
-                    return "Re-parsed: \(s.reports) reports, \(s.records) records."
+                    return ReparseOutcome(reports: s.reports, records: s.records, error: s.failures.first?.error)
                 } catch {
-                    return "Re-parse failed: \(error)"
+                    return ReparseOutcome(error: "\(error)")
                 }
             },
             publishedDMARC: { domain in
-                let found = DMARCPolicyFinder(resolver: DNSResolver(dns)).publishedRecord(domain)
+                let found = DMARCPolicyFinder(resolver: DNSResolver(dns)).publishedRecordExplained(domain)
                 return DNSPublication(record: found.record, problem: found.problem)
             },
             sourceAnalysis: { SourceAnalysis(authorizer: spf.current(), reverseDNSMap: map) },

@@ -199,6 +199,14 @@ enum Catalogue {
         "summary.none": "None.",
         "summary.passed": "Passed",
         "summary.failed": "Failed",
+        "summary.weekLabel": "Week {0} of {1}",
+        "summary.previousWeek": "← Previous week",
+        "summary.nextWeek": "Next week →",
+        "summary.previousMonth": "← Previous month",
+        "summary.nextMonth": "Next month →",
+        "summary.partialCurrent": "This period has reports for {0} of its {1} days.",
+        "summary.partialPrevious":
+            "The period before has reports for only {0} of its {1} days, so the changes compare periods with different coverage.",
 
         "health.title": "Ingestion health",
         "health.status.parsed": "Parsed",

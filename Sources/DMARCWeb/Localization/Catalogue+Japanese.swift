@@ -86,6 +86,7 @@ extension Catalogue {
         "domain.summaryLink": "サマリーレポート",
         "domain.reportsLink": "このドメインのレポート",
         "domain.dnsLink": "DNS を確認",
+        "domain.notEnriched": "逆引き情報がわかると、送信元は送信元組織ごとにまとめられます。'dmarcwatch enrich' を実行するか、サーバーのバックグラウンド処理をお待ちください。",
 
         "source.title": "送信元 {0}",
         "source.ptr": "逆引き",

@@ -89,6 +89,8 @@ enum Catalogue {
         "domain.summaryLink": "Summary report",
         "domain.reportsLink": "Reports for this domain",
         "domain.dnsLink": "Check DNS",
+        "domain.notEnriched":
+            "Sources are grouped by sending organisation once their reverse DNS is known: run 'dmarcwatch enrich', or wait for the server's background enrichment.",
 
         "source.title": "Source {0}",
         "source.ptr": "Reverse DNS",

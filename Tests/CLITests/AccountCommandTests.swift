@@ -8,6 +8,16 @@ struct AccountCommandTests {
 
     init() throws { dir = try CLI.temporaryDirectory() }
 
+    /// Everything SQLite wrote for the database: the main file and, in WAL mode, the write-ahead
+    /// log (pages not yet checkpointed live only there).
+    func databaseBytes() throws -> Data {
+        var out = Data()
+        for suffix in ["", "-wal", "-shm", "-journal"] where FileManager.default.fileExists(atPath: db + suffix) {
+            out += try Data(contentsOf: URL(fileURLWithPath: db + suffix))
+        }
+        return out
+    }
+
     func passwordFile(_ password: String) throws -> String {
         let path = "\(dir)/pw-\(UUID().uuidString)"
         try (password + "\n").write(toFile: path, atomically: true, encoding: .utf8)
@@ -46,7 +56,7 @@ struct AccountCommandTests {
         #expect(users[1]["domains"] as? [String] == ["example.com", "example.jp"])
         #expect(!list.stdout.contains("$y$"))
         // The hash is yescrypt; the password itself is nowhere in the file.
-        let dump = try Data(contentsOf: URL(fileURLWithPath: db))
+        let dump = try databaseBytes()
         #expect(dump.range(of: Data("long enough secret".utf8)) == nil)
         #expect(dump.range(of: Data("$y$".utf8)) != nil)
         #expect(
@@ -67,8 +77,10 @@ struct AccountCommandTests {
         #expect(token.status == 0)
         let value = token.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(value.hasPrefix("dmw_") && value.count == 68)
-        let dump = try Data(contentsOf: URL(fileURLWithPath: db))
+        let dump = try databaseBytes()
         #expect(dump.range(of: Data(value.utf8)) == nil)
+        // What is stored is there to be found: the token's name.
+        #expect(dump.range(of: Data("grafana".utf8)) != nil)
         #expect(try CLI.run(["--db", db, "token", "create", "--user", "nobody"]).status == 64)
         #expect(try CLI.run(["--db", db, "domain", "add", "Example.ORG"]).status == 0)
         #expect(try CLI.run(["--db", db, "domain", "add", "-bad-"]).status == 64)

@@ -12,6 +12,48 @@ struct ServeTests {
         dir = try CLI.temporaryDirectory()
     }
 
+    /// Starts `serve` on a free port; the process and the port it printed.
+    func start(_ arguments: [String] = []) throws -> (Process, Int) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.binary)
+        process.arguments = ["--db", db, "serve", "--listen", "127.0.0.1:0"] + arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // The first line says where it listens.
+        var line = ""
+        while !line.contains("\n") {
+            let data = out.fileHandleForReading.availableData
+            if data.isEmpty { break }
+            line += String(decoding: data, as: UTF8.self)
+        }
+        guard
+            let port = line.split(separator: ":").compactMap({ Int($0.prefix { $0.isNumber }) }).first(where: { $0 > 0 }
+            )
+        else {
+            kill(process.processIdentifier, SIGKILL)
+            throw HTTPTestClient.Failure(description: "serve printed no port: \(line)")
+        }
+        return (process, port)
+    }
+
+    @Test("serve stops cleanly on SIGINT (Ctrl-C) too: exit 0, and the port is free again")
+    func interrupt() throws {
+        let (process, port) = try start()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        var client = HTTPTestClient(port: port)
+        #expect(try client.get("/healthz").status == 200)
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit)
+        #expect(process.terminationStatus == 0)
+        #expect(throws: (any Error).self) {
+            var gone = HTTPTestClient(port: port)
+            _ = try gone.get("/healthz")
+        }
+    }
+
     @Test(
         "serve answers /healthz, wants a session or token elsewhere, signs in CLI accounts, polls mailboxes, stops on SIGTERM"
     )
@@ -27,27 +69,10 @@ struct ServeTests {
                 "--insecure-plaintext", "--done-folder", "Done",
             ]).status == 0)
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLI.binary)
         try "base_reverse_dns,name,type\nbroadband.test,Broadband Test,ISP\n".write(
             toFile: "\(dir)/map.csv", atomically: true, encoding: .utf8)
-        process.arguments = [
-            "--db", db, "serve", "--listen", "127.0.0.1:0", "--poll-interval", "1", "--dns-map", "\(dir)/map.csv",
-        ]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let (process, port) = try start(["--poll-interval", "1", "--dns-map", "\(dir)/map.csv"])
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-        // The first line says where it listens.
-        var line = ""
-        while !line.contains("\n") {
-            let data = out.fileHandleForReading.availableData
-            if data.isEmpty { break }
-            line += String(decoding: data, as: UTF8.self)
-        }
-        let port = try #require(
-            line.split(separator: ":").compactMap { Int($0.prefix { $0.isNumber }) }.first { $0 > 0 })
 
         var client = HTTPTestClient(port: port)
         let health = try client.get("/healthz")

@@ -43,7 +43,8 @@ struct BrowserTests {
 
         try browser.evaluateAndWaitForLoad("document.querySelector('a[href^=\"/domains/example.com\"]').click()")
         #expect(try browser.evaluateString("document.querySelector('h1').textContent") == "example.com")
-        #expect(try browser.evaluate("document.querySelectorAll('tbody tr').length") != "0")
+        // The three sources of example.com are listed (evaluate gives "null" for a failed query).
+        #expect(try browser.evaluate("document.querySelectorAll('main tbody tr').length") == "3")
         try browser.screenshot(to: Self.screenshots + "/03-domain.png")
 
         try browser.evaluateAndWaitForLoad("document.querySelector('a[href^=\"/sources/167.89.10.20\"]').click()")
@@ -68,22 +69,47 @@ struct BrowserTests {
         try browser.screenshot(to: Self.screenshots + "/08-reports-ja.png")
         try browser.evaluateAndWaitForLoad("document.querySelector('a[href^=\"/reports/\"]').click()")
         try browser.screenshot(to: Self.screenshots + "/09-report-ja.png")
-        for (name, path) in [
-            ("10-domains", "/domains"), ("11-summary", "/domains/example.com/summary"), ("12-health", "/health"),
-            ("13-upload", "/upload"), ("14-sources", "/domains/example.com/sources"),
-            ("15-readiness", "/domains/example.com/readiness"),
+        for (name, path, heading) in [
+            ("10-domains", "/domains", "ドメイン"), ("11-summary", "/domains/example.com/summary", "週次サマリー：example.com"),
+            ("12-health", "/health", "取り込み状況"), ("13-upload", "/upload", "レポートのアップロード"),
+            ("14-sources", "/domains/example.com/sources", "example.com として送信している送信元"),
+            ("15-readiness", "/domains/example.com/readiness", "移行判定：example.com"),
+            ("16-error-ja", "/reports/999999", "エラー 404"),
         ] {
             try browser.navigate(to: base + path)
-            #expect(try browser.evaluate("document.querySelectorAll('h1').length") == "1", "\(path)")
+            // The page's own heading: an error page would have one h1 too.
+            #expect(try browser.evaluateString("document.querySelector('h1').textContent") == heading, "\(path)")
             try browser.screenshot(to: Self.screenshots + "/\(name).png")
         }
 
-        // On a phone: the page fits the width (tables scroll inside their box).
+        // On a phone: the page fits the width (tables scroll inside their box), the chart is the
+        // narrow drawing with labels of a readable size, and no domain name breaks mid-word.
         try browser.setViewport(width: 390, height: 844, mobile: true)
         try browser.navigate(to: base + "/domains/example.com")
         let overflow = try browser.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
         #expect(overflow == "true")
+        #expect(
+            try browser.evaluateString("getComputedStyle(document.querySelector('svg.chart-wide')).display") == "none")
+        let labelHeight = try browser.evaluate(
+            "document.querySelector('svg.chart-narrow text.axis').getBoundingClientRect().height")
+        #expect((Double(labelHeight) ?? 0) >= 10, "axis labels \(labelHeight) px high")
         try browser.screenshot(to: Self.screenshots + "/06-domain-phone.png")
+        try browser.navigate(to: base + "/")
+        // The change column shows on a phone too.
+        #expect(try browser.evaluateString("document.querySelectorAll('main thead th')[6].textContent") == "DMARC 増減")
+        #expect(
+            try browser.evaluateString("getComputedStyle(document.querySelectorAll('main thead th')[6]).display")
+                == "table-cell")
+        try browser.screenshot(to: Self.screenshots + "/17-overview-phone.png")
+        try browser.navigate(to: base + "/sources/167.89.10.20")
+        // A domain in a narrow cell keeps its name whole: its cell is at least as wide as the name.
+        let whole = try browser.evaluate(
+            """
+            (() => { const td = [...document.querySelectorAll('main td.wrap')].find(c => c.textContent === 'example.com');
+              const r = document.createRange(); r.selectNodeContents(td); return r.getClientRects().length; })()
+            """)
+        #expect(whole == "1", "example.com wraps onto \(whole) lines")
+        try browser.screenshot(to: Self.screenshots + "/18-source-phone.png")
     }
 
     @Test("markup in a report runs nowhere: no script element, no dialog, the text shows as written")

@@ -115,29 +115,63 @@ struct DomainsPageTests {
         #expect(((again["failed"] as? [[String: Any]])?.first?["origin"] as? String)?.hasSuffix("third.xml") == true)
     }
 
-    @Test("the summary report compares the period with the one before and lists spoofing sources")
+    @Test("the summary report is an ISO week or a calendar month, compared with the one before, with links to both")
     func summary() throws {
         let f = try WebFixture()
         let s = try f.signIn("alice")
+        // The fixture's days are 25 September to 4 October 2024; the 4th is a Friday.
         let week = f.send("GET", "/domains/example.com/summary", query: [("period", "week")], headers: s.headers)
         #expect(week.status == 200)
         #expect(week.text.contains("Weekly summary: example.com"))
+        #expect(week.text.contains("<strong>Week 40 of 2024</strong> · 30 Sep 2024 to 6 Oct 2024"))
+        #expect(week.text.contains("compared with 23 Sep 2024 to 29 Sep 2024"))
+        #expect(week.text.contains("This period has reports for 5 of its 7 days."))
+        #expect(week.text.contains("The period before has reports for only 5 of its 7 days"))
+        #expect(
+            week.text.contains("href=\"/domains/example.com/summary?period=week&amp;date=2024-09-23\" rel=\"prev\""))
+        #expect(week.text.contains("date=2024-10-07\" rel=\"next\""))
         let json = try #require(
             f.send(
                 "GET", "/api/v1/domains/example.com/summary", query: [("period", "week")],
                 headers: f.bearer(f.adminToken)
             )
             .json as? [String: Any])
+        #expect(json["label"] as? String == "2024-W40")
+        #expect(json["days_with_reports"] as? Int == 5)
+        #expect(json["previous_days_with_reports"] as? Int == 5)
         let spoofing = try #require(json["spoofing_sources"] as? [[String: Any]])
         #expect(spoofing.map { $0["ip"] as? String } == ["203.0.113.9"])
-        // 7 of the 10 fixture days: the spoofer sent 5 a day.
-        #expect(spoofing.first?["messages"] as? Int == 35)
-        // The week before holds the other 3 days: every source was seen then too.
+        // Monday to Friday: the spoofer sent 5 a day.
+        #expect(spoofing.first?["messages"] as? Int == 25)
+        // The week before holds the other days: every source was seen then too.
         #expect((json["new_sources"] as? [Any])?.isEmpty == true)
+        // The week before that has no reports at all: every source is new, and nothing to compare.
+        let earlier = try #require(
+            f.send(
+                "GET", "/api/v1/domains/example.com/summary", query: [("period", "week"), ("date", "2024-09-25")],
+                headers: f.bearer(f.adminToken)
+            ).json as? [String: Any])
+        #expect(earlier["label"] as? String == "2024-W39")
+        #expect(earlier["previous_days_with_reports"] as? Int == 0)
+        #expect((earlier["new_sources"] as? [Any])?.count == 3)
         let month = f.send("GET", "/domains/example.com/summary", query: [("period", "month")], headers: s.headers)
         #expect(month.text.contains("Monthly summary"))
+        #expect(month.text.contains("<strong>October 2024</strong> · 1 Oct 2024 to 31 Oct 2024"))
+        #expect(month.text.contains("compared with 1 Sep 2024 to 30 Sep 2024"))
+        #expect(month.text.contains("The period before has reports for only 6 of its 30 days"))
+        let september = try #require(
+            f.send(
+                "GET", "/api/v1/domains/example.com/summary", query: [("period", "month"), ("date", "2024-09-01")],
+                headers: f.bearer(f.adminToken)
+            ).json as? [String: Any])
+        #expect((september["period"] as? [String: String])?["to"] == "2024-09-30")
+        // Google sent 109 + 108 + … + 104 from 25 to 30 September.
+        #expect(((september["top_sources"] as? [[String: Any]])?.first)?["messages"] as? Int == 639)
         #expect(
             f.send("GET", "/domains/example.com/summary", query: [("period", "year")], headers: s.headers).status == 400
         )
+        #expect(
+            f.send("GET", "/domains/example.com/summary", query: [("date", "2024-02-30")], headers: s.headers).status
+                == 400)
     }
 }

@@ -1,8 +1,9 @@
 import DMARCCore
-import DMARCWeb
 import Foundation
 import TestServers
 import Testing
+
+@testable import DMARCWeb
 
 /// The web app behind the real libmicrohttpd server on 127.0.0.1:0, over sockets.
 @Suite("Web server, live on loopback")
@@ -214,7 +215,50 @@ struct LiveServerTests {
         #expect(ok.status == 200)
     }
 
-    @Test("the OpenAPI document describes every API route, and every path in it answers")
+    /// Checks a JSON answer against a schema of the document at the top level: the required
+    /// properties are there, with the JSON types the schema gives them.
+    static func conforms(
+        _ value: Any, _ schema: [String: Any], _ components: [String: Any], _ context: String
+    ) {
+        var schema = schema
+        if let ref = schema["$ref"] as? String {
+            guard let resolved = components[String(ref.split(separator: "/").last ?? "")] as? [String: Any] else {
+                Issue.record("\(context): no schema \(ref)")
+                return
+            }
+            schema = resolved
+        }
+        func matches(_ v: Any, _ type: String) -> Bool {
+            switch type {
+            case "string": v is String
+            case "integer", "number", "boolean": v is NSNumber
+            case "array": v is [Any]
+            case "object": v is [String: Any]
+            case "null": v is NSNull
+            default: false
+            }
+        }
+        let types = (schema["type"] as? [String]) ?? (schema["type"] as? String).map { [$0] } ?? []
+        if !types.isEmpty {
+            #expect(types.contains { matches(value, $0) }, "\(context) is not \(types)")
+        }
+        guard let object = value as? [String: Any], let properties = schema["properties"] as? [String: Any] else {
+            return
+        }
+        for key in (schema["required"] as? [String]) ?? [] {
+            #expect(object[key] != nil, "\(context) has no \(key)")
+        }
+        for (key, property) in properties {
+            guard let v = object[key], var p = property as? [String: Any] else { continue }
+            if let ref = p["$ref"] as? String {
+                p = (components[String(ref.split(separator: "/").last ?? "")] as? [String: Any]) ?? [:]
+            }
+            let allowed = (p["type"] as? [String]) ?? (p["type"] as? String).map { [$0] } ?? []
+            if !allowed.isEmpty { #expect(allowed.contains { matches(v, $0) }, "\(context).\(key) is not \(allowed)") }
+        }
+    }
+
+    @Test("the OpenAPI document describes exactly the router's API routes, and answers have its shapes")
     func openAPI() throws {
         defer { server.stop() }
         var client = HTTPTestClient(port: server.port)
@@ -224,31 +268,117 @@ struct LiveServerTests {
         let json = try #require(try JSONSerialization.jsonObject(with: Data(doc.body)) as? [String: Any])
         #expect(json["openapi"] as? String == "3.1.0")
         let paths = try #require(json["paths"] as? [String: [String: Any]])
+        let components = try #require((json["components"] as? [String: Any])?["schemas"] as? [String: Any])
         let documented = Set(paths.flatMap { path, methods in methods.keys.map { "\($0.uppercased()) \(path)" } })
-        // Every GET documented answers 200 with its parameters filled in.
-        for entry in documented where entry.hasPrefix("GET ") {
-            let path = String(entry.dropFirst(4)).replacingOccurrences(of: "{domain}", with: "example.com")
+        // Exactly the routes the router serves.
+        #expect(documented == Set(APIRoutes.table.map { "\($0.method) \($0.pattern)" }))
+        #expect(documented.count == APIRoutes.table.count)
+        func fill(_ path: String) -> String {
+            path.replacingOccurrences(of: "{domain}", with: "example.com")
                 .replacingOccurrences(of: "{ip}", with: "209.85.220.41").replacingOccurrences(of: "{id}", with: "1")
-            let r = try client.get(path, headers: auth)
-            #expect(r.status == 200, "\(entry) answered \(r.status)")
         }
-        // Every route the API serves is documented (the list below is what APIRoutes handles).
-        let served: Set<String> = [
-            "GET /api/v1/openapi.json", "GET /api/v1/overview", "GET /api/v1/domains", "GET /api/v1/domains/{domain}",
-            "GET /api/v1/domains/{domain}/summary", "GET /api/v1/sources/{ip}", "GET /api/v1/reports",
-            "POST /api/v1/reports", "GET /api/v1/reports/{id}", "GET /api/v1/reports/{id}/raw", "GET /api/v1/health",
-            "GET /api/v1/export", "GET /api/v1/domains/{domain}/sources", "GET /api/v1/domains/{domain}/readiness",
-            "POST /api/v1/domains/{domain}/sources/{ip}/decision",
-        ]
-        #expect(documented == served)
-        // A path not in the document is not served.
+        func operation(_ method: String, _ path: String) throws -> [String: Any] {
+            try #require(paths[path]?[method] as? [String: Any], "\(method) \(path)")
+        }
+        func responses(_ op: [String: Any]) -> [String: [String: Any]] {
+            (op["responses"] as? [String: [String: Any]]) ?? [:]
+        }
+        func schema(_ op: [String: Any], _ status: String, _ type: String = "application/json") -> [String: Any]? {
+            ((responses(op)[status]?["content"] as? [String: Any])?[type] as? [String: Any])?["schema"]
+                as? [String: Any]
+        }
+        // Every GET answers 200 with the shape its schema gives.
+        for entry in documented where entry.hasPrefix("GET ") {
+            let path = String(entry.dropFirst(4))
+            let op = try operation("get", path)
+            let r = try client.get(fill(path), headers: auth)
+            #expect(r.status == 200, "\(entry) answered \(r.status)")
+            guard let schema = schema(op, "200") else {
+                #expect(path == "/api/v1/reports/{id}/raw", "\(entry) has no JSON schema")
+                continue
+            }
+            if r.header("content-type") == "application/json" {
+                let value = try JSONSerialization.jsonObject(with: Data(r.body), options: [.fragmentsAllowed])
+                Self.conforms(value, schema, components, entry)
+            }
+        }
+        // Every error is documented as the Error object.
+        for (path, methods) in paths {
+            for (method, any) in methods {
+                let op = try #require(any as? [String: Any])
+                for (status, _) in responses(op) where status != "200" {
+                    if status == "422" { continue }
+                    #expect(
+                        schema(op, status)?["$ref"] as? String == "#/components/schemas/Error",
+                        "\(method) \(path) \(status)")
+                }
+            }
+        }
+        // A malformed {id} or {ip} is 404, as documented; such an operation documents no 400.
+        for (path, bad) in [
+            ("/api/v1/reports/{id}", "/api/v1/reports/abc"), ("/api/v1/sources/{ip}", "/api/v1/sources/x"),
+        ] {
+            let r = try client.get(bad, headers: auth)
+            #expect(r.status == 404, "\(bad)")
+            #expect(responses(try operation("get", path))["404"] != nil)
+            #expect((try JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any])?["error"] is String)
+        }
+        #expect(responses(try operation("get", "/api/v1/reports/{id}"))["400"] == nil)
         #expect(try client.get("/api/v1/secrets", headers: auth).status == 404)
-        // Responses have the shapes the document names.
+
+        // The POST routes take the content types the document gives them.
+        let upload = try operation("post", "/api/v1/reports")
+        let uploadTypes = Set(
+            ((upload["requestBody"] as? [String: Any])?["content"] as? [String: Any])?.keys ?? [:].keys)
+        #expect(uploadTypes == ["application/octet-stream", "multipart/form-data"])
+        for status in ["413", "422", "503"] { #expect(responses(upload)[status] != nil, "upload \(status)") }
+        let xml = aggregateXML(
+            org: "OpenAPI", reportID: "oa-1", domain: "openapi.example", begin: WebFixture.lastDay * 86_400,
+            records: [TestRecord(ip: "192.0.2.8", count: 2, headerFrom: "openapi.example")])
+        let octets = try client.request(
+            "POST", "/api/v1/reports?name=oa.xml", headers: auth + [("Content-Type", "application/octet-stream")],
+            body: Array(xml.utf8))
+        #expect(octets.status == 200)
+        Self.conforms(
+            try JSONSerialization.jsonObject(with: Data(octets.body)), try #require(schema(upload, "200")), components,
+            "upload")
+        let boundary = "openapi-boundary"
+        var multipart = Array(
+            "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"oa2.xml\"\r\n\r\n".utf8)
+        multipart +=
+            Array(xml.replacingOccurrences(of: "oa-1", with: "oa-2").utf8) + Array("\r\n--\(boundary)--\r\n".utf8)
+        let parts = try client.request(
+            "POST", "/api/v1/reports", headers: auth + [("Content-Type", "multipart/form-data; boundary=\(boundary)")],
+            body: multipart)
+        #expect(parts.status == 200)
+        #expect((try JSONSerialization.jsonObject(with: Data(parts.body)) as? [String: Any])?["imported"] as? Int == 1)
+        let decision = try operation("post", "/api/v1/domains/{domain}/sources/{ip}/decision")
+        let body = try #require(
+            ((decision["requestBody"] as? [String: Any])?["content"] as? [String: Any])?[
+                "application/x-www-form-urlencoded"] as? [String: Any])
+        let fields = try #require((body["schema"] as? [String: Any])?["properties"] as? [String: Any])
+        #expect(Set(fields.keys) == ["verdict", "note", "csrf"])
+        let decided = try client.post(
+            "/api/v1/domains/example.com/sources/203.0.113.9/decision",
+            form: [("verdict", "not-mine"), ("note", "spoofer")],
+            headers: auth)
+        #expect(decided.status == 200)
+        Self.conforms(
+            try JSONSerialization.jsonObject(with: Data(decided.body)), try #require(schema(decision, "200")),
+            components, "decision")
+        let sources = try client.get("/api/v1/domains/example.com/sources", headers: auth).text
+        #expect(sources.contains("\"decided\":true"))
+        let wrong = try client.post(
+            "/api/v1/domains/example.com/sources/203.0.113.9/decision", form: [("verdict", "maybe")], headers: auth)
+        #expect(wrong.status == 400)
+        #expect(responses(decision)["400"] != nil)
+        #expect((try JSONSerialization.jsonObject(with: Data(wrong.body)) as? [String: Any])?["error"] is String)
+        // Responses have the numbers of the fixture.
         let overview = try #require(
             try JSONSerialization.jsonObject(with: Data(try client.get("/api/v1/overview", headers: auth).body))
                 as? [String: Any])
         let totals = try #require(overview["totals"] as? [String: Any])
-        #expect(totals["messages"] as? Int == 1_495 + 300 + 3)
+        #expect(totals["messages"] as? Int == 1_495 + 300 + 3 + 2 + 2)
     }
 }
 

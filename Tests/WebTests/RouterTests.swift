@@ -1,8 +1,9 @@
 import DMARCStore
-import DMARCWeb
 import Foundation
 import TestServers
 import Testing
+
+@testable import DMARCWeb
 
 @Suite("Web router: sign-in, sessions, CSRF, roles, escaping")
 struct RouterTests {
@@ -10,36 +11,90 @@ struct RouterTests {
 
     init() throws { f = try WebFixture() }
 
-    static let pages = [
-        "/", "/domains", "/domains/example.com", "/domains/example.com/summary", "/domains/example.com/dns",
-        "/sources/209.85.220.41", "/reports", "/reports/1", "/reports/1/raw", "/health", "/upload",
-        "/domains/example.com/sources", "/domains/example.com/readiness",
-    ]
-    static let apis = [
-        "/api/v1/overview", "/api/v1/domains", "/api/v1/domains/example.com", "/api/v1/domains/example.com/summary",
-        "/api/v1/sources/209.85.220.41", "/api/v1/reports", "/api/v1/reports/1", "/api/v1/reports/1/raw",
-        "/api/v1/health", "/api/v1/export", "/api/v1/openapi.json", "/api/v1/domains/example.com/sources",
-        "/api/v1/domains/example.com/readiness",
-    ]
+    /// A route pattern with its parameters filled in with the fixture's values.
+    static func fill(_ pattern: String) -> String {
+        pattern.replacingOccurrences(of: "{domain}", with: "example.com")
+            .replacingOccurrences(of: "{ip}", with: "203.0.113.9").replacingOccurrences(of: "{id}", with: "1")
+    }
 
-    @Test("without a session: /healthz and sign-in answer; every page redirects to sign-in, every API call is 401")
-    func everythingNeedsASession() {
+    /// A form body that the route would act on with a session and its token.
+    static let formBody = Array(
+        "domain=csrf.example&policy=none&id=1&verdict=not-mine&language=ja&back=%2F".utf8)
+
+    /// What POST routes would change, to check that a refused request changed nothing.
+    func state() throws -> [String] {
+        let store = try f.store()
+        return try store.registeredDomains().map(\.name) + store.auditEntries().map(\.action)
+            + [String(try store.reports(ReportFilter()).count)]
+            + [f.send("GET", "/api/v1/domains/example.com/sources", headers: f.bearer(f.adminToken)).text]
+    }
+
+    @Test(
+        "without a session: /healthz and sign-in answer; every route of the page table redirects to sign-in, every API route is 401"
+    )
+    func everythingNeedsASession() throws {
         #expect(f.send("GET", "/healthz").status == 200)
         #expect(f.send("GET", "/signin").status == 200)
-        for path in Self.pages {
-            let r = f.send("GET", path)
-            #expect(r.status == 303, "\(path)")
-            #expect(r.header("Location")?.hasPrefix("/signin") == true, "\(path)")
+        let before = try state()
+        let form = ["content-type": "application/x-www-form-urlencoded"]
+        #expect(PageRoutes.table.count >= 20)
+        for route in PageRoutes.table {
+            let path = Self.fill(route.pattern)
+            let r = f.send(route.method, path, headers: form, body: route.method == "POST" ? Self.formBody : [])
+            #expect(r.status == 303, "\(route.method) \(path)")
+            // A GET comes back to where it was going after sign-in; a POST does not.
+            let location = route.method == "GET" ? "/signin" + queryString([("next", path)]) : "/signin"
+            #expect(r.header("Location") == location, "\(route.method) \(path)")
         }
-        for path in Self.apis {
-            #expect(f.send("GET", path).status == 401, "\(path)")
+        for route in APIRoutes.table {
+            let path = Self.fill(route.pattern)
+            let r = f.send(route.method, path, headers: form, body: route.method == "POST" ? Self.formBody : [])
+            #expect(r.status == 401, "\(route.method) \(path)")
+            #expect((r.json as? [String: String])?["error"] == "Sign in, or send an API token.", "\(path)")
         }
-        #expect(f.send("POST", "/api/v1/reports", body: Array("<feedback/>".utf8)).status == 401)
+        #expect(try state() == before)
         #expect(
             f.send("GET", "/api/v1/overview", headers: f.bearer("dmw_" + String(repeating: "0", count: 64))).status
                 == 401)
         #expect(
             f.send("GET", "/", headers: ["cookie": "dmw_session=" + String(repeating: "a", count: 64)]).status == 303)
+    }
+
+    @Test("with a session cookie, every POST route refuses a request without its CSRF token and changes nothing")
+    func everyPostNeedsItsToken() throws {
+        let s = try f.signIn("alice")
+        let before = try state()
+        var form = s.headers
+        form["content-type"] = "application/x-www-form-urlencoded"
+        let routes = PageRoutes.table.filter { $0.method == "POST" } + APIRoutes.table.filter { $0.method == "POST" }
+        #expect(routes.count >= 9)
+        for route in routes {
+            let path = Self.fill(route.pattern)
+            let missing = f.send("POST", path, headers: form, body: Self.formBody)
+            #expect(missing.status == 403, "\(path) without a token: \(missing.status)")
+            let wrong = f.send(
+                "POST", path, headers: form,
+                body: Self.formBody + Array("&csrf=\(String(repeating: "0", count: 64))".utf8))
+            #expect(wrong.status == 403, "\(path) with a wrong token: \(wrong.status)")
+            // The upload's raw body too: a report sent with the cookie and no token.
+            if path.hasPrefix("/api/v1/reports") || path == "/upload" {
+                var raw = s.headers
+                raw["content-type"] = "application/octet-stream"
+                let xml = aggregateXML(
+                    org: "CSRF", reportID: "csrf-1", domain: "csrf.example", begin: WebFixture.lastDay * 86_400,
+                    records: [TestRecord(ip: "192.0.2.3", count: 1, headerFrom: "csrf.example")])
+                #expect(f.send("POST", path, headers: raw, body: Array(xml.utf8)).status == 403, "\(path)")
+            }
+        }
+        #expect(try state() == before)
+        // The session still works, and the token in a header is accepted for the API.
+        var header = s.headers
+        header["x-csrf-token"] = s.csrf
+        header["content-type"] = "application/x-www-form-urlencoded"
+        let decided = f.send(
+            "POST", "/api/v1/domains/example.com/sources/203.0.113.9/decision", headers: header,
+            body: Array("verdict=not-mine".utf8))
+        #expect(decided.status == 200)
     }
 
     @Test("sign-in sets an HttpOnly SameSite session cookie; a wrong password or a missing form token is refused")
@@ -243,6 +298,51 @@ struct RouterTests {
         #expect(f.send("POST", "/api/v1/reports", headers: token, body: Array("x".utf8)).status == 403)
         #expect(
             !f.send("GET", "/api/v1/sources/198.51.100.77", headers: token).text.contains("other.org"))
+        // A domain filter or path naming another domain is not found, however it is asked.
+        for (path, query) in [
+            ("/api/v1/export", [("domain", "other.org")]),
+            ("/api/v1/export", [("domain", "other.org"), ("format", "csv")]),
+            ("/api/v1/reports", [("domain", "other.org")]), ("/api/v1/domains/other.org/sources", []),
+            ("/api/v1/domains/other.org/readiness", []),
+        ] {
+            let r = f.send("GET", path, query: query, headers: token)
+            #expect(r.status == 404, "\(path) \(query)")
+            #expect(!r.text.contains("198.51.100.77"), "\(path)")
+        }
+        for path in ["/domains/other.org/readiness", "/domains/other.org/sources"] {
+            let r = f.send("GET", path, headers: s.headers)
+            #expect(r.status == 404, "\(path)")
+            #expect(!r.text.contains("198.51.100.77"), "\(path)")
+        }
+    }
+
+    @Test("what enrichment knows of an address seen only in another domain is hidden from a member")
+    func memberEnrichment() throws {
+        let store = try f.store()
+        try store.saveIPInfo([
+            IPInfo(
+                ip: "198.51.100.77", ptr: "mx.secret-other.example", forwardConfirmed: true,
+                baseDomain: "secret-other.example", problem: nil),
+            IPInfo(
+                ip: "209.85.220.41", ptr: "mail-sor-f41.google.com", forwardConfirmed: true, baseDomain: "google.com",
+                problem: nil),
+        ])
+        try store.saveNetworkOwner(ip: "198.51.100.77", owner: "Secret Other Networks", handle: "NET-SECRET")
+        let bob = try f.signIn("bob")
+        let alice = try f.signIn("alice")
+        for headers in [bob.headers, f.bearer(f.memberToken)] {
+            for path in ["/sources/198.51.100.77", "/api/v1/sources/198.51.100.77"] {
+                let text = f.send("GET", path, headers: headers).text
+                #expect(!text.contains("secret-other"), "\(path)")
+                #expect(!text.contains("Secret Other Networks"), "\(path)")
+            }
+        }
+        // The admin sees it; and bob sees what is known of an address in his own domain.
+        #expect(
+            f.send("GET", "/sources/198.51.100.77", headers: alice.headers).text.contains("mx.secret-other.example"))
+        #expect(f.send("GET", "/sources/198.51.100.77", headers: alice.headers).text.contains("Secret Other Networks"))
+        #expect(f.send("GET", "/sources/209.85.220.41", headers: bob.headers).text.contains("mail-sor-f41.google.com"))
+        #expect(!f.send("GET", "/domains/example.com", headers: bob.headers).text.contains("secret-other"))
     }
 
     @Test("report content is text: markup in org_name, report_id, header_from and DKIM domain is escaped")
@@ -266,8 +366,12 @@ struct RouterTests {
         #expect(source.header("Content-Security-Policy")?.contains("default-src 'none'") == true)
         // The JSON API carries the same strings as JSON strings, served as JSON.
         let api = f.send("GET", "/api/v1/reports/\(id)", headers: f.bearer(f.adminToken))
-        #expect(api.header("Content-Type") == nil)
-        #expect(api.text.contains("\\u003cscript") || api.text.contains("<script>"))
+        #expect(api.contentType == "application/json")
+        #expect(api.text.contains("\"org_name\":\"\\u003cscript\\u003ealert(1)\\u003c/script\\u003e\""))
+        #expect(!api.text.contains("<script>"))
+        #expect(!api.text.contains("<img"))
+        // Decoded, the JSON holds exactly what the report said.
+        #expect((api.json as? [String: Any])?["org_name"] as? String == WebFixture.hostile)
     }
 
     @Test("Accept-Language picks Japanese; the user's choice wins over it")

@@ -141,8 +141,10 @@ enum APIRoutes {
     static func summary(_ c: RequestContext, _ name: String) throws -> JSONValue {
         let d = try SummaryPage.load(c, domain: name)
         return .object([
-            ("domain", .string(d.domain)), ("kind", .string(d.kind)), ("period", d.period.json),
-            ("previous_period", d.period.previous.json), ("totals", totals(d.now)),
+            ("domain", .string(d.domain)), ("kind", .string(d.kind)), ("label", .string(d.summary.code)),
+            ("period", d.period.json), ("previous_period", d.previous.json),
+            ("days_with_reports", .int(d.coveredDays)), ("previous_days_with_reports", .int(d.previousCoveredDays)),
+            ("totals", totals(d.now)),
             ("previous_totals", totals(d.before)),
             ("top_sources", .array(d.top.map(sourceJSON))), ("failing_sources", .array(d.failing.map(sourceJSON))),
             ("spoofing_sources", .array(d.spoofing.map(sourceJSON))),

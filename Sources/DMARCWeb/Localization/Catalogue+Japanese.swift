@@ -86,6 +86,7 @@ extension Catalogue {
         "domain.summaryLink": "サマリーレポート",
         "domain.reportsLink": "このドメインのレポート",
         "domain.dnsLink": "DNS を確認",
+        "domain.notEnriched": "逆引き情報がわかると、送信元は送信元組織ごとにまとめられます。'dmarcwatch enrich' を実行するか、サーバーのバックグラウンド処理をお待ちください。",
 
         "source.title": "送信元 {0}",
         "source.ptr": "逆引き",
@@ -198,6 +199,13 @@ extension Catalogue {
         "summary.none": "なし。",
         "summary.passed": "成功",
         "summary.failed": "失敗",
+        "summary.weekLabel": "{1}年 第{0}週",
+        "summary.previousWeek": "← 前の週",
+        "summary.nextWeek": "次の週 →",
+        "summary.previousMonth": "← 前の月",
+        "summary.nextMonth": "次の月 →",
+        "summary.partialCurrent": "この期間のレポートは {1} 日中 {0} 日分です。",
+        "summary.partialPrevious": "前の期間はレポートが {1} 日中 {0} 日分しかないため、増減は条件の異なる期間の比較です。",
 
         "health.title": "取り込み状況",
         "health.status.parsed": "解析済み",

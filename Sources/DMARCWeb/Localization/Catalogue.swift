@@ -89,6 +89,8 @@ enum Catalogue {
         "domain.summaryLink": "Summary report",
         "domain.reportsLink": "Reports for this domain",
         "domain.dnsLink": "Check DNS",
+        "domain.notEnriched":
+            "Sources are grouped by sending organisation once their reverse DNS is known: run 'dmarcwatch enrich', or wait for the server's background enrichment.",
 
         "source.title": "Source {0}",
         "source.ptr": "Reverse DNS",
@@ -202,6 +204,14 @@ enum Catalogue {
         "summary.none": "None.",
         "summary.passed": "Passed",
         "summary.failed": "Failed",
+        "summary.weekLabel": "Week {0} of {1}",
+        "summary.previousWeek": "← Previous week",
+        "summary.nextWeek": "Next week →",
+        "summary.previousMonth": "← Previous month",
+        "summary.nextMonth": "Next month →",
+        "summary.partialCurrent": "This period has reports for {0} of its {1} days.",
+        "summary.partialPrevious":
+            "The period before has reports for only {0} of its {1} days, so the changes compare periods with different coverage.",
 
         "health.title": "Ingestion health",
         "health.status.parsed": "Parsed",

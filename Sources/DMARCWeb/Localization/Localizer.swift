@@ -157,6 +157,17 @@ public struct Localizer: Sendable {
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ]
 
+    private static let fullMonthNames = [
+        "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
+        "December",
+    ]
+
+    /// A month of a year: `October 2024`, `2024年10月`.
+    public func month(year: Int, month: Int) -> String {
+        guard (1...12).contains(month) else { return "\(year)-\(month)" }
+        return language == .ja ? "\(year)年\(month)月" : "\(Self.fullMonthNames[month - 1]) \(year)"
+    }
+
     /// A UTC day number as a date: `3 Dec 2026`, `2026年12月3日`.
     public func date(day: Int64) -> String {
         let (y, m, d) = DayMath.civil(day: day)

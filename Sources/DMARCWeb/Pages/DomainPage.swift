@@ -78,6 +78,7 @@ enum DomainPage {
             <h2>\(t("overview.daily"))</h2>
             \(Chart.daily(d.series.days, from: d.period.from, to: d.period.to, t: t))
             <h2>\(t("domain.sources"))</h2>
+            \(!d.groups.isEmpty && !d.groups.contains(where: \.named) ? Layout.notice(t("domain.notEnriched")) : .empty)
             \(sourcesTable)
             <p class="no-print"><a href="\(path)/sources\(queryString(d.period.queryPairs))">\(t("domain.sourcesLink"))</a> · <a href="\(path)/readiness\(queryString(d.period.queryPairs))">\(t("readiness.link"))</a> · <a href="\(path)/summary">\(t("domain.summaryLink"))</a> · <a href="/reports\(queryString([("domain", d.domain)]))">\(t("domain.reportsLink"))</a> · <a href="\(path)/dns">\(t("domain.dnsLink"))</a></p>
             """

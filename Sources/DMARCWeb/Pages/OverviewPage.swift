@@ -55,7 +55,7 @@ enum OverviewPage {
                 <td class="num">\(t.percent(s.total.dkimPass, of: s.total.messages))</td>
                 <td class="num">\(t.percent(s.total.spfPass, of: s.total.messages))</td>
                 <td>\(Chart.share(s.total.bothFail, of: s.total.messages, t: t, kind: "fail"))</td>
-                <td class="num hide-narrow">\(change)</td><td>p=\(policy)</td></tr>
+                <td class="num">\(change)</td><td>p=\(policy)</td></tr>
                 """)
         }
         let table: HTML =
@@ -64,7 +64,7 @@ enum OverviewPage {
             : """
             <div class="table-wrap"><table><thead><tr><th>\(t("col.domain"))</th><th class="num">\(t("col.messages"))</th>
             <th>\(t("col.dmarc"))</th><th class="num">\(t("col.dkim"))</th><th class="num">\(t("col.spf"))</th>
-            <th>\(t("col.bothFail"))</th><th class="num hide-narrow">\(t("col.change"))</th><th>\(t("col.policy"))</th></tr></thead>
+            <th>\(t("col.bothFail"))</th><th class="num">\(t("col.change"))</th><th>\(t("col.policy"))</th></tr></thead>
             <tbody>\(rows)</tbody></table></div>
             """
         let body: HTML = """

@@ -42,7 +42,7 @@ enum SourcePage {
             """
         if c.user.role == .admin {
             out += """
-                <form method="post" action="/sources/\(urlComponent(d.ip))/rdap">\(Layout.csrfField(c))<button class="plain" type="submit">\(t("source.rdap"))</button></form>
+                <form class="actions" method="post" action="/sources/\(urlComponent(d.ip))/rdap">\(Layout.csrfField(c))<button class="plain" type="submit">\(t("source.rdap"))</button></form>
                 """
         }
         return out

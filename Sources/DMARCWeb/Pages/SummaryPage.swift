@@ -7,9 +7,14 @@ enum SummaryPage {
     struct Data {
         var domain: String
         var kind: String
-        var period: Period
+        var summary: SummaryPeriod
+        var period: Period { summary.period }
+        var previous: Period { summary.previous.period }
         var now: Totals
         var before: Totals
+        /// Days with reports in the period and in the one before.
+        var coveredDays: Int
+        var previousCoveredDays: Int
         var top: [SourceSummary]
         var failing: [SourceSummary]
         var spoofing: [SourceSummary]
@@ -21,29 +26,36 @@ enum SummaryPage {
     /// The messages of a source that failed DMARC.
     static func failures(_ s: SourceSummary) -> Int64 { Counts.difference(s.totals.messages, s.totals.dmarcPass) }
 
+    /// `period=week|month` and `date=YYYY-MM-DD` (any day of the period; `end` is the old name):
+    /// the ISO week or calendar month holding that day, by default the one holding the latest day
+    /// with data; compared with the week or month before.
     static func load(_ c: RequestContext, domain raw: String) throws -> Data {
         let domain = try c.requireDomain(raw)
-        let kind = c.request.query("period") ?? "week"
-        guard kind == "week" || kind == "month" else { throw WebError.invalid("error.summaryKind", []) }
-        var end = try Period.anchor(c.store, domains: [domain])
-        if let text = c.request.query("end") {
-            guard let day = DayMath.day(fromISO: text) else { throw WebError.invalid("error.badDate", ["end"]) }
-            end = day
+        guard let kind = SummaryPeriod.Kind(rawValue: c.request.query("period") ?? "week") else {
+            throw WebError.invalid("error.summaryKind", [])
         }
-        let days: Int64 = kind == "week" ? 7 : 30
-        let period = Period(from: end - days + 1, to: end, name: kind)
+        var day = try Period.anchor(c.store, domains: [domain])
+        for name in ["end", "date"] {
+            guard let text = c.request.query(name) else { continue }
+            guard let d = DayMath.day(fromISO: text) else { throw WebError.invalid("error.badDate", [name]) }
+            day = d
+        }
+        let summary = SummaryPeriod.containing(day, kind)
+        let period = summary.period
+        let previousPeriod = summary.previous.period
         let series = try c.store.domainSeries(domains: [domain], fromDay: period.from, toDay: period.to).first
         let before = try c.store.domainSeries(
-            domains: [domain], fromDay: period.previous.from, toDay: period.previous.to
+            domains: [domain], fromDay: previousPeriod.from, toDay: previousPeriod.to
         ).first
         let sources = try c.store.domainSources(domain: domain, fromDay: period.from, toDay: period.to)
         let previous = Set(
-            try c.store.domainSources(domain: domain, fromDay: period.previous.from, toDay: period.previous.to).map(
+            try c.store.domainSources(domain: domain, fromDay: previousPeriod.from, toDay: previousPeriod.to).map(
                 \.ip))
         let current = Set(sources.map(\.ip))
         return Data(
-            domain: domain, kind: kind, period: period, now: series?.total ?? Totals(),
-            before: before?.total ?? Totals(),
+            domain: domain, kind: kind.rawValue, summary: summary, now: series?.total ?? Totals(),
+            before: before?.total ?? Totals(), coveredDays: series?.days.count ?? 0,
+            previousCoveredDays: before?.days.count ?? 0,
             top: Array(sources.prefix(10)),
             failing: Array(
                 sources.filter { $0.totals.dmarcPass < $0.totals.messages }
@@ -74,11 +86,34 @@ enum SummaryPage {
                 """
         }
         let path = "/domains/\(urlComponent(d.domain))/summary"
+        let week = d.kind == "week"
+        func link(_ p: SummaryPeriod) -> String {
+            path + queryString([("period", p.kind.rawValue), ("date", DayMath.isoDate(day: p.from))])
+        }
+        let today = DayMath.day(of: Int64(timeNow()))
+        let next = d.summary.next
+        let navigation: HTML = """
+            <p class="no-print periods"><a href="\(link(d.summary.previous))" rel="prev">\(t(week ? "summary.previousWeek" : "summary.previousMonth"))</a>
+            \(next.from <= today ? HTML("<a href=\"\(link(next))\" rel=\"next\">\(t(week ? "summary.nextWeek" : "summary.nextMonth"))</a>") : .empty)</p>
+            """
+        var warnings: [HTML] = []
+        if d.coveredDays < Int(d.summary.days) {
+            warnings.append(
+                Layout.notice(t("summary.partialCurrent", t.number(d.coveredDays), t.number(Int(d.summary.days)))))
+        }
+        if d.previousCoveredDays < Int(d.summary.previous.days) {
+            warnings.append(
+                Layout.notice(
+                    t(
+                        "summary.partialPrevious", t.number(d.previousCoveredDays),
+                        t.number(Int(d.summary.previous.days))), error: true))
+        }
         let body: HTML = """
-            <p class="no-print periods"><a href="\(path)?period=week"\(d.kind == "week" ? HTML(" class=\"here\"") : .empty)>\(t("summary.weekly"))</a>
-            <a href="\(path)?period=month"\(d.kind == "month" ? HTML(" class=\"here\"") : .empty)>\(t("summary.monthly"))</a></p>
-            <h1>\(t(d.kind == "week" ? "summary.titleWeek" : "summary.titleMonth", d.domain))</h1>
-            <p class="muted">\(t("period.showing", t.date(day: d.period.from), t.date(day: d.period.to))) · \(t("summary.comparedWith", t.date(day: d.period.previous.from), t.date(day: d.period.previous.to)))</p>
+            <p class="no-print periods"><a href="\(link(.containing(d.period.from, .week)))"\(week ? HTML(" class=\"here\"") : .empty)>\(t("summary.weekly"))</a>
+            <a href="\(link(.containing(d.period.from, .month)))"\(!week ? HTML(" class=\"here\"") : .empty)>\(t("summary.monthly"))</a></p>
+            <h1>\(t(week ? "summary.titleWeek" : "summary.titleMonth", d.domain))</h1>
+            <p><strong>\(d.summary.label(t))</strong> · \(t("period.showing", t.date(day: d.period.from), t.date(day: d.period.to))) · <span class="muted">\(t("summary.comparedWith", t.date(day: d.previous.from), t.date(day: d.previous.to)))</span></p>
+            \(navigation)\(warnings)
             \(Layout.totalsCards(c, d.now, d.before))
             <h2>\(t("summary.changes"))</h2>
             <ul><li>\(t("summary.newSources", t.number(d.newSourceCount)))</li><li>\(t("summary.goneSources", t.number(d.goneSources)))</li></ul>

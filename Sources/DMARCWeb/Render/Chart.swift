@@ -3,17 +3,36 @@ import DMARCStore
 /// Inline SVG charts. Colours come from classes in the stylesheet (the CSP allows no inline
 /// styles); every bar has a <title>, which browsers show as a tooltip without JavaScript.
 enum Chart {
-    /// Daily messages as stacked bars: DMARC pass below, failed above.
+    /// Daily messages as stacked bars: DMARC pass below, failed above. Drawn twice, wide and
+    /// narrow, and the stylesheet shows one: a 720-unit drawing scaled down to a phone's width
+    /// would shrink its 11-unit labels to 5 pixels.
     static func daily(_ days: [Int64: Totals], from: Int64, to: Int64, t: Localizer) -> HTML {
-        let width = 720.0
-        let height = 200.0
-        let left = 56.0
-        let bottom = 24.0
-        let plotWidth = width - left - 8
-        let plotHeight = height - bottom - 8
+        let label = escapeHTML(t("chart.label", t.date(day: from), t.date(day: to)))
+        let wide = svg(days, from: from, to: to, t: t, width: 720, height: 200, className: "chart-wide", label: label)
+        let narrow = svg(
+            days, from: from, to: to, t: t, width: 360, height: 220, className: "chart-narrow", label: label)
+        return HTML(
+            trusted: """
+                <figure class="chart">\(wide)\(narrow)
+                <figcaption><span class="key key-pass"></span>\(escapeHTML(t("chart.pass"))) <span class="key key-fail"></span>\(escapeHTML(t("chart.fail")))</figcaption></figure>
+                """)
+    }
+
+    private static func svg(
+        _ days: [Int64: Totals], from: Int64, to: Int64, t: Localizer, width: Double, height: Double,
+        className: String, label: String
+    ) -> String {
         let count = max(Int(to - from + 1), 1)
         let peak = max(days.values.map(\.messages).max() ?? 0, 1)
         let scaleTop = niceCeiling(peak)
+        // 0, half and the top: halved first, so a top of Int64.max (saturated totals) cannot overflow.
+        let steps = [Int64(0), scaleTop / 2, scaleTop]
+        // Room for the longest axis number at 11 units a character's height (about 6.5 wide).
+        let longest = steps.map { t.number($0).count }.max() ?? 1
+        let left = max(36, Double(longest) * 6.5 + 12)
+        let bottom = 24.0
+        let plotWidth = width - left - 8
+        let plotHeight = height - bottom - 8
         let slot = plotWidth / Double(count)
         let barWidth = max(slot * 0.8, 1)
         var bars = ""
@@ -35,8 +54,7 @@ enum Chart {
             bars += "</g>"
         }
         var axis = ""
-        // 0, half and the top: halved first, so a top of Int64.max (saturated totals) cannot overflow.
-        for (step, value) in [Int64(0), scaleTop / 2, scaleTop].enumerated() {
+        for (step, value) in steps.enumerated() {
             let y = 8 + plotHeight - Double(step) / 2 * plotHeight
             axis += "<line class=\"grid\" x1=\"\(f(left))\" x2=\"\(f(width - 8))\" y1=\"\(f(y))\" y2=\"\(f(y))\"/>"
             axis +=
@@ -48,12 +66,8 @@ enum Chart {
             axis +=
                 "<text class=\"axis\" x=\"\(f(x))\" y=\"\(f(height - 6))\" text-anchor=\"\(anchor)\">\(escapeHTML(t.shortDate(day: from + Int64(i))))</text>"
         }
-        let label = escapeHTML(t("chart.label", t.date(day: from), t.date(day: to)))
-        return HTML(
-            trusted: """
-                <figure class="chart"><svg viewBox="0 0 \(Int(width)) \(Int(height))" role="img" aria-label="\(label)">\(axis)\(bars)</svg>
-                <figcaption><span class="key key-pass"></span>\(escapeHTML(t("chart.pass"))) <span class="key key-fail"></span>\(escapeHTML(t("chart.fail")))</figcaption></figure>
-                """)
+        return
+            "<svg class=\"\(className)\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"\(label)\">\(axis)\(bars)</svg>"
     }
 
     /// A horizontal bar for a share (0–100%) in a table cell.

@@ -18,7 +18,7 @@ enum Stylesheet {
         header.top .who form { margin: 0; }
         header.top .who button, header.top .who select { font-size: 13px; }
         main { max-width: 1180px; margin: 0 auto; padding: 20px 16px 48px; }
-        h1 { font-size: 24px; margin: 4px 0 16px; font-weight: 650; word-break: break-word; }
+        h1 { font-size: 24px; margin: 4px 0 16px; font-weight: 650; overflow-wrap: anywhere; }
         h2 { font-size: 18px; margin: 28px 0 10px; font-weight: 650; }
         .muted { color: var(--muted); }
         .cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: 12px; }
@@ -35,9 +35,13 @@ enum Stylesheet {
         th { font-weight: 600; color: var(--muted); font-size: 13px; background: #fafbfc; white-space: nowrap; }
         td.num, th.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
         tr:last-child td { border-bottom: 0; }
-        .wrap { word-break: break-all; }
+        /* break-word, not anywhere or break-all: those shrink a table column's minimum width to one
+           letter, so "example.com" broke as "exampl|e.com"; this breaks only what cannot fit. */
+        .wrap { overflow-wrap: break-word; }
         .chart { margin: 0; background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 10px; }
         .chart svg { width: 100%; height: auto; display: block; }
+        .chart svg.chart-narrow { display: none; }
+        form.actions { margin: 10px 0 16px; }
         .ip { white-space: nowrap; }
         .chart figcaption { font-size: 12px; color: var(--muted); }
         .bar-pass { fill: var(--pass); } .bar-fail { fill: var(--fail); }
@@ -63,7 +67,7 @@ enum Stylesheet {
         details > summary { cursor: pointer; }
         .notice { padding: 10px 14px; border-radius: 8px; background: #e7f0fd; border: 1px solid #c5d9f7; margin: 0 0 14px; }
         .notice.error { background: #fbe3e1; border-color: #f2bdb8; }
-        pre.record { white-space: pre-wrap; word-break: break-all; background: #0f1b2a; color: #e2ecf7; padding: 12px;
+        pre.record { white-space: pre-wrap; overflow-wrap: anywhere; background: #0f1b2a; color: #e2ecf7; padding: 12px;
           border-radius: 8px; }
         .signin { max-width: 380px; margin: 10vh auto; background: var(--card); border: 1px solid var(--line);
           border-radius: 10px; padding: 24px; }
@@ -72,12 +76,13 @@ enum Stylesheet {
         @media (max-width: 640px) {
           header.top { padding: 0 10px; } main { padding: 14px 10px 40px; }
           .card .value { font-size: 20px; } th, td { padding: 6px 8px; }
-          .hide-narrow { display: none; }
+          .chart svg.chart-wide { display: none; } .chart svg.chart-narrow { display: block; }
         }
         @media print {
           header.top, footer, form.filters, .no-print { display: none; }
           body { background: #fff; } main { max-width: none; padding: 0; }
           .card, .panel, .table-wrap, .chart { border-color: #999; break-inside: avoid; }
+          .chart svg.chart-wide { display: block; } .chart svg.chart-narrow { display: none; }
         }
         """
 }

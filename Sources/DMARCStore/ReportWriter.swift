@@ -43,7 +43,9 @@ public final class ReportWriter: AggregateReportSink {
         let key = header.key.description
         // The duplicate check runs inside the write transaction, so two imports of the same report
         // at once cannot both get past it.
+        try db.execute("PRAGMA foreign_keys=OFF")
         try db.execute("BEGIN IMMEDIATE")
+        defer { if inserter == nil { try? db.execute("PRAGMA foreign_keys=ON") } }
         do {
             if try db.prepare("SELECT id FROM reports WHERE report_key = ?").scalar([.text(key)]) != nil {
                 try db.execute("ROLLBACK")
@@ -160,6 +162,7 @@ public final class ReportWriter: AggregateReportSink {
                 .optText(m.extraContactInfo), .text(header.flavour.rawValue), .integer(inserter.reportRowID),
             ])
             try db.execute("COMMIT")
+            try db.execute("PRAGMA foreign_keys=ON")
             self.inserter = nil
         } catch {
             abort()
@@ -177,6 +180,7 @@ public final class ReportWriter: AggregateReportSink {
         recordCount = 0
         messageCount = 0
         try? db.execute("ROLLBACK")
+        try? db.execute("PRAGMA foreign_keys=ON")
     }
 }
 
@@ -212,7 +216,7 @@ private struct QueueHandoff: @unchecked Sendable {
 
     func run() throws {
         if !records.isEmpty { try inserter.insert(batch: records) }
-        if let spill, !sums.isEmpty { try spill.write(run: sums.sorted { $0.key.precedes($1.key) }) }
+        if let spill, !sums.isEmpty { try spill.write(run: RollupKey.sorted(sums)) }
         if !sorted.isEmpty { try inserter.upsertRollup(sorted) }
     }
 }
@@ -255,7 +259,7 @@ struct RollupAccumulator {
     /// The sums so far, in primary-key order (the B-tree is then written front to back), and
     /// a fresh start.
     mutating func takeSorted() -> [(key: RollupKey, value: Int64)] {
-        let entries = sums.sorted { $0.key.precedes($1.key) }
+        let entries = RollupKey.sorted(sums)
         sums.removeAll(keepingCapacity: true)
         return entries
     }
@@ -318,8 +322,8 @@ final class RecordInserter {
     private func insertChunk(_ chunk: ArraySlice<AggregateRecord>) throws {
         let s = try statement("records", columns: Self.recordColumns, count: 15, rows: chunk.count)
         var i: Int32 = 1
-        var dkimRows: [(Int64, Int, DKIMAuthResult)] = []
-        var spfRows: [(Int64, Int, SPFAuthResult)] = []
+        var dkimRows: [(record: Int64, seq: Int, result: DKIMAuthResult)] = []
+        var spfRows: [(record: Int64, seq: Int, result: SPFAuthResult)] = []
         for r in chunk {
             let id = nextRecordID
             nextRecordID += 1
@@ -344,20 +348,27 @@ final class RecordInserter {
             for (n, f) in r.spfResults.enumerated() { spfRows.append((id, n, f)) }
         }
         try s.execute()
-        try insertAuthRows(
-            "dkim_results", columns: "record_id, seq, domain, selector, result, human_result",
-            dkimRows.map {
-                ($0.0, $0.1, $0.2.domain, $0.2.selector, $0.2.result, $0.2.humanResult)
-            })
-        try insertAuthRows(
-            "spf_results", columns: "record_id, seq, domain, scope, result, human_result",
-            spfRows.map {
-                ($0.0, $0.1, $0.2.domain, $0.2.scope, $0.2.result, $0.2.humanResult)
-            })
+        try insertAuthRows("dkim_results", columns: "record_id, seq, domain, selector, result, human_result", dkimRows) {
+            d, s, i in
+            try s.bind(d.domain, at: i)
+            try s.bind(d.selector, at: i + 1)
+            try s.bind(d.result, at: i + 2)
+            try s.bind(d.humanResult, at: i + 3)
+        }
+        try insertAuthRows("spf_results", columns: "record_id, seq, domain, scope, result, human_result", spfRows) {
+            f, s, i in
+            try s.bind(f.domain, at: i)
+            try s.bind(f.scope, at: i + 1)
+            try s.bind(f.result, at: i + 2)
+            try s.bind(f.humanResult, at: i + 3)
+        }
     }
 
-    private func insertAuthRows(
-        _ table: String, columns: String, _ rows: [(Int64, Int, String?, String?, String?, String?)]
+    /// Inserts DKIM or SPF results, 64 rows a statement: the record id and position, then the
+    /// four columns `bindResult` binds from `at` on.
+    private func insertAuthRows<Result>(
+        _ table: String, columns: String, _ rows: [(record: Int64, seq: Int, result: Result)],
+        bindResult: (Result, SQLiteStatement, Int32) throws -> Void
     ) throws {
         var start = 0
         while start < rows.count {
@@ -365,12 +376,9 @@ final class RecordInserter {
             let s = try statement(table, columns: columns, count: 6, rows: chunk.count)
             var i: Int32 = 1
             for row in chunk {
-                try s.bind(row.0, at: i)
-                try s.bind(Int64(row.1), at: i + 1)
-                try s.bind(row.2, at: i + 2)
-                try s.bind(row.3, at: i + 3)
-                try s.bind(row.4, at: i + 4)
-                try s.bind(row.5, at: i + 5)
+                try s.bind(row.record, at: i)
+                try s.bind(Int64(row.seq), at: i + 1)
+                try bindResult(row.result, s, i + 2)
                 i += 6
             }
             try s.execute()
@@ -454,6 +462,15 @@ struct RollupKey: Hashable {
     var disposition: String
     var dkim: String
     var spf: String
+
+    /// Rollup sums in `precedes` order. The positions are sorted, not the entries: moving an
+    /// entry copies its five strings (a retain and a release each), which was most of the cost.
+    static func sorted(_ sums: [RollupKey: Int64]) -> [(key: RollupKey, value: Int64)] {
+        let entries = Array(sums)
+        var order = Array(entries.indices)
+        entries.withUnsafeBufferPointer { e in order.sort { e[$0].key.precedes(e[$1].key) } }
+        return order.map { entries[$0] }
+    }
 
     /// The order of `daily_rollup`'s primary key (its domain is the report's, the same for all).
     func precedes(_ other: RollupKey) -> Bool {

@@ -14,6 +14,7 @@ let package = Package(
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
         .systemLibrary(name: "CGMime", pkgConfig: "gmime-3.0", providers: [.apt(["libgmime-3.0-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(
             name: "CShims", dependencies: ["CGMime", "CZlib", "CSQLite", "CCurl", "CMicroHTTPD"],
@@ -34,7 +35,7 @@ let package = Package(
                 "DMARCCore", "DMARCStore", "DMARCEnrich", "CShims", "CMicroHTTPD", "CCrypt", "CCrypto",
             ]
         ),
-        .target(name: "DMARCStore", dependencies: ["DMARCCore", "CSQLite", "CShims", "CZlib"]),
+        .target(name: "DMARCStore", dependencies: ["DMARCCore", "CSQLite", "CShims", "CZlib", "CZstd"]),
         .target(
             name: "DMARCIngest",
             dependencies: ["DMARCCore", "DMARCStore", "CLibXML2", "CArchive", "CGMime", "CZlib", "CShims", "CCrypto"]

@@ -22,6 +22,7 @@ packages=(
     dnsmasq-base    # the DNS server the DNS tests start on loopback
     libgmime-3.0-dev
     zlib1g-dev
+    libzstd-dev     # zstd: the stored raw bytes of plain documents
     libxml2-utils   # xmllint: the floor of the parse benchmark
     time            # /usr/bin/time: peak memory in the benchmarks
     sqlite3

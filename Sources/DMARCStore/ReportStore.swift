@@ -97,8 +97,10 @@ public final class ReportStore {
                 "INSERT INTO raw_documents (sha256, received_at, origin, media_type, size, status) VALUES (?, ?, ?, ?, 0, 'pending')"
             ).run([.text(placeholder), .integer(Self.now()), .text(origin), .text(mediaType)])
             let id = db.lastInsertRowID
-            // Compressed input (gzip, zip) does not shrink again: store it in gzip's stored blocks.
-            let level: Int32 = mediaType == "application/gzip" || mediaType == "application/zip" ? 0 : 1
+            // Compressed input (gzip, zip) does not shrink again: store it in gzip's stored blocks;
+            // the rest as zstd frames.
+            let codec: StoredCodec =
+                mediaType == "application/gzip" || mediaType == "application/zip" ? .gzipStored : .zstd
             let insertChunk = try db.prepare("INSERT INTO raw_chunks (document_id, seq, data) VALUES (?, ?, ?)")
             var size: Int64 = 0
             var stored: Int64 = 0
@@ -115,7 +117,7 @@ public final class ReportStore {
                         break
                     }
                 }
-                for member in try Self.compressAll(chunks, level: level) {
+                for member in try Self.compressAll(chunks, codec: codec) {
                     try insertChunk.run([.integer(id), .integer(seq), .blob(member)])
                     seq += 1
                     stored += Int64(member.count)
@@ -154,15 +156,32 @@ public final class ReportStore {
         return buffer
     }
 
-    /// Compresses each chunk into a gzip member, in parallel.
-    static func compressAll(_ chunks: [[UInt8]], level: Int32) throws -> [[UInt8]] {
+    /// How a chunk of raw bytes is kept.
+    enum StoredCodec {
+        /// A gzip member of stored (uncompressed) blocks, for input that arrived compressed.
+        case gzipStored
+        /// A zstd frame at level 1.
+        case zstd
+
+        func compress(_ chunk: [UInt8]) throws -> [UInt8] {
+            try chunk.withUnsafeBytes { bytes in
+                switch self {
+                case .gzipStored: try gzipMember(bytes, level: 0)
+                case .zstd: try zstdFrame(bytes, level: 1)
+                }
+            }
+        }
+    }
+
+    /// Compresses each chunk, in parallel.
+    static func compressAll(_ chunks: [[UInt8]], codec: StoredCodec) throws -> [[UInt8]] {
         if chunks.count <= 1 {
-            return try chunks.map { chunk in try chunk.withUnsafeBytes { try gzipMember($0, level: level) } }
+            return try chunks.map { try codec.compress($0) }
         }
         let results = CompressionResults(count: chunks.count)
         let input = SendableChunks(chunks: chunks)
         DispatchQueue.concurrentPerform(iterations: chunks.count) { i in
-            let outcome = Result { try input.chunks[i].withUnsafeBytes { try gzipMember($0, level: level) } }
+            let outcome = Result { try codec.compress(input.chunks[i]) }
             results.slots.withLock { $0[i] = outcome }
         }
         return try results.slots.withLock { slots in try slots.map { try $0!.get() } }
@@ -266,7 +285,7 @@ final class RawChunkStream: ByteStream {
     private let store: ReportStore
     private let documentID: Int64
     private var seq: Int64 = 0
-    private var current: GzipInflateStream?
+    private var current: ByteStream?
 
     init(store: ReportStore, documentID: Int64) throws {
         self.store = store
@@ -282,7 +301,10 @@ final class RawChunkStream: ByteStream {
             }
             guard let next = try store.rawChunk(documentID: documentID, seq: seq) else { return 0 }
             seq += 1
-            current = try GzipInflateStream(source: MemoryStream(next))
+            current =
+                ChunkCodec.isZstd(next)
+                ? MemoryStream(try zstdChunk(next, limit: ReportStore.rawChunkSize))
+                : try GzipInflateStream(source: MemoryStream(next))
         }
     }
 }

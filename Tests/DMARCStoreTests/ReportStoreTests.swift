@@ -183,6 +183,56 @@ struct ReportStoreTests {
         #expect(try store.openRaw(id: id).readAll(limit: 4 << 20, what: "raw") == bytes)
     }
 
+    @Test("Raw chunks: plain documents as zstd frames, compressed ones and older chunks as gzip members; all read back")
+    func rawCodecs() throws {
+        let store = try ReportStore(path: path)
+        // Not one repeated byte: a mixture that compresses, spanning three 1 MiB chunks.
+        var state: UInt32 = 7
+        let bytes: [UInt8] = (0..<(2 << 20) + 12_345).map { _ in
+            state = state &* 1_103_515_245 &+ 12_345
+            return UInt8(ascii: "a") + UInt8((state >> 16) % 8)
+        }
+        func chunks(_ id: Int64) throws -> [[UInt8]] {
+            var out: [[UInt8]] = []
+            try store.db.prepare("SELECT data FROM raw_chunks WHERE document_id = ? ORDER BY seq").query([
+                .integer(id)
+            ]) { out.append($0.blob(0) ?? []) }
+            return out
+        }
+        guard case .stored(let plain) = try store.storeRaw(
+            stream: MemoryStream(bytes), origin: "t", mediaType: "text/xml", digest: { "plain" })
+        else { throw CompressionError(message: "not stored") }
+        let plainChunks = try chunks(plain)
+        #expect(plainChunks.count == 3)
+        #expect(plainChunks.allSatisfy(ChunkCodec.isZstd))
+        #expect(plainChunks.reduce(0) { $0 + $1.count } < bytes.count / 2)
+        #expect(try store.openRaw(id: plain).readAll(limit: 4 << 20, what: "raw") == bytes)
+
+        guard case .stored(let packed) = try store.storeRaw(
+            stream: MemoryStream(bytes), origin: "t", mediaType: "application/gzip", digest: { "packed" })
+        else { throw CompressionError(message: "not stored") }
+        #expect(try chunks(packed).allSatisfy { $0.starts(with: [0x1F, 0x8B]) })
+        #expect(try store.openRaw(id: packed).readAll(limit: 4 << 20, what: "raw") == bytes)
+
+        // A document stored before zstd: its chunks are gzip members, and a mixture reads too.
+        let first = try bytes[0..<(1 << 20)].withUnsafeBytes { try gzipMember($0, level: 6) }
+        try store.db.prepare("UPDATE raw_chunks SET data = ? WHERE document_id = ? AND seq = 0").run([
+            .blob(first), .integer(plain),
+        ])
+        #expect(try store.openRaw(id: plain).readAll(limit: 4 << 20, what: "raw") == bytes)
+
+        // A damaged frame is an error, not wrong bytes.
+        var damaged = plainChunks[1]
+        damaged[damaged.count / 2] ^= 0xFF
+        damaged[damaged.count / 2 + 1] ^= 0xFF
+        try store.db.prepare("UPDATE raw_chunks SET data = ? WHERE document_id = ? AND seq = 1").run([
+            .blob(damaged), .integer(plain),
+        ])
+        #expect(throws: CompressionError.self) {
+            _ = try store.openRaw(id: plain).readAll(limit: 4 << 20, what: "raw")
+        }
+    }
+
     @Test("Enrichment candidates: recent addresses from the rollup, without fresh entries; daily totals kept")
     func enrichmentCandidates() throws {
         let store = try ReportStore(path: path)

@@ -15,11 +15,6 @@ public final class ReportWriter: AggregateReportSink {
     private var header = AggregateReportHeader()
     private var batch: [AggregateRecord] = []
     private var inserter: RecordInserter?
-    /// The daily rollup of the report, summed on the caller's thread (the writer queue is the
-    /// busier of the two) and handed to the queue in sorted batches.
-    private var rollup = RollupAccumulator(begin: 0, end: 0)
-    /// Sorted runs of the rollup, once a report has more rows than `RollupAccumulator.batch`.
-    private var spill: RollupSpill?
     private let queue = DispatchQueue(label: "dmarcwatch.report-writer")
     private let inFlight = DispatchSemaphore(value: 4)
     private let failure = FailureSlot()
@@ -74,8 +69,8 @@ public final class ReportWriter: AggregateReportSink {
                 .optText(p.psd), .integer(ReportStore.now()),
             ])
             inserter = try RecordInserter(
-                db: db, reportRowID: db.lastInsertRowID, domain: (p.domain ?? "").lowercased())
-            rollup = RollupAccumulator(begin: begin, end: end)
+                db: db, reportRowID: db.lastInsertRowID, domain: (p.domain ?? "").lowercased(),
+                rollup: RollupAccumulator(begin: begin, end: end))
             batch.reserveCapacity(Self.batchSize)
         } catch {
             inserter = nil
@@ -88,7 +83,6 @@ public final class ReportWriter: AggregateReportSink {
     public func record(_ r: AggregateRecord) throws {
         guard inserter != nil else { return }
         batch.append(r)
-        rollup.add(r)
         recordCount += 1
         messageCount += r.count
         if batch.count >= Self.batchSize { try dispatchBatch() }
@@ -98,12 +92,7 @@ public final class ReportWriter: AggregateReportSink {
     private func dispatchBatch() throws {
         if let message = failure.value.withLock({ $0 }) { throw SQLiteError(code: 1, message: message, sql: nil) }
         guard let inserter, !batch.isEmpty else { return }
-        var sums: [RollupKey: Int64] = [:]
-        if rollup.count >= RollupAccumulator.batch {
-            if spill == nil { spill = try RollupSpill() }
-            sums = rollup.takeAll()
-        }
-        enqueue(QueueHandoff(inserter: inserter, records: batch, run: sums, spill: spill))
+        enqueue(QueueHandoff(inserter: inserter, records: batch))
         batch = []
         batch.reserveCapacity(Self.batchSize)
     }
@@ -133,23 +122,24 @@ public final class ReportWriter: AggregateReportSink {
             try dispatchBatch()
             drain()
             if let message = failure.value.withLock({ $0 }) { throw SQLiteError(code: 1, message: message, sql: nil) }
-            if let spill {
+            // The queue is idle: the inserter's rollup and spill can be used here.
+            if let spill = inserter.spill {
                 // A large report: its last rows become one more run, then the runs are merged here
                 // while the writer queue upserts the merged rows in one sorted pass over the B-tree.
-                try spill.write(run: rollup.takeSorted())
+                try spill.write(run: inserter.rollup.takeSorted())
                 try spill.merge(chunk: RollupAccumulator.batch) { rows in
                     if let message = failure.value.withLock({ $0 }) {
                         throw SQLiteError(code: 1, message: message, sql: nil)
                     }
                     enqueue(QueueHandoff(inserter: inserter, sorted: rows))
                 }
-                self.spill = nil
+                inserter.spill = nil
                 drain()
                 if let message = failure.value.withLock({ $0 }) {
                     throw SQLiteError(code: 1, message: message, sql: nil)
                 }
             } else {
-                try inserter.upsertRollup(rollup.takeSorted())
+                try inserter.upsertRollup(inserter.rollup.takeSorted())
             }
             try inserter.flushDayTotals()
             let m = header.metadata
@@ -174,7 +164,6 @@ public final class ReportWriter: AggregateReportSink {
         guard inserter != nil else { return }
         drain()
         inserter = nil
-        spill = nil
         batch.removeAll()
         failure.value.withLock { $0 = nil }
         recordCount = 0
@@ -196,17 +185,12 @@ extension ReportWriter: Sendable {}
 private struct QueueHandoff: @unchecked Sendable {
     let inserter: RecordInserter
     var records: [AggregateRecord] = []
-    /// Rollup sums to sort and write out as one run of `spill`.
-    var sums: [RollupKey: Int64] = [:]
-    var spill: RollupSpill?
     /// Merged rollup rows, in key order, to upsert.
     var sorted: [(key: RollupKey, value: Int64)] = []
 
-    init(inserter: RecordInserter, records: [AggregateRecord], run: [RollupKey: Int64], spill: RollupSpill?) {
+    init(inserter: RecordInserter, records: [AggregateRecord]) {
         self.inserter = inserter
         self.records = records
-        self.sums = run
-        self.spill = spill
     }
 
     init(inserter: RecordInserter, sorted: [(key: RollupKey, value: Int64)]) {
@@ -215,8 +199,10 @@ private struct QueueHandoff: @unchecked Sendable {
     }
 
     func run() throws {
-        if !records.isEmpty { try inserter.insert(batch: records) }
-        if let spill, !sums.isEmpty { try spill.write(run: RollupKey.sorted(sums)) }
+        if !records.isEmpty {
+            try inserter.insert(batch: records)
+            try inserter.sum(records)
+        }
         if !sorted.isEmpty { try inserter.upsertRollup(sorted) }
     }
 }
@@ -264,28 +250,29 @@ struct RollupAccumulator {
         return entries
     }
 
-    /// The sums so far, unsorted (the writer queue sorts them), and a fresh start.
-    mutating func takeAll() -> [RollupKey: Int64] {
-        defer { sums = [:] }
-        return sums
-    }
 }
 
-/// The prepared statements and rollup sums of one report's transaction.
+/// The prepared statements and rollup sums of one report's transaction, used on the writer
+/// queue (the parsing thread is the busier of the two).
 final class RecordInserter {
     let db: SQLiteConnection
     let reportRowID: Int64
     let domain: String
+    /// The daily rollup of the report so far.
+    var rollup: RollupAccumulator
+    /// Sorted runs of the rollup, once a report has more rows than `RollupAccumulator.batch`.
+    var spill: RollupSpill?
     var nextRecordID: Int64
     /// Per-day totals for `domain_daily`, summed over the whole report (a few days at most).
     var dayTotals: [Int64: DayTotals] = [:]
     /// The id of the report's first record; the rest follow without gaps.
     var firstRecordID: Int64?
 
-    init(db: SQLiteConnection, reportRowID: Int64, domain: String) throws {
+    init(db: SQLiteConnection, reportRowID: Int64, domain: String, rollup: RollupAccumulator) throws {
         self.db = db
         self.reportRowID = reportRowID
         self.domain = domain
+        self.rollup = rollup
         // The transaction is exclusive (BEGIN IMMEDIATE), so ids can be given out here: the report's
         // records get the contiguous range reports.first_record_id relies on.
         nextRecordID = (try db.prepare("SELECT COALESCE(MAX(id), 0) + 1 FROM records").scalar() ?? 1)
@@ -383,6 +370,15 @@ final class RecordInserter {
             }
             try s.execute()
             start += chunk.count
+        }
+    }
+
+    /// Adds records to the rollup sums, writing them out as a sorted run when they grow large.
+    func sum(_ records: [AggregateRecord]) throws {
+        for r in records { rollup.add(r) }
+        if rollup.count >= RollupAccumulator.batch {
+            if spill == nil { spill = try RollupSpill() }
+            try spill!.write(run: rollup.takeSorted())
         }
     }
 

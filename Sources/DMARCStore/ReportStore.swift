@@ -106,8 +106,11 @@ public final class ReportStore {
             var stored: Int64 = 0
             var seq: Int64 = 0
             var finished = false
+            // A pipeline: while one batch of chunks is compressed on other threads, the next is
+            // read (and hashed, by the stream) here; then the first is written, in order.
+            var compressing: CompressionBatch?
+            defer { compressing?.wait() }
             while !finished {
-                // Read a few chunks, compress them on all cores at once, write them in order.
                 var chunks: [[UInt8]] = []
                 while chunks.count < Self.parallelChunks {
                     let chunk = try Self.readChunk(stream)
@@ -117,12 +120,19 @@ public final class ReportStore {
                         break
                     }
                 }
-                for member in try Self.compressAll(chunks, codec: codec) {
+                size += chunks.reduce(Int64(0)) { $0 + Int64($1.count) }
+                let previous = compressing
+                compressing = CompressionBatch(chunks, codec: codec)
+                for member in try previous?.members() ?? [] {
                     try insertChunk.run([.integer(id), .integer(seq), .blob(member)])
                     seq += 1
                     stored += Int64(member.count)
                 }
-                size += chunks.reduce(Int64(0)) { $0 + Int64($1.count) }
+            }
+            for member in try compressing?.members() ?? [] {
+                try insertChunk.run([.integer(id), .integer(seq), .blob(member)])
+                seq += 1
+                stored += Int64(member.count)
             }
             let sha = digest()
             if let existing = try rawDocument(sha256: sha) {
@@ -171,20 +181,6 @@ public final class ReportStore {
                 }
             }
         }
-    }
-
-    /// Compresses each chunk, in parallel.
-    static func compressAll(_ chunks: [[UInt8]], codec: StoredCodec) throws -> [[UInt8]] {
-        if chunks.count <= 1 {
-            return try chunks.map { try codec.compress($0) }
-        }
-        let results = CompressionResults(count: chunks.count)
-        let input = SendableChunks(chunks: chunks)
-        DispatchQueue.concurrentPerform(iterations: chunks.count) { i in
-            let outcome = Result { try codec.compress(input.chunks[i]) }
-            results.slots.withLock { $0[i] = outcome }
-        }
-        return try results.slots.withLock { slots in try slots.map { try $0!.get() } }
     }
 
     public func rawDocument(sha256: String) throws -> RawDocumentInfo? {
@@ -270,14 +266,28 @@ public final class ReportStore {
 @available(*, unavailable)
 extension ReportStore: Sendable {}
 
-/// Read-only input of `compressAll`; arrays of bytes are values, safe to read from many threads.
-private struct SendableChunks: Sendable {
-    let chunks: [[UInt8]]
-}
+/// Chunks being compressed on the global queue, one task each.
+private final class CompressionBatch: Sendable {
+    private let slots: Mutex<[Result<[UInt8], Error>?]>
+    private let group = DispatchGroup()
 
-private final class CompressionResults: Sendable {
-    let slots: Mutex<[Result<[UInt8], Error>?]>
-    init(count: Int) { slots = Mutex(Array(repeating: nil, count: count)) }
+    init(_ chunks: [[UInt8]], codec: ReportStore.StoredCodec) {
+        slots = Mutex(Array(repeating: nil, count: chunks.count))
+        for (i, chunk) in chunks.enumerated() {
+            DispatchQueue.global().async(group: group) { [self] in
+                let outcome = Result { try codec.compress(chunk) }
+                slots.withLock { $0[i] = outcome }
+            }
+        }
+    }
+
+    func wait() { group.wait() }
+
+    /// The compressed chunks, in order, once all are done.
+    func members() throws -> [[UInt8]] {
+        group.wait()
+        return try slots.withLock { slots in try slots.map { try $0!.get() } }
+    }
 }
 
 /// Decompresses stored chunks one at a time, fetching each when the previous one is used up.

@@ -335,7 +335,8 @@ final class RecordInserter {
             for (n, f) in r.spfResults.enumerated() { spfRows.append((id, n, f)) }
         }
         try s.execute()
-        try insertAuthRows("dkim_results", columns: "record_id, seq, domain, selector, result, human_result", dkimRows) {
+        try insertAuthRows("dkim_results", columns: "record_id, seq, domain, selector, result, human_result", dkimRows)
+        {
             d, s, i in
             try s.bind(d.domain, at: i)
             try s.bind(d.selector, at: i + 1)

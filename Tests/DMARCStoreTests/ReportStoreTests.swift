@@ -199,8 +199,9 @@ struct ReportStoreTests {
             ]) { out.append($0.blob(0) ?? []) }
             return out
         }
-        guard case .stored(let plain) = try store.storeRaw(
-            stream: MemoryStream(bytes), origin: "t", mediaType: "text/xml", digest: { "plain" })
+        guard
+            case .stored(let plain) = try store.storeRaw(
+                stream: MemoryStream(bytes), origin: "t", mediaType: "text/xml", digest: { "plain" })
         else { throw CompressionError(message: "not stored") }
         let plainChunks = try chunks(plain)
         #expect(plainChunks.count == 3)
@@ -208,8 +209,9 @@ struct ReportStoreTests {
         #expect(plainChunks.reduce(0) { $0 + $1.count } < bytes.count / 2)
         #expect(try store.openRaw(id: plain).readAll(limit: 4 << 20, what: "raw") == bytes)
 
-        guard case .stored(let packed) = try store.storeRaw(
-            stream: MemoryStream(bytes), origin: "t", mediaType: "application/gzip", digest: { "packed" })
+        guard
+            case .stored(let packed) = try store.storeRaw(
+                stream: MemoryStream(bytes), origin: "t", mediaType: "application/gzip", digest: { "packed" })
         else { throw CompressionError(message: "not stored") }
         #expect(try chunks(packed).allSatisfy { $0.starts(with: [0x1F, 0x8B]) })
         #expect(try store.openRaw(id: packed).readAll(limit: 4 << 20, what: "raw") == bytes)

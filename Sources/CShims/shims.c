@@ -59,17 +59,26 @@ CURLcode cshim_curl_getinfo_long(CURL *handle, CURLINFO info, long *value) {
     return curl_easy_getinfo(handle, info, value);
 }
 
-struct MHD_Daemon *cshim_mhd_start(const char *ipv4, uint16_t port, unsigned int threads, unsigned int connection_limit,
+struct MHD_Daemon *cshim_mhd_start(const char *host, uint16_t port, unsigned int threads, unsigned int connection_limit,
     unsigned int per_address_limit, unsigned int timeout_seconds, size_t memory_limit, MHD_AccessHandlerCallback handler,
     void *handler_cls, MHD_RequestCompletedCallback completed, void *completed_cls) {
-    static struct sockaddr_in address;  // MHD keeps the pointer only during start-up
-    struct sockaddr_in local;
-    memset(&local, 0, sizeof local);
-    local.sin_family = AF_INET;
-    local.sin_port = htons(port);
-    if (inet_pton(AF_INET, ipv4, &local.sin_addr) != 1) return NULL;
-    address = local;
-    return MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, port, NULL, NULL, handler, handler_cls,
+    // An IPv4 or IPv6 address literal; MHD reads the address only while it starts.
+    struct sockaddr_storage address;
+    memset(&address, 0, sizeof address);
+    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
+    struct sockaddr_in *v4 = (struct sockaddr_in *)&address;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&address;
+    if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons(port);
+    } else if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons(port);
+        flags |= MHD_USE_IPv6;
+    } else {
+        return NULL;
+    }
+    return MHD_start_daemon(flags, port, NULL, NULL, handler, handler_cls,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&address,
         MHD_OPTION_THREAD_POOL_SIZE, threads,
         MHD_OPTION_CONNECTION_LIMIT, connection_limit,

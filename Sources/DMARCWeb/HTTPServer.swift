@@ -268,7 +268,7 @@ public final class HTTPServer: @unchecked Sendable {
             : HTTPResponse(status: status, body: "The server is receiving too much at once; try again shortly.\n")
     }
 
-    /// Listens on `host:port` (IPv4; port 0 picks a free one).
+    /// Listens on `host:port`: an IPv4 or IPv6 address literal (port 0 picks a free one).
     public func start(host: String, port: Int, threads: Int = 4) throws {
         signal(SIGPIPE, SIG_IGN)
         guard
@@ -279,7 +279,9 @@ public final class HTTPServer: @unchecked Sendable {
                 Unmanaged.passUnretained(self).toOpaque())
         else {
             throw HTTPServerError(
-                description: "cannot listen on \(host):\(port) (address in use, or not an IPv4 address of this host)")
+                description:
+                    "cannot listen on \(host.contains(":") ? "[\(host)]" : host):\(port) (address in use, or not an IPv4 or IPv6 address of this host)"
+            )
         }
         daemon = d
         self.port = Int(cshim_mhd_bound_port(d))

@@ -117,6 +117,71 @@ struct ServeTests {
         #expect((reports.json as? [Any])?.count == 1)
     }
 
+    @Test("serve listens on IPv6 given in brackets; an IPv6 address without them is a usage error")
+    func ipv6() throws {
+        let bare = try CLI.run(["--db", db, "serve", "--listen", "::1:8080"])
+        #expect(bare.status == 64)
+        #expect(bare.stderr.contains("in brackets"))
+
+        // Only where this machine has IPv6 loopback at all.
+        let probe = socket(AF_INET6, Int32(SOCK_STREAM.rawValue), 0)
+        var loopback = sockaddr_in6()
+        loopback.sin6_family = sa_family_t(AF_INET6)
+        loopback.sin6_addr = in6addr_loopback
+        let bindable = withUnsafePointer(to: &loopback) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(probe, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) == 0
+            }
+        }
+        close(probe)
+        guard bindable else { return }
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.binary)
+        process.arguments = ["--db", db, "serve", "--listen", "[::1]:0"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        var line = ""
+        while !line.contains("\n") {
+            let data = out.fileHandleForReading.availableData
+            if data.isEmpty { break }
+            line += String(decoding: data, as: UTF8.self)
+        }
+        let after = try #require(line.range(of: "http://[::1]:")).upperBound
+        let port = try #require(UInt16(line[after...].prefix { $0.isNumber }))
+
+        let fd = socket(AF_INET6, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var server = loopback
+        server.sin6_port = port.bigEndian
+        let connected = withUnsafePointer(to: &server) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) == 0
+            }
+        }
+        #expect(connected)
+        let request = Array("GET /healthz HTTP/1.0\r\nHost: [::1]\r\n\r\n".utf8)
+        _ = request.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        var answer: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+            answer += buffer[0..<n]
+        }
+        let text = String(decoding: answer, as: UTF8.self)
+        #expect(text.hasPrefix("HTTP/1.1 200 ") || text.hasPrefix("HTTP/1.0 200 "))
+        #expect(text.contains("ok"))
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+
     @Test("serve --dns-map reads parsedmarc's map like 'sources' does; a missing file is a usage error")
     func dnsMap() throws {
         let r = try CLI.run(["--db", db, "serve", "--listen", "127.0.0.1:0", "--dns-map", "\(dir)/missing.csv"])

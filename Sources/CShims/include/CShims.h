@@ -51,7 +51,7 @@ CURLcode cshim_curl_getinfo_long(CURL *handle, CURLINFO info, long *value);
 #include <stdint.h>
 #include <stdarg.h>
 #include <microhttpd.h>
-struct MHD_Daemon *cshim_mhd_start(const char *ipv4, uint16_t port, unsigned int threads, unsigned int connection_limit,
+struct MHD_Daemon *cshim_mhd_start(const char *host, uint16_t port, unsigned int threads, unsigned int connection_limit,
     unsigned int per_address_limit, unsigned int timeout_seconds, size_t memory_limit, MHD_AccessHandlerCallback handler,
     void *handler_cls, MHD_RequestCompletedCallback completed, void *completed_cls);
 // The port the daemon is bound to (for port 0).

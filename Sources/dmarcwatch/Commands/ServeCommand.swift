@@ -21,8 +21,9 @@ enum ServeCommand {
             Runs until SIGTERM or SIGINT, then stops cleanly: stops accepting connections, lets the
             requests and the mailbox run in progress finish, and exits 0.
 
-              --listen HOST:PORT      IPv4 address and port to listen on (default 127.0.0.1:8080;
-                                      port 0 picks a free one, printed at start)
+              --listen HOST:PORT      address and port to listen on: IPv4, or IPv6 in brackets
+                                      ([::1]:8080); default 127.0.0.1:8080; port 0 picks a free
+                                      one, printed at start
               --poll-interval S       fetch every configured mailbox every S seconds (default 300)
               --nameserver H[:P]      DNS server for the DNS checks of the Domains page
               --trusted-proxy ADDR    a reverse proxy at ADDR: its requests are attributed to the
@@ -55,7 +56,12 @@ enum ServeCommand {
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
             (0...65535).contains(port)
         else { throw UsageError(message: "--listen must be HOST:PORT") }
-        let host = String(listen[..<colon])
+        var host = String(listen[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") {
+            host = String(host.dropFirst().dropLast())
+        } else if host.contains(":") {
+            throw UsageError(message: "--listen: write an IPv6 address in brackets, as [::1]:8080")
+        }
         var interval = 300
         if let text = args.value("--poll-interval") {
             guard let n = Int(text), n >= 1 else {
@@ -89,7 +95,8 @@ enum ServeCommand {
         signals.block([SIGTERM, SIGINT])
         let server = HTTPServer(app: app)
         try server.start(host: host == "localhost" ? "127.0.0.1" : host, port: port)
-        Console.out("DMARCWatch listening on http://\(host):\(server.port)/ ; mailboxes polled every \(interval) s\n")
+        let shown = host.contains(":") ? "[\(host)]" : host
+        Console.out("DMARCWatch listening on http://\(shown):\(server.port)/ ; mailboxes polled every \(interval) s\n")
         if users.isEmpty {
             Console.out("No accounts yet: create one with 'dmarcwatch user add NAME --role admin', then sign in.\n")
         }

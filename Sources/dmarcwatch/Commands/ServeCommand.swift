@@ -304,9 +304,11 @@ final class SignalWatcher: @unchecked Sendable {
         pthread_sigmask(SIG_BLOCK, &set, nil)
     }
 
+    /// Call after `block`. Setting a signal's action again here would discard one that arrived
+    /// in between (POSIX: a pending signal set to SIG_IGN is dropped), and `serve` would miss a
+    /// SIGTERM sent while it starts; left pending, the source delivers it.
     func watch(_ signals: [Int32], handler: @escaping @Sendable () -> Void) {
         for s in signals {
-            signal(s, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: s, queue: queue)
             source.setEventHandler { handler() }
             source.resume()

@@ -5,7 +5,7 @@
 #   - parse + store (dmarcwatch import into a fresh SQLite file: raw bytes, records, rollup),
 #   - peak resident memory of each (GNU time %M),
 # with `xmllint --stream` (libxml2 alone) on the plain XML as the floor. Each timing is the best of
-# RUNS runs (default 3). Figures go to stdout and to bench-data/results.txt.
+# RUNS rounds (default 3), the three taking turns within a round. Figures go to stdout and to bench-data/results.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -45,20 +45,20 @@ for n in $SIZES; do
         f="$DATA/synthetic-$n.$fmt"
         [ -f "$f" ] || "$BENCH" generate --records "$n" --format "$fmt" --out "$f"
     done
-    read -r xl_plain _ < <(best_of xmllint --stream --noout "$DATA/synthetic-$n.xml")
     for fmt in xml gz zip; do
         f="$DATA/synthetic-$n.$fmt"
         # The floor is xmllint on the same file; it reads gzip itself but not zip, so zip is
-        # compared with the plain XML.
-        if [ "$fmt" = gz ]; then
-            read -r xl _ < <(best_of xmllint --stream --noout "$f")
-        else
-            xl=$xl_plain
-        fi
-        read -r parse parse_mem < <(best_of "$BENCH" parse "$f")
+        # compared with the plain XML. Floor, parse and import take turns in each round, so a
+        # machine whose speed drifts (a shared host) slows all three alike.
+        floor="$f"
+        [ "$fmt" = zip ] && floor="$DATA/synthetic-$n.xml"
         db="$DATA/bench.sqlite3"
-        store_best="" store_mem=""
+        xl="" parse="" parse_mem="" store_best="" store_mem=""
         for _ in $(seq "$RUNS"); do
+            read -r t _ < <(RUNS=1 best_of xmllint --stream --noout "$floor")
+            if [ -z "$xl" ] || awk "BEGIN{exit !($t < $xl)}"; then xl=$t; fi
+            read -r t m < <(RUNS=1 best_of "$BENCH" parse "$f")
+            if [ -z "$parse" ] || awk "BEGIN{exit !($t < $parse)}"; then parse=$t; parse_mem=$m; fi
             rm -f "$db" "$db-wal" "$db-shm"
             /usr/bin/time -o "$DATA/.time" -f "%e %M" "$CLI" --db "$db" import "$f" >/dev/null 2>&1 || true
             line=$(tail -1 "$DATA/.time")

@@ -111,16 +111,14 @@ enum ServeCommand {
             }
         }
         enricher.start()
-        signals.watch([SIGTERM, SIGINT]) {
-            server.stop()
-            poller.stop()
-            enricher.stop()
-            Console.err("dmarcwatch serve: stopped\n")
-            exit(0)
-        }
-        withExtendedLifetime((server, poller, enricher, signals)) {
-            dispatchMain()
-        }
+        // The main thread waits for the signal itself. (dispatchMain() would park it with every
+        // signal unblocked, so a SIGTERM could reach it, ignored, instead of the watcher.)
+        signals.wait([SIGTERM, SIGINT])
+        server.stop()
+        poller.stop()
+        enricher.stop()
+        Console.err("dmarcwatch serve: stopped\n")
+        return 0
     }
 
     /// The import pipeline and DNS, for the web layer. Each call opens its own connection: an
@@ -286,33 +284,26 @@ final class PeriodicJob: @unchecked Sendable {
     }
 }
 
-/// Delivers SIGTERM/SIGINT to a handler on its own queue. The signals are blocked first (and
-/// ignored), so no thread started later takes the default action and kills the process
-/// before the handler runs.
-final class SignalWatcher: @unchecked Sendable {
-    // @unchecked Sendable: sources are created once in watch() and kept alive, never mutated.
-    private let queue = DispatchQueue(label: "dmarcwatch.signals")
-    private var sources: [DispatchSourceSignal] = []
-
+/// SIGTERM/SIGINT for a clean stop: blocked before any other thread starts (threads inherit
+/// the mask, so none takes the default action), then taken with `sigwait`. A signal that comes
+/// in between stays pending until then.
+struct SignalWatcher {
     func block(_ signals: [Int32]) {
-        var set = sigset_t()
-        sigemptyset(&set)
-        for s in signals {
-            sigaddset(&set, s)
-            signal(s, SIG_IGN)
-        }
+        var set = Self.set(signals)
         pthread_sigmask(SIG_BLOCK, &set, nil)
     }
 
-    /// Call after `block`. Setting a signal's action again here would discard one that arrived
-    /// in between (POSIX: a pending signal set to SIG_IGN is dropped), and `serve` would miss a
-    /// SIGTERM sent while it starts; left pending, the source delivers it.
-    func watch(_ signals: [Int32], handler: @escaping @Sendable () -> Void) {
-        for s in signals {
-            let source = DispatchSource.makeSignalSource(signal: s, queue: queue)
-            source.setEventHandler { handler() }
-            source.resume()
-            sources.append(source)
-        }
+    /// Waits until one of `signals` (blocked with `block`) arrives.
+    func wait(_ signals: [Int32]) {
+        var set = Self.set(signals)
+        var received: Int32 = 0
+        while sigwait(&set, &received) != 0 {}
+    }
+
+    private static func set(_ signals: [Int32]) -> sigset_t {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for s in signals { sigaddset(&set, s) }
+        return set
     }
 }

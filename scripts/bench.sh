@@ -5,7 +5,8 @@
 #   - parse + store (dmarcwatch import into a fresh SQLite file: raw bytes, records, rollup),
 #   - peak resident memory of each (GNU time %M),
 # with `xmllint --stream` (libxml2 alone) on the plain XML as the floor. Each timing is the best of
-# RUNS rounds (default 3), the three taking turns within a round. Figures go to stdout and to bench-data/results.txt.
+# RUNS rounds (default 3), the three taking turns within a round. Figures go to stdout and to
+# bench-data/results.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,22 +21,18 @@ out="$DATA/results.txt"
 
 say() { echo "$*" | tee -a "$out"; }
 
-# best_of CMD...: prints "seconds peak_kib" of the fastest of $RUNS runs.
-best_of() {
-    local best="" best_mem=""
-    for _ in $(seq "$RUNS"); do
-        local line
-        /usr/bin/time -o "$DATA/.time" -f "%e %M" "$@" >/dev/null 2>&1 || true
-        line=$(tail -1 "$DATA/.time")
-        local t=${line% *} m=${line#* }
-        if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t; best_mem=$m; fi
-    done
-    echo "$best $best_mem"
+# timed CMD...: runs CMD once; prints "seconds peak_kib".
+timed() {
+    /usr/bin/time -o "$DATA/.time" -f "%e %M" "$@" >/dev/null 2>&1 || true
+    tail -1 "$DATA/.time"
 }
+
+# faster A B: whether A < B (either may be empty: an empty B is beaten by anything).
+faster() { [ -z "$2" ] || awk "BEGIN{exit !($1 < $2)}"; }
 
 rate() { awk -v n="$1" -v t="$2" 'BEGIN{ if (t > 0) printf "%d", n / t; else print "n/a" }'; }
 
-say "DMARCWatch benchmark — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, best of $RUNS runs"
+say "DMARCWatch benchmark — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, best of $RUNS rounds"
 say "$(swift --version 2>/dev/null | head -1); $(xmllint --version 2>&1 | head -1)"
 say ""
 printf "%-22s %10s %9s %12s %9s %12s %9s %12s %7s\n" file records "xmllint s" "parse s" "parse/xl" "parse rec/s" "store s" "store rec/s" "RSS MiB" | tee -a "$out"
@@ -55,15 +52,13 @@ for n in $SIZES; do
         db="$DATA/bench.sqlite3"
         xl="" parse="" parse_mem="" store_best="" store_mem=""
         for _ in $(seq "$RUNS"); do
-            read -r t _ < <(RUNS=1 best_of xmllint --stream --noout "$floor")
-            if [ -z "$xl" ] || awk "BEGIN{exit !($t < $xl)}"; then xl=$t; fi
-            read -r t m < <(RUNS=1 best_of "$BENCH" parse "$f")
-            if [ -z "$parse" ] || awk "BEGIN{exit !($t < $parse)}"; then parse=$t; parse_mem=$m; fi
+            read -r t _ < <(timed xmllint --stream --noout "$floor")
+            if faster "$t" "$xl"; then xl=$t; fi
+            read -r t m < <(timed "$BENCH" parse "$f")
+            if faster "$t" "$parse"; then parse=$t; parse_mem=$m; fi
             rm -f "$db" "$db-wal" "$db-shm"
-            /usr/bin/time -o "$DATA/.time" -f "%e %M" "$CLI" --db "$db" import "$f" >/dev/null 2>&1 || true
-            line=$(tail -1 "$DATA/.time")
-            t=${line% *}; m=${line#* }
-            if [ -z "$store_best" ] || awk "BEGIN{exit !($t < $store_best)}"; then store_best=$t; store_mem=$m; fi
+            read -r t m < <(timed "$CLI" --db "$db" import "$f")
+            if faster "$t" "$store_best"; then store_best=$t; store_mem=$m; fi
         done
         rm -f "$db" "$db-wal" "$db-shm"
         mem=$(( (parse_mem > store_mem ? parse_mem : store_mem) / 1024 ))
@@ -121,7 +116,7 @@ if [ "${ENRICH:-1}" = 1 ]; then
         secs=$(echo "$line" | sed -n 's/.*"seconds":\([0-9.]*\).*/\1/p')
         n=$(echo "$line" | sed -n 's/.*"addresses":\([0-9]*\).*/\1/p')
         ok=$(echo "$line" | sed -n 's/.*"forward_confirmed":\([0-9]*\).*/\1/p')
-        if [ -z "$best" ] || awk "BEGIN{exit !($secs < $best)}"; then best=$secs; best_n=$n; best_ok=$ok; fi
+        if faster "$secs" "$best"; then best=$secs; best_n=$n; best_ok=$ok; fi
     done
     kill "$dns_pid" 2>/dev/null || true
     say "enrich: $best_n addresses ($best_ok forward-confirmed) in $best s = $(rate "$best_n" "$best") addresses/s (64 in flight, dnsmasq on loopback, best of $RUNS)"

@@ -110,6 +110,13 @@ public final class ReportStore {
             // read (and hashed, by the stream) here; then the first is written, in order.
             var compressing: CompressionBatch?
             defer { compressing?.wait() }
+            func write(_ batch: CompressionBatch?) throws {
+                for member in try batch?.members() ?? [] {
+                    try insertChunk.run([.integer(id), .integer(seq), .blob(member)])
+                    seq += 1
+                    stored += Int64(member.count)
+                }
+            }
             while !finished {
                 var chunks: [[UInt8]] = []
                 while chunks.count < Self.parallelChunks {
@@ -123,17 +130,9 @@ public final class ReportStore {
                 size += chunks.reduce(Int64(0)) { $0 + Int64($1.count) }
                 let previous = compressing
                 compressing = CompressionBatch(chunks, codec: codec)
-                for member in try previous?.members() ?? [] {
-                    try insertChunk.run([.integer(id), .integer(seq), .blob(member)])
-                    seq += 1
-                    stored += Int64(member.count)
-                }
+                try write(previous)
             }
-            for member in try compressing?.members() ?? [] {
-                try insertChunk.run([.integer(id), .integer(seq), .blob(member)])
-                seq += 1
-                stored += Int64(member.count)
-            }
+            try write(compressing)
             let sha = digest()
             if let existing = try rawDocument(sha256: sha) {
                 try db.execute("ROLLBACK")

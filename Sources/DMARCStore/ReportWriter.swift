@@ -90,9 +90,9 @@ public final class ReportWriter: AggregateReportSink {
 
     /// Hands the current batch to the writer queue, waiting while too many are in flight.
     private func dispatchBatch() throws {
-        if let message = failure.value.withLock({ $0 }) { throw SQLiteError(code: 1, message: message, sql: nil) }
+        try failure.check()
         guard let inserter, !batch.isEmpty else { return }
-        enqueue(QueueHandoff(inserter: inserter, records: batch))
+        enqueue(QueueHandoff(inserter: inserter, work: .records(batch)))
         batch = []
         batch.reserveCapacity(Self.batchSize)
     }
@@ -121,23 +121,19 @@ public final class ReportWriter: AggregateReportSink {
         do {
             try dispatchBatch()
             drain()
-            if let message = failure.value.withLock({ $0 }) { throw SQLiteError(code: 1, message: message, sql: nil) }
+            try failure.check()
             // The queue is idle: the inserter's rollup and spill can be used here.
             if let spill = inserter.spill {
                 // A large report: its last rows become one more run, then the runs are merged here
                 // while the writer queue upserts the merged rows in one sorted pass over the B-tree.
                 try spill.write(run: inserter.rollup.takeSorted())
                 try spill.merge(chunk: RollupAccumulator.batch) { rows in
-                    if let message = failure.value.withLock({ $0 }) {
-                        throw SQLiteError(code: 1, message: message, sql: nil)
-                    }
-                    enqueue(QueueHandoff(inserter: inserter, sorted: rows))
+                    try failure.check()
+                    enqueue(QueueHandoff(inserter: inserter, work: .rollup(rows)))
                 }
                 inserter.spill = nil
                 drain()
-                if let message = failure.value.withLock({ $0 }) {
-                    throw SQLiteError(code: 1, message: message, sql: nil)
-                }
+                try failure.check()
             } else {
                 try inserter.upsertRollup(inserter.rollup.takeSorted())
             }
@@ -183,27 +179,24 @@ extension ReportWriter: Sendable {}
 /// appends to its own batch), and `finish`/`abort` call `queue.sync {}` before using the
 /// connection again, which orders every queued write before them.
 private struct QueueHandoff: @unchecked Sendable {
+    enum Work {
+        /// Records to insert and add to the rollup sums.
+        case records([AggregateRecord])
+        /// Merged rollup rows, in key order, to upsert.
+        case rollup([(key: RollupKey, value: Int64)])
+    }
+
     let inserter: RecordInserter
-    var records: [AggregateRecord] = []
-    /// Merged rollup rows, in key order, to upsert.
-    var sorted: [(key: RollupKey, value: Int64)] = []
-
-    init(inserter: RecordInserter, records: [AggregateRecord]) {
-        self.inserter = inserter
-        self.records = records
-    }
-
-    init(inserter: RecordInserter, sorted: [(key: RollupKey, value: Int64)]) {
-        self.inserter = inserter
-        self.sorted = sorted
-    }
+    let work: Work
 
     func run() throws {
-        if !records.isEmpty {
+        switch work {
+        case .records(let records):
             try inserter.insert(batch: records)
             try inserter.sum(records)
+        case .rollup(let rows):
+            try inserter.upsertRollup(rows)
         }
-        if !sorted.isEmpty { try inserter.upsertRollup(sorted) }
     }
 }
 
@@ -378,8 +371,9 @@ final class RecordInserter {
     func sum(_ records: [AggregateRecord]) throws {
         for r in records { rollup.add(r) }
         if rollup.count >= RollupAccumulator.batch {
-            if spill == nil { spill = try RollupSpill() }
-            try spill!.write(run: rollup.takeSorted())
+            let spill = try self.spill ?? RollupSpill()
+            self.spill = spill
+            try spill.write(run: rollup.takeSorted())
         }
     }
 
@@ -505,4 +499,9 @@ struct DayTotals {
 /// The first error met on the writer queue, read by the parsing thread.
 private final class FailureSlot: Sendable {
     let value = Mutex<String?>(nil)
+
+    /// Throws the error the writer queue met, if it met one.
+    func check() throws {
+        if let message = value.withLock({ $0 }) { throw SQLiteError(code: 1, message: message, sql: nil) }
+    }
 }

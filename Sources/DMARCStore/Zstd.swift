@@ -7,9 +7,7 @@ enum ChunkCodec {
     /// The zstd frame magic number, little-endian (RFC 8878 §3.1.1).
     static let zstdMagic: [UInt8] = [0x28, 0xB5, 0x2F, 0xFD]
 
-    static func isZstd(_ chunk: [UInt8]) -> Bool {
-        chunk.count >= 4 && chunk[0] == 0x28 && chunk[1] == 0xB5 && chunk[2] == 0x2F && chunk[3] == 0xFD
-    }
+    static func isZstd(_ chunk: [UInt8]) -> Bool { chunk.starts(with: zstdMagic) }
 }
 
 /// Compresses one buffer into a complete zstd frame, with its content size and a checksum of
@@ -20,7 +18,7 @@ func zstdFrame(_ input: UnsafeRawBufferPointer, level: Int32 = 1) throws -> [UIn
     for (parameter, value) in [(ZSTD_c_compressionLevel, level), (ZSTD_c_checksumFlag, 1)] {
         let rc = ZSTD_CCtx_setParameter(context, parameter, value)
         if ZSTD_isError(rc) != 0 {
-            throw CompressionError(message: "zstd compression failed: \(String(cString: ZSTD_getErrorName(rc)))")
+            throw CompressionError(message: "zstd compression failed: \(zstdError(rc))")
         }
     }
     let bound = ZSTD_compressBound(input.count)
@@ -29,7 +27,7 @@ func zstdFrame(_ input: UnsafeRawBufferPointer, level: Int32 = 1) throws -> [UIn
         ZSTD_compress2(context, out.baseAddress, out.count, input.baseAddress, input.count)
     }
     if ZSTD_isError(written) != 0 {
-        throw CompressionError(message: "zstd compression failed: \(String(cString: ZSTD_getErrorName(written)))")
+        throw CompressionError(message: "zstd compression failed: \(zstdError(written))")
     }
     output.removeSubrange(written...)
     return output
@@ -47,10 +45,13 @@ func zstdChunk(_ frame: [UInt8], limit: Int) throws -> [UInt8] {
         frame.withUnsafeBytes { ZSTD_decompress(out.baseAddress, out.count, $0.baseAddress, $0.count) }
     }
     if ZSTD_isError(n) != 0 {
-        throw CompressionError(message: "stored chunk is corrupt: \(String(cString: ZSTD_getErrorName(n)))")
+        throw CompressionError(message: "stored chunk is corrupt: \(zstdError(n))")
     }
     guard n == output.count else {
         throw CompressionError(message: "stored chunk is corrupt: \(n) bytes, its frame says \(output.count)")
     }
     return output
 }
+
+/// libzstd's text for an error code.
+private func zstdError(_ code: Int) -> String { String(cString: ZSTD_getErrorName(code)) }

@@ -12,11 +12,11 @@ struct ServeTests {
         dir = try CLI.temporaryDirectory()
     }
 
-    /// Starts `serve` on a free port; the process and the port it printed.
-    func start(_ arguments: [String] = []) throws -> (Process, Int) {
+    /// Starts `serve` on a free port; the process, the port it printed and its first line.
+    func start(_ arguments: [String] = [], listen: String = "127.0.0.1:0") throws -> (Process, Int, String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CLI.binary)
-        process.arguments = ["--db", db, "serve", "--listen", "127.0.0.1:0"] + arguments
+        process.arguments = ["--db", db, "serve", "--listen", listen] + arguments
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
@@ -28,19 +28,19 @@ struct ServeTests {
             if data.isEmpty { break }
             line += String(decoding: data, as: UTF8.self)
         }
-        guard
-            let port = line.split(separator: ":").compactMap({ Int($0.prefix { $0.isNumber }) }).first(where: { $0 > 0 }
-            )
-        else {
+        // "DMARCWatch listening on http://HOST:PORT/ ; ...": the port follows the last colon of
+        // the address (an IPv6 one has colons of its own).
+        let url = line.components(separatedBy: "http://").dropFirst().first?.prefix { $0 != "/" } ?? ""
+        guard let colon = url.lastIndex(of: ":"), let port = Int(url[url.index(after: colon)...]), port > 0 else {
             kill(process.processIdentifier, SIGKILL)
             throw HTTPTestClient.Failure(description: "serve printed no port: \(line)")
         }
-        return (process, port)
+        return (process, port, line)
     }
 
     @Test("serve stops cleanly on SIGINT (Ctrl-C) too: exit 0, and the port is free again")
     func interrupt() throws {
-        let (process, port) = try start()
+        let (process, port, _) = try start()
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         var client = HTTPTestClient(port: port)
         #expect(try client.get("/healthz").status == 200)
@@ -71,7 +71,7 @@ struct ServeTests {
 
         try "base_reverse_dns,name,type\nbroadband.test,Broadband Test,ISP\n".write(
             toFile: "\(dir)/map.csv", atomically: true, encoding: .utf8)
-        let (process, port) = try start(["--poll-interval", "1", "--dns-map", "\(dir)/map.csv"])
+        let (process, port, _) = try start(["--poll-interval", "1", "--dns-map", "\(dir)/map.csv"])
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 
         var client = HTTPTestClient(port: port)
@@ -136,47 +136,13 @@ struct ServeTests {
         close(probe)
         guard bindable else { return }
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLI.binary)
-        process.arguments = ["--db", db, "serve", "--listen", "[::1]:0"]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let (process, port, line) = try start(listen: "[::1]:0")
+        #expect(line.contains("http://[::1]:\(port)/"))
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-        var line = ""
-        while !line.contains("\n") {
-            let data = out.fileHandleForReading.availableData
-            if data.isEmpty { break }
-            line += String(decoding: data, as: UTF8.self)
-        }
-        let after = try #require(line.range(of: "http://[::1]:")).upperBound
-        let port = try #require(UInt16(line[after...].prefix { $0.isNumber }))
-
-        let fd = socket(AF_INET6, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var server = loopback
-        server.sin6_port = port.bigEndian
-        let connected = withUnsafePointer(to: &server) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) == 0
-            }
-        }
-        #expect(connected)
-        let request = Array("GET /healthz HTTP/1.0\r\nHost: [::1]\r\n\r\n".utf8)
-        _ = request.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        var answer: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n <= 0 { break }
-            answer += buffer[0..<n]
-        }
-        let text = String(decoding: answer, as: UTF8.self)
-        #expect(text.hasPrefix("HTTP/1.1 200 ") || text.hasPrefix("HTTP/1.0 200 "))
-        #expect(text.contains("ok"))
+        var client = HTTPTestClient(port: port, host: "::1")
+        let health = try client.get("/healthz")
+        #expect(health.status == 200)
+        #expect(health.text.contains("ok"))
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)

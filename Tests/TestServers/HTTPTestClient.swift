@@ -15,17 +15,22 @@ public struct HTTPTestClient: Sendable {
     }
 
     public let port: Int
+    /// A loopback address literal: IPv4, or IPv6 without brackets.
+    public let host: String
     /// Cookies sent with every request, and updated from Set-Cookie answers when `remember`.
     public var cookies: [String: String] = [:]
 
-    public init(port: Int) { self.port = port }
+    public init(port: Int, host: String = "127.0.0.1") {
+        self.port = port
+        self.host = host
+    }
 
     public mutating func request(
         _ method: String, _ path: String, headers: [(String, String)] = [], body: [UInt8] = [],
         remember: Bool = true
     ) throws -> Response {
         let response = try Self.send(
-            port: port, method: method, path: path,
+            host: host, port: port, method: method, path: path,
             headers: headers
                 + (cookies.isEmpty
                     ? [] : [("Cookie", cookies.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "; "))]),
@@ -68,25 +73,45 @@ public struct HTTPTestClient: Sendable {
     }
 
     /// A connected loopback socket with a receive timeout.
-    public static func connectSocket(port: Int, timeout seconds: Int = 60) throws -> Int32 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    public static func connectSocket(host: String = "127.0.0.1", port: Int, timeout seconds: Int = 60) throws -> Int32 {
+        let v6 = host.contains(":")
+        let fd = socket(v6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket() failed") }
         var timeout = timeval(tv_sec: seconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = UInt16(port).bigEndian
-        let ok = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        var ok: Int32 = -1
+        if v6 {
+            var addr = sockaddr_in6()
+            addr.sin6_family = sa_family_t(AF_INET6)
+            addr.sin6_port = UInt16(port).bigEndian
+            if inet_pton(AF_INET6, host, &addr.sin6_addr) == 1 {
+                ok = withUnsafePointer(to: &addr) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+                    }
+                }
+            }
+        } else {
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_addr.s_addr = inet_addr(host)
+            addr.sin_port = UInt16(port).bigEndian
+            ok = withUnsafePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
             }
         }
         guard ok == 0 else {
             close(fd)
-            throw Failure(description: "cannot connect to 127.0.0.1:\(port)")
+            throw Failure(description: "cannot connect to \(authority(host, port))")
         }
         return fd
+    }
+
+    /// `host:port` as a URL or Host header writes it (IPv6 in brackets).
+    static func authority(_ host: String, _ port: Int) -> String {
+        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 
     /// Sends only the request head, declaring a body of `declaredLength` bytes that never
@@ -104,12 +129,13 @@ public struct HTTPTestClient: Sendable {
         return try readResponse(fd, method: method, path: path)
     }
 
-    public static func send(port: Int, method: String, path: String, headers: [(String, String)], body: [UInt8])
-        throws -> Response
-    {
-        let fd = try connectSocket(port: port)
+    public static func send(
+        host: String = "127.0.0.1", port: Int, method: String, path: String, headers: [(String, String)],
+        body: [UInt8]
+    ) throws -> Response {
+        let fd = try connectSocket(host: host, port: port)
         defer { close(fd) }
-        var head = "\(method) \(path) HTTP/1.0\r\nHost: 127.0.0.1:\(port)\r\n"
+        var head = "\(method) \(path) HTTP/1.0\r\nHost: \(authority(host, port))\r\n"
         for (k, v) in headers { head += "\(k): \(v)\r\n" }
         if !body.isEmpty || method == "POST" { head += "Content-Length: \(body.count)\r\n" }
         head += "\r\n"

@@ -91,8 +91,8 @@ enum ServeCommand {
             trustedProxy: args.value("--trusted-proxy"))
         // Blocked before the server's threads start, so they inherit the mask and only the
         // watcher below ever sees the signals.
-        let signals = SignalWatcher()
-        signals.block([SIGTERM, SIGINT])
+        let signals = SignalWatcher([SIGTERM, SIGINT])
+        signals.block()
         let server = HTTPServer(app: app)
         try server.start(host: host == "localhost" ? "127.0.0.1" : host, port: port)
         let shown = host.contains(":") ? "[\(host)]" : host
@@ -113,7 +113,7 @@ enum ServeCommand {
         enricher.start()
         // The main thread waits for the signal itself. (dispatchMain() would park it with every
         // signal unblocked, so a SIGTERM could reach it, ignored, instead of the watcher.)
-        signals.wait([SIGTERM, SIGINT])
+        signals.wait()
         server.stop()
         poller.stop()
         enricher.stop()
@@ -288,22 +288,24 @@ final class PeriodicJob: @unchecked Sendable {
 /// the mask, so none takes the default action), then taken with `sigwait`. A signal that comes
 /// in between stays pending until then.
 struct SignalWatcher {
-    func block(_ signals: [Int32]) {
-        var set = Self.set(signals)
-        pthread_sigmask(SIG_BLOCK, &set, nil)
-    }
+    private let set: sigset_t
 
-    /// Waits until one of `signals` (blocked with `block`) arrives.
-    func wait(_ signals: [Int32]) {
-        var set = Self.set(signals)
-        var received: Int32 = 0
-        while sigwait(&set, &received) != 0 {}
-    }
-
-    private static func set(_ signals: [Int32]) -> sigset_t {
+    init(_ signals: [Int32]) {
         var set = sigset_t()
         sigemptyset(&set)
         for s in signals { sigaddset(&set, s) }
-        return set
+        self.set = set
+    }
+
+    func block() {
+        var set = set
+        pthread_sigmask(SIG_BLOCK, &set, nil)
+    }
+
+    /// Waits until one of the signals (blocked with `block`) arrives.
+    func wait() {
+        var set = set
+        var received: Int32 = 0
+        while sigwait(&set, &received) != 0 {}
     }
 }

@@ -35,10 +35,10 @@ let package = Package(
                 "DMARCCore", "DMARCStore", "DMARCEnrich", "CShims", "CMicroHTTPD", "CCrypt", "CCrypto",
             ]
         ),
-        .target(name: "DMARCStore", dependencies: ["DMARCCore", "CSQLite", "CShims", "CZlib", "CZstd"]),
+        .target(name: "DMARCStore", dependencies: ["DMARCCore", "CSQLite", "CShims", "CZlib", "CZstd", "CCrypto"]),
         .target(
             name: "DMARCIngest",
-            dependencies: ["DMARCCore", "DMARCStore", "CLibXML2", "CArchive", "CGMime", "CZlib", "CShims", "CCrypto"]
+            dependencies: ["DMARCCore", "DMARCStore", "CLibXML2", "CArchive", "CGMime", "CZlib", "CShims"]
         ),
         .executableTarget(
             name: "dmarcwatch",

@@ -85,11 +85,9 @@ public final class ReportStore {
 
     // MARK: Raw documents
 
-    /// Stores the bytes of `stream` compressed, keyed by the SHA-256 that `digest` returns once
-    /// the stream is exhausted. When a document with that digest exists, nothing is written.
-    public func storeRaw(
-        stream: ByteStream, origin: String, mediaType: String, digest: () -> String
-    ) throws -> RawStoreResult {
+    /// Stores the bytes of `stream` compressed, keyed by their SHA-256. When a document with that
+    /// digest exists, nothing is written.
+    public func storeRaw(stream: ByteStream, origin: String, mediaType: String) throws -> RawStoreResult {
         try db.execute("BEGIN IMMEDIATE")
         do {
             let placeholder = "pending-\(UInt64.random(in: 0...UInt64.max))"
@@ -105,35 +103,24 @@ public final class ReportStore {
             var size: Int64 = 0
             var stored: Int64 = 0
             var seq: Int64 = 0
-            var finished = false
-            // A pipeline: while one batch of chunks is compressed on other threads, the next is
-            // read (and hashed, by the stream) here; then the first is written, in order.
-            var compressing: CompressionBatch?
-            defer { compressing?.wait() }
-            func write(_ batch: CompressionBatch?) throws {
-                for member in try batch?.members() ?? [] {
+            func write(_ members: [[UInt8]]) throws {
+                for member in members {
                     try insertChunk.run([.integer(id), .integer(seq), .blob(member)])
                     seq += 1
                     stored += Int64(member.count)
                 }
             }
-            while !finished {
-                var chunks: [[UInt8]] = []
-                while chunks.count < Self.parallelChunks {
-                    let chunk = try Self.readChunk(stream)
-                    if !chunk.isEmpty { chunks.append(chunk) }
-                    if chunk.count < Self.rawChunkSize {
-                        finished = true
-                        break
-                    }
-                }
-                size += chunks.reduce(Int64(0)) { $0 + Int64($1.count) }
-                let previous = compressing
-                compressing = CompressionBatch(chunks, codec: codec)
-                try write(previous)
+            // While one batch of chunks is hashed and compressed on other threads, the next is
+            // read here; then the first is written, in order.
+            let pass = RawPass(codec: codec)
+            while true {
+                let step = try pass.next(from: stream)
+                size += Int64(step.bytes)
+                try write(step.previous)
+                if step.atEnd { break }
             }
-            try write(compressing)
-            let sha = digest()
+            let (last, sha) = try pass.finish()
+            try write(last)
             if let existing = try rawDocument(sha256: sha) {
                 try db.execute("ROLLBACK")
                 return .alreadyStored(existing)
@@ -148,23 +135,6 @@ public final class ReportStore {
         }
     }
 
-    static let parallelChunks = 4
-
-    /// Up to `rawChunkSize` bytes; fewer only at the end of the stream.
-    static func readChunk(_ stream: ByteStream) throws -> [UInt8] {
-        var buffer = [UInt8](repeating: 0, count: rawChunkSize)
-        var filled = 0
-        while filled < buffer.count {
-            let n = try buffer.withUnsafeMutableBytes {
-                try stream.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[filled...]))
-            }
-            if n == 0 { break }
-            filled += n
-        }
-        buffer.removeSubrange(filled...)
-        return buffer
-    }
-
     /// How a chunk of raw bytes is kept.
     enum StoredCodec {
         /// A gzip member of stored (uncompressed) blocks, for input that arrived compressed.
@@ -172,12 +142,10 @@ public final class ReportStore {
         /// A zstd frame at level 1.
         case zstd
 
-        func compress(_ chunk: [UInt8]) throws -> [UInt8] {
-            try chunk.withUnsafeBytes { bytes in
-                switch self {
-                case .gzipStored: try gzipMember(bytes, level: 0)
-                case .zstd: try zstdFrame(bytes, level: 1)
-                }
+        func compress(_ bytes: UnsafeRawBufferPointer) throws -> [UInt8] {
+            switch self {
+            case .gzipStored: try gzipMember(bytes, level: 0)
+            case .zstd: try zstdFrame(bytes, level: 1)
             }
         }
     }
@@ -264,30 +232,6 @@ public final class ReportStore {
 
 @available(*, unavailable)
 extension ReportStore: Sendable {}
-
-/// Chunks being compressed on the global queue, one task each.
-private final class CompressionBatch: Sendable {
-    private let slots: Mutex<[Result<[UInt8], Error>?]>
-    private let group = DispatchGroup()
-
-    init(_ chunks: [[UInt8]], codec: ReportStore.StoredCodec) {
-        slots = Mutex(Array(repeating: nil, count: chunks.count))
-        for (i, chunk) in chunks.enumerated() {
-            DispatchQueue.global().async(group: group) { [self] in
-                let outcome = Result { try codec.compress(chunk) }
-                slots.withLock { $0[i] = outcome }
-            }
-        }
-    }
-
-    func wait() { group.wait() }
-
-    /// The compressed chunks, in order, once all are done.
-    func members() throws -> [[UInt8]] {
-        group.wait()
-        return try slots.withLock { slots in try slots.map { try $0!.get() } }
-    }
-}
 
 /// Decompresses stored chunks one at a time, fetching each when the previous one is used up.
 final class RawChunkStream: ByteStream {

@@ -155,11 +155,12 @@ final class SQLiteStatement {
         try connection.check(rc, sql)
     }
 
-    // Direct binding for hot paths: no array of values per row.
+    // Direct binding for hot paths: no array of values per row. Text and blobs are copied into the
+    // statement's arena and handed to SQLite as SQLITE_STATIC, so SQLite allocates and frees no
+    // buffer per value (which was most of the cost of binding). These bindings last for one
+    // `execute()`, which clears them.
 
-    func reset() {
-        sqlite3_reset(handle)
-    }
+    private lazy var arena = BindArena()
 
     func bind(_ v: Int64, at index: Int32) throws {
         try connection.check(sqlite3_bind_int64(handle, index, v), sql)
@@ -171,26 +172,28 @@ final class SQLiteStatement {
             return
         }
         let rc = s.withUTF8 { buffer in
-            buffer.withMemoryRebound(to: CChar.self) { chars in
-                sqlite3_bind_text(
-                    handle, index, chars.baseAddress ?? emptyCString, Int32(chars.count), sqliteTransient)
-            }
+            sqlite3_bind_text(
+                handle, index, arena.copy(UnsafeRawBufferPointer(buffer)).assumingMemoryBound(to: CChar.self),
+                Int32(buffer.count), nil)
         }
         try connection.check(rc, sql)
     }
 
     func bind(bytes: [UInt8], at index: Int32) throws {
         let rc = bytes.withUnsafeBytes { buffer in
-            sqlite3_bind_blob64(
-                handle, index, buffer.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, UInt64(buffer.count),
-                sqliteTransient)
+            sqlite3_bind_blob64(handle, index, arena.copy(buffer), UInt64(buffer.count), nil)
         }
         try connection.check(rc, sql)
     }
 
-    /// Runs a statement whose parameters were bound one by one, then resets it.
+    /// Runs a statement whose parameters were bound one by one, then resets it and clears its
+    /// bindings (the arena they point into is reused by the next execution).
     func execute() throws {
-        defer { sqlite3_reset(handle) }
+        defer {
+            sqlite3_reset(handle)
+            sqlite3_clear_bindings(handle)
+            arena.reset()
+        }
         while try step() {}
     }
 
@@ -229,6 +232,44 @@ final class SQLiteStatement {
 
 @available(*, unavailable)
 extension SQLiteStatement: Sendable {}
+
+/// Memory for the values bound to one execution of a statement: blocks that never move until
+/// `reset`, so SQLite can read the values in place (SQLITE_STATIC) when the statement runs.
+final class BindArena {
+    private var blocks: [UnsafeMutableRawBufferPointer] = []
+    /// Bytes used in the last block.
+    private var used = 0
+    private static let blockSize = 64 << 10
+
+    deinit {
+        for block in blocks { block.deallocate() }
+    }
+
+    /// A stable copy of `bytes`, valid until `reset`; never a null pointer (SQLite binds a null
+    /// pointer as NULL, and an empty value is not NULL).
+    func copy(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawPointer {
+        if blocks.isEmpty || used + bytes.count > blocks[blocks.count - 1].count {
+            blocks.append(.allocate(byteCount: max(Self.blockSize, bytes.count), alignment: 8))
+            used = 0
+        }
+        let destination = blocks[blocks.count - 1].baseAddress! + used
+        if let source = bytes.baseAddress, !bytes.isEmpty { destination.copyMemory(from: source, byteCount: bytes.count) }
+        used += bytes.count
+        return UnsafeRawPointer(destination)
+    }
+
+    /// Makes all the memory reusable, keeping one block of the usual size.
+    func reset() {
+        used = 0
+        if blocks.count == 1 && blocks[0].count == Self.blockSize { return }
+        var kept: UnsafeMutableRawBufferPointer?
+        for block in blocks {
+            if kept == nil && block.count == Self.blockSize { kept = block } else { block.deallocate() }
+        }
+        blocks.removeAll(keepingCapacity: true)
+        if let kept { blocks.append(kept) }
+    }
+}
 
 /// A value to bind.
 enum SQLiteValue {

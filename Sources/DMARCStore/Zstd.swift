@@ -13,24 +13,27 @@ enum ChunkCodec {
 /// Compresses one buffer into a complete zstd frame, with its content size and a checksum of
 /// the content (so damage is an error when it is read, never wrong bytes).
 func zstdFrame(_ input: UnsafeRawBufferPointer, level: Int32 = 1) throws -> [UInt8] {
-    guard let context = ZSTD_createCCtx() else { throw CompressionError(message: "cannot start zstd compression") }
-    defer { ZSTD_freeCCtx(context) }
-    for (parameter, value) in [(ZSTD_c_compressionLevel, level), (ZSTD_c_checksumFlag, 1)] {
-        let rc = ZSTD_CCtx_setParameter(context, parameter, value)
-        if ZSTD_isError(rc) != 0 {
-            throw CompressionError(message: "zstd compression failed: \(zstdError(rc))")
+    try ZstdContextPool.withContext { context in
+        for (parameter, value) in [(ZSTD_c_compressionLevel, level), (ZSTD_c_checksumFlag, 1)] {
+            let rc = ZSTD_CCtx_setParameter(context, parameter, value)
+            if ZSTD_isError(rc) != 0 {
+                throw CompressionError(message: "zstd compression failed: \(zstdError(rc))")
+            }
         }
+        var failure: Int?
+        // Not zeroed first: zstd writes what it returns, and only those pages are touched.
+        let output = [UInt8](unsafeUninitializedCapacity: ZSTD_compressBound(input.count)) { out, count in
+            let written = ZSTD_compress2(context, out.baseAddress, out.count, input.baseAddress, input.count)
+            if ZSTD_isError(written) != 0 {
+                failure = written
+                count = 0
+            } else {
+                count = written
+            }
+        }
+        if let failure { throw CompressionError(message: "zstd compression failed: \(zstdError(failure))") }
+        return output
     }
-    let bound = ZSTD_compressBound(input.count)
-    var output = [UInt8](repeating: 0, count: bound)
-    let written = output.withUnsafeMutableBytes { out in
-        ZSTD_compress2(context, out.baseAddress, out.count, input.baseAddress, input.count)
-    }
-    if ZSTD_isError(written) != 0 {
-        throw CompressionError(message: "zstd compression failed: \(zstdError(written))")
-    }
-    output.removeSubrange(written...)
-    return output
 }
 
 /// Decompresses one stored zstd chunk, which holds at most `limit` bytes.

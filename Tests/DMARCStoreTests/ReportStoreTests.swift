@@ -165,33 +165,57 @@ struct ReportStoreTests {
         #expect(oneDay.messages == 4)  // 9 and 3 spread evenly over three days
     }
 
-    @Test("Raw documents are keyed by SHA-256: the same digest is stored once")
+    /// Bytes that compress but are not one repeated value, from a linear congruential generator.
+    static func mixedBytes(_ count: Int, seed: UInt32) -> [UInt8] {
+        var state = seed
+        return (0..<count).map { _ in
+            state = state &* 1_103_515_245 &+ 12_345
+            return UInt8(ascii: "a") + UInt8((state >> 16) % 8)
+        }
+    }
+
+    @Test("Raw documents are keyed by their SHA-256, hashed across batches of chunks in order; the same bytes are stored once")
     func rawDedup() throws {
         let store = try ReportStore(path: path)
-        let bytes = Array(repeating: UInt8(ascii: "x"), count: 3 << 20)
-        let first = try store.storeRaw(stream: MemoryStream(bytes), origin: "test", mediaType: "text/xml") { "abc" }
+        // Ten 1 MiB chunks (the last 5 bytes), so three batches are hashed while others are read.
+        let bytes = Self.mixedBytes((9 << 20) + 5, seed: 11)
+        let first = try store.storeRaw(stream: MemoryStream(bytes), origin: "test", mediaType: "text/xml")
         guard case .stored(let id) = first else {
             Issue.record("not stored")
             return
         }
-        let second = try store.storeRaw(stream: MemoryStream(bytes), origin: "test", mediaType: "text/xml") { "abc" }
+        // The digest as Python's hashlib computes it for the same bytes.
+        #expect(
+            try store.rawDocument(id: id)?.sha256 == "3ab4626f0db5a92e64b536761fb9c6606bbb734d73b425f15317593dcf15dc34")
+        #expect(try store.rawDocument(id: id)?.size == Int64(bytes.count))
+        let second = try store.storeRaw(stream: MemoryStream(bytes), origin: "test", mediaType: "text/xml")
         guard case .alreadyStored(let info) = second else {
             Issue.record("stored twice")
             return
         }
         #expect(info.id == id)
-        #expect(try store.openRaw(id: id).readAll(limit: 4 << 20, what: "raw") == bytes)
+        #expect(try store.openRaw(id: id).readAll(limit: 10 << 20, what: "raw") == bytes)
+        // Other bytes are another document; an empty one is stored too, with the empty digest.
+        guard case .stored(let other) = try store.storeRaw(stream: MemoryStream(Array("abc".utf8)), origin: "t", mediaType: "text/xml")
+        else {
+            Issue.record("abc not stored")
+            return
+        }
+        #expect(try store.rawDocument(id: other)?.sha256 == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        guard case .stored(let empty) = try store.storeRaw(stream: MemoryStream([]), origin: "t", mediaType: "text/xml")
+        else {
+            Issue.record("empty not stored")
+            return
+        }
+        #expect(try store.rawDocument(id: empty)?.sha256 == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(try store.openRaw(id: empty).readAll(limit: 10, what: "raw") == [])
     }
 
     @Test("Raw chunks: plain documents as zstd frames, compressed ones and older chunks as gzip members; all read back")
     func rawCodecs() throws {
         let store = try ReportStore(path: path)
         // Not one repeated byte: a mixture that compresses, spanning three 1 MiB chunks.
-        var state: UInt32 = 7
-        let bytes: [UInt8] = (0..<(2 << 20) + 12_345).map { _ in
-            state = state &* 1_103_515_245 &+ 12_345
-            return UInt8(ascii: "a") + UInt8((state >> 16) % 8)
-        }
+        let bytes = Self.mixedBytes((2 << 20) + 12_345, seed: 7)
         func chunks(_ id: Int64) throws -> [[UInt8]] {
             var out: [[UInt8]] = []
             try store.db.prepare("SELECT data FROM raw_chunks WHERE document_id = ? ORDER BY seq").query([
@@ -201,7 +225,7 @@ struct ReportStoreTests {
         }
         guard
             case .stored(let plain) = try store.storeRaw(
-                stream: MemoryStream(bytes), origin: "t", mediaType: "text/xml", digest: { "plain" })
+                stream: MemoryStream(bytes), origin: "t", mediaType: "text/xml")
         else { throw CompressionError(message: "not stored") }
         let plainChunks = try chunks(plain)
         #expect(plainChunks.count == 3)
@@ -211,10 +235,10 @@ struct ReportStoreTests {
 
         guard
             case .stored(let packed) = try store.storeRaw(
-                stream: MemoryStream(bytes), origin: "t", mediaType: "application/gzip", digest: { "packed" })
+                stream: MemoryStream(bytes.reversed()), origin: "t", mediaType: "application/gzip")
         else { throw CompressionError(message: "not stored") }
         #expect(try chunks(packed).allSatisfy { $0.starts(with: [0x1F, 0x8B]) })
-        #expect(try store.openRaw(id: packed).readAll(limit: 4 << 20, what: "raw") == bytes)
+        #expect(try store.openRaw(id: packed).readAll(limit: 4 << 20, what: "raw") == bytes.reversed())
 
         // A document stored before zstd: its chunks are gzip members, and a mixture reads too.
         let first = try bytes[0..<(1 << 20)].withUnsafeBytes { try gzipMember($0, level: 6) }

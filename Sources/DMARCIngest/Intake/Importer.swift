@@ -268,12 +268,10 @@ public final class Importer {
         lastInputStored = false
         lastRawDocumentID = nil
         do {
-            let hashing = HashingStream(try open())
-            let peek = try PeekStream(hashing, peek: 512)
+            let peek = try PeekStream(try open(), peek: 512)
             let kind = ContentKind.sniff(peek.head)
             let started = Self.monotonic()
-            let stored = try store.storeRaw(
-                stream: peek, origin: origin, mediaType: kind.rawValue, digest: { hashing.hexDigest })
+            let stored = try store.storeRaw(stream: peek, origin: origin, mediaType: kind.rawValue)
             lastInputStored = true
             switch stored {
             case .stored(let id): lastRawDocumentID = id

@@ -183,7 +183,7 @@ private struct QueueHandoff: @unchecked Sendable {
         /// Records to insert and add to the rollup sums.
         case records([AggregateRecord])
         /// Merged rollup rows, in key order, to upsert.
-        case rollup([(key: RollupKey, value: Int64)])
+        case rollup(RollupRows)
     }
 
     let inserter: RecordInserter
@@ -207,7 +207,9 @@ struct RollupAccumulator {
     let end: Int64
     /// The day every record counts on, when the report spans at most two days.
     let singleDay: Int64?
-    private var sums: [RollupKey: Int64] = [:]
+    private var table = RollupTable()
+    /// The key being built, reused from record to record.
+    private var key: [UInt8] = []
     /// Rows summed in memory before they are written out as a sorted run (a few MiB: the sums
     /// stay in the processor's cache, which matters more than the number of runs).
     static let batch = 16_384
@@ -219,30 +221,33 @@ struct RollupAccumulator {
             end - begin <= 2 * DayMath.secondsPerDay ? DayMath.spread(count: 1, begin: begin, end: end).first?.day : nil
     }
 
-    var count: Int { sums.count }
+    var count: Int { table.count }
 
     mutating func add(_ r: AggregateRecord) {
-        var key = RollupKey(
-            day: singleDay ?? 0, sourceIP: r.sourceIP, headerFrom: r.headerFrom ?? "", disposition: r.disposition ?? "",
-            dkim: r.dkim ?? "", spf: r.spf ?? "")
+        key.removeAll(keepingCapacity: true)
+        RollupKeyCoding.append(day: singleDay ?? 0, to: &key)
+        RollupKeyCoding.append(field: r.sourceIP, to: &key)
+        RollupKeyCoding.append(field: r.headerFrom, to: &key)
+        RollupKeyCoding.append(field: r.disposition, to: &key)
+        RollupKeyCoding.append(field: r.dkim, to: &key)
+        RollupKeyCoding.append(field: r.spf, to: &key)
         if singleDay != nil {
-            sums[key, default: 0] += r.count
+            key.withUnsafeBytes { table.add(key: $0, value: r.count) }
         } else {
             for share in DayMath.spread(count: r.count, begin: begin, end: end) {
-                key.day = share.day
-                sums[key, default: 0] += share.count
+                key.withUnsafeMutableBytes { k in
+                    withUnsafeBytes(of: (UInt64(bitPattern: share.day) ^ (1 << 63)).bigEndian) {
+                        k.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: 8)
+                    }
+                }
+                key.withUnsafeBytes { table.add(key: $0, value: share.count) }
             }
         }
     }
 
     /// The sums so far, in primary-key order (the B-tree is then written front to back), and
     /// a fresh start.
-    mutating func takeSorted() -> [(key: RollupKey, value: Int64)] {
-        let entries = RollupKey.sorted(sums)
-        sums.removeAll(keepingCapacity: true)
-        return entries
-    }
-
+    mutating func takeSorted() -> RollupRows { table.takeSorted() }
 }
 
 /// The prepared statements and rollup sums of one report's transaction, used on the writer
@@ -382,28 +387,35 @@ final class RecordInserter {
             .serialized()
     }
 
-    /// Adds sorted rollup sums to `daily_rollup`, 64 rows a statement.
-    func upsertRollup(_ entries: [(key: RollupKey, value: Int64)]) throws {
-        var start = 0
-        while start < entries.count {
-            let chunk = entries[start..<min(start + Self.rowsPerStatement, entries.count)]
-            let s = try upsertStatement(rows: chunk.count)
-            var i: Int32 = 1
-            for (k, messages) in chunk {
-                dayTotals[k.day, default: DayTotals()].add(k, messages: messages)
-                try s.bind(k.day, at: i)
-                try s.bind(domain, at: i + 1)
-                try s.bind(k.sourceIP, at: i + 2)
-                try s.bind(k.headerFrom, at: i + 3)
-                try s.bind(k.disposition, at: i + 4)
-                try s.bind(k.dkim, at: i + 5)
-                try s.bind(k.spf, at: i + 6)
-                try s.bind(k.dkim == "pass" || k.spf == "pass" ? 1 : 0, at: i + 7)
-                try s.bind(messages, at: i + 8)
-                i += 9
+    /// Adds sorted rollup sums to `daily_rollup`, 64 rows a statement, binding the text fields
+    /// straight from the encoded keys.
+    func upsertRollup(_ rows: RollupRows) throws {
+        guard !rows.isEmpty else { return }
+        var s = try upsertStatement(rows: min(Self.rowsPerStatement, rows.count))
+        var i: Int32 = 1
+        var pending = 0
+        var left = rows.count
+        try rows.forEach { key, messages in
+            let day = RollupKeyCoding.day(key)
+            var outcome = DayTotals.Outcome()
+            try s.bind(day, at: i)
+            try s.bind(domain, at: i + 1)
+            try RollupKeyCoding.forEachField(key) { n, bytes in
+                try s.bind(text: bytes, at: i + 2 + Int32(n))
+                outcome.note(field: n, bytes)
             }
-            try s.execute()
-            start += chunk.count
+            try s.bind(outcome.dkimPass || outcome.spfPass ? 1 : 0, at: i + 7)
+            try s.bind(messages, at: i + 8)
+            dayTotals[day, default: DayTotals()].add(outcome, messages: messages)
+            i += 9
+            pending += 1
+            left -= 1
+            if pending == Self.rowsPerStatement || left == 0 {
+                try s.execute()
+                pending = 0
+                i = 1
+                if left > 0 { s = try upsertStatement(rows: min(Self.rowsPerStatement, left)) }
+            }
         }
     }
 
@@ -445,35 +457,6 @@ final class RecordInserter {
 @available(*, unavailable)
 extension RecordInserter: Sendable {}
 
-/// One daily rollup row of a report (the domain is the report's).
-struct RollupKey: Hashable {
-    var day: Int64
-    var sourceIP: String
-    var headerFrom: String
-    var disposition: String
-    var dkim: String
-    var spf: String
-
-    /// Rollup sums in `precedes` order. The positions are sorted, not the entries: moving an
-    /// entry copies its five strings (a retain and a release each), which was most of the cost.
-    static func sorted(_ sums: [RollupKey: Int64]) -> [(key: RollupKey, value: Int64)] {
-        let entries = Array(sums)
-        var order = Array(entries.indices)
-        entries.withUnsafeBufferPointer { e in order.sort { e[$0].key.precedes(e[$1].key) } }
-        return order.map { entries[$0] }
-    }
-
-    /// The order of `daily_rollup`'s primary key (its domain is the report's, the same for all).
-    func precedes(_ other: RollupKey) -> Bool {
-        if day != other.day { return day < other.day }
-        if sourceIP != other.sourceIP { return sourceIP < other.sourceIP }
-        if headerFrom != other.headerFrom { return headerFrom < other.headerFrom }
-        if disposition != other.disposition { return disposition < other.disposition }
-        if dkim != other.dkim { return dkim < other.dkim }
-        return spf < other.spf
-    }
-}
-
 /// One day's totals of a report, as `domain_daily` sums them.
 struct DayTotals {
     var messages: Int64 = 0
@@ -484,15 +467,33 @@ struct DayTotals {
     var quarantined: Int64 = 0
     var rejected: Int64 = 0
 
-    mutating func add(_ k: RollupKey, messages n: Int64) {
+    /// What one rollup row's key says, as far as these totals care.
+    struct Outcome {
+        var dkimPass = false
+        var spfPass = false
+        var quarantined = false
+        var rejected = false
+
+        /// Notes field `n` of a rollup key (0 source IP, 1 header_from, 2 disposition, 3 dkim, 4 spf).
+        mutating func note(field n: Int, _ bytes: UnsafeRawBufferPointer) {
+            switch n {
+            case 2:
+                quarantined = bytes.elementsEqual("quarantine".utf8)
+                rejected = bytes.elementsEqual("reject".utf8)
+            case 3: dkimPass = bytes.elementsEqual("pass".utf8)
+            case 4: spfPass = bytes.elementsEqual("pass".utf8)
+            default: break
+            }
+        }
+    }
+
+    mutating func add(_ o: Outcome, messages n: Int64) {
         messages += n
-        let dkim = k.dkim == "pass"
-        let spf = k.spf == "pass"
-        if dkim || spf { dmarcPass += n } else { bothFail += n }
-        if dkim { dkimPass += n }
-        if spf { spfPass += n }
-        if k.disposition == "quarantine" { quarantined += n }
-        if k.disposition == "reject" { rejected += n }
+        if o.dkimPass || o.spfPass { dmarcPass += n } else { bothFail += n }
+        if o.dkimPass { dkimPass += n }
+        if o.spfPass { spfPass += n }
+        if o.quarantined { quarantined += n }
+        if o.rejected { rejected += n }
     }
 }
 
@@ -505,3 +506,4 @@ private final class FailureSlot: Sendable {
         if let message = value.withLock({ $0 }) { throw SQLiteError(code: 1, message: message, sql: nil) }
     }
 }
+

@@ -32,44 +32,38 @@ final class RollupSpill {
 
     var isEmpty: Bool { runs.isEmpty }
 
-    /// Appends one run, sorted by `RollupKey.precedes`.
-    func write(run entries: [(key: RollupKey, value: Int64)]) throws {
-        var out: [UInt8] = []
-        out.reserveCapacity(entries.count * 48)
-        for (key, value) in entries {
-            Self.append(key.day, to: &out)
-            Self.append(value, to: &out)
-            for field in [key.sourceIP, key.headerFrom, key.disposition, key.dkim, key.spf] {
-                let bytes = field.utf8
-                Self.append(UInt32(bytes.count), to: &out)
-                out.append(contentsOf: bytes)
+    /// Appends one run, in key order.
+    func write(run rows: RollupRows) throws {
+        let written = try rows.bytes.withUnsafeBytes { out -> Int in
+            var written = 0
+            while written < out.count {
+                let n = pwrite(descriptor, out.baseAddress! + written, out.count - written, off_t(end) + off_t(written))
+                guard n > 0 else {
+                    throw SQLiteError(code: 1, message: "cannot write the rollup's temporary file (disk full?)", sql: nil)
+                }
+                written += n
             }
+            return written
         }
-        var written = 0
-        while written < out.count {
-            let n = out.withUnsafeBytes {
-                pwrite(descriptor, $0.baseAddress! + written, $0.count - written, off_t(end) + off_t(written))
-            }
-            guard n > 0 else {
-                throw SQLiteError(code: 1, message: "cannot write the rollup's temporary file (disk full?)", sql: nil)
-            }
-            written += n
-        }
-        runs.append((end, Int64(out.count)))
-        end += Int64(out.count)
+        runs.append((end, Int64(written)))
+        end += Int64(written)
     }
 
     /// Merges every run (each sorted), summing equal keys, and hands the result to `emit` in
-    /// sorted chunks of at most `chunk` entries.
-    func merge(chunk: Int, emit: ([(key: RollupKey, value: Int64)]) throws -> Void) throws {
+    /// sorted chunks of at most `chunk` rows.
+    func merge(chunk: Int, emit: (RollupRows) throws -> Void) throws {
         // Read buffers share a budget of 8 MiB, so memory does not grow with the number of runs.
         let bufferSize = max(16 * 1024, min(256 * 1024, 8 * 1024 * 1024 / max(runs.count, 1)))
-        let readers = runs.map {
-            RunReader(descriptor: descriptor, offset: $0.offset, length: $0.length, bufferSize: bufferSize)
+        var readers: [RunReader] = []
+        for run in runs {
+            let reader = RunReader(descriptor: descriptor, offset: run.offset, length: run.length, bufferSize: bufferSize)
+            if try reader.advance() { readers.append(reader) }
         }
-        // A binary min-heap of (next entry, run) by key.
-        var heap: [(entry: (key: RollupKey, value: Int64), run: Int)] = []
-        func less(_ a: Int, _ b: Int) -> Bool { heap[a].entry.key.precedes(heap[b].entry.key) }
+        // A binary min-heap of readers by their current key.
+        var heap = readers
+        func less(_ a: Int, _ b: Int) -> Bool {
+            heap[a].withKey { x in heap[b].withKey { y in RollupKeyCoding.precedes(x, y) } }
+        }
         func siftDown(_ start: Int) {
             var i = start
             while true {
@@ -83,26 +77,25 @@ final class RollupSpill {
                 i = m
             }
         }
-        for (run, reader) in readers.enumerated() {
-            if let entry = try reader.next() { heap.append((entry, run)) }
-        }
         for i in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(i) }
-        var out: [(key: RollupKey, value: Int64)] = []
-        out.reserveCapacity(chunk)
+        var out = RollupRows()
+        out.reserve(chunk * 64)
         while let top = heap.first {
-            if let last = out.last, last.key == top.entry.key {
-                let (sum, overflow) = last.value.addingReportingOverflow(top.entry.value)
-                out[out.count - 1].value = overflow ? Int64.max : sum
+            let value = top.value
+            let merged = top.withKey { key in
+                if out.lastKeyEquals(key) { return true }
+                return false
+            }
+            if merged {
+                out.addToLast(value)
             } else {
                 if out.count >= chunk {
                     try emit(out)
-                    out.removeAll(keepingCapacity: true)
+                    out.removeAll()
                 }
-                out.append(top.entry)
+                top.withKey { out.append(key: $0, value: value) }
             }
-            if let next = try readers[top.run].next() {
-                heap[0] = (next, top.run)
-            } else {
+            if try !top.advance() {
                 heap[0] = heap[heap.count - 1]
                 heap.removeLast()
             }
@@ -110,20 +103,18 @@ final class RollupSpill {
         }
         if !out.isEmpty { try emit(out) }
     }
-
-    private static func append<T: FixedWidthInteger>(_ value: T, to out: inout [UInt8]) {
-        withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) }
-    }
 }
 
-/// Reads one run back through a buffer of its own.
+/// Reads one run back through a buffer of its own; `advance` moves to the next row, whose key
+/// stays in the buffer until the following `advance`.
 private final class RunReader {
     private let descriptor: Int32
     private var offset: Int64
     private var remaining: Int64
     private var buffer: [UInt8] = []
     private var position = 0
-
+    private var keyRange = 0..<0
+    private(set) var value: Int64 = 0
     private let bufferSize: Int
 
     init(descriptor: Int32, offset: Int64, length: Int64, bufferSize: Int) {
@@ -131,6 +122,10 @@ private final class RunReader {
         self.offset = offset
         self.remaining = length
         self.bufferSize = bufferSize
+    }
+
+    func withKey<T>(_ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        try buffer.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[keyRange])) }
     }
 
     /// Makes at least `count` bytes available from `position`.
@@ -158,33 +153,15 @@ private final class RunReader {
         }
     }
 
-    private func integer<T: FixedWidthInteger>(_: T.Type) throws -> T {
-        try ensure(MemoryLayout<T>.size)
-        var value: T = 0
-        withUnsafeMutableBytes(of: &value) { dst in
-            buffer.withUnsafeBytes {
-                dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[position..<position + MemoryLayout<T>.size]))
-            }
-        }
-        position += MemoryLayout<T>.size
-        return T(littleEndian: value)
-    }
-
-    private func string() throws -> String {
-        let count = Int(try integer(UInt32.self))
-        try ensure(count)
-        let s = String(decoding: buffer[position..<position + count], as: UTF8.self)
-        position += count
-        return s
-    }
-
-    func next() throws -> (key: RollupKey, value: Int64)? {
-        if position == buffer.count && remaining == 0 { return nil }
-        let day = try integer(Int64.self)
-        let value = try integer(Int64.self)
-        let key = RollupKey(
-            day: day, sourceIP: try string(), headerFrom: try string(), disposition: try string(), dkim: try string(),
-            spf: try string())
-        return (key, value)
+    /// Moves to the next row; `false` at the end of the run.
+    func advance() throws -> Bool {
+        if position == buffer.count && remaining == 0 { return false }
+        try ensure(4)
+        let n = buffer.withUnsafeBytes { Int($0.loadUnaligned(fromByteOffset: position, as: UInt32.self)) }
+        try ensure(4 + n + 8)
+        keyRange = (position + 4)..<(position + 4 + n)
+        value = buffer.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: position + 4 + n, as: Int64.self) }
+        position += 4 + n + 8
+        return true
     }
 }

@@ -160,7 +160,7 @@ final class SQLiteStatement {
     // buffer per value (which was most of the cost of binding). These bindings last for one
     // `execute()`, which clears them.
 
-    private lazy var arena = BindArena()
+    private let arena = BindArena()
 
     func bind(_ v: Int64, at index: Int32) throws {
         try connection.check(sqlite3_bind_int64(handle, index, v), sql)
@@ -176,6 +176,13 @@ final class SQLiteStatement {
                 handle, index, arena.copy(UnsafeRawBufferPointer(buffer)).assumingMemoryBound(to: CChar.self),
                 Int32(buffer.count), nil)
         }
+        try connection.check(rc, sql)
+    }
+
+    /// Binds UTF-8 bytes as text.
+    func bind(text bytes: UnsafeRawBufferPointer, at index: Int32) throws {
+        let rc = sqlite3_bind_text(
+            handle, index, arena.copy(bytes).assumingMemoryBound(to: CChar.self), Int32(bytes.count), nil)
         try connection.check(rc, sql)
     }
 
@@ -235,39 +242,63 @@ extension SQLiteStatement: Sendable {}
 
 /// Memory for the values bound to one execution of a statement: blocks that never move until
 /// `reset`, so SQLite can read the values in place (SQLITE_STATIC) when the statement runs.
+///
+/// The cursor lives behind a pointer rather than in stored `var`s, so the hot path (one copy per
+/// bound value) carries no exclusivity checks.
 final class BindArena {
-    private var blocks: [UnsafeMutableRawBufferPointer] = []
-    /// Bytes used in the last block.
-    private var used = 0
+    private struct Cursor {
+        var next: UnsafeMutableRawPointer
+        var end: UnsafeMutableRawPointer
+    }
+    private let cursor: UnsafeMutablePointer<Cursor>
+    /// The block kept between executions, made on first use.
+    private var first: UnsafeMutableRawBufferPointer?
+    /// Further blocks of one execution (a statement binding more than a block's worth).
+    private var extra: [UnsafeMutableRawBufferPointer] = []
     private static let blockSize = 64 << 10
+    /// Where an empty arena points: SQLite takes a null pointer for NULL, and an empty value is not NULL.
+    nonisolated(unsafe) private static let nowhere = UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 8)
+
+    init() {
+        cursor = .allocate(capacity: 1)
+        cursor.initialize(to: Cursor(next: Self.nowhere, end: Self.nowhere))
+    }
 
     deinit {
-        for block in blocks { block.deallocate() }
+        first?.deallocate()
+        for block in extra { block.deallocate() }
+        cursor.deallocate()
     }
 
-    /// A stable copy of `bytes`, valid until `reset`; never a null pointer (SQLite binds a null
-    /// pointer as NULL, and an empty value is not NULL).
+    /// A stable copy of `bytes`, valid until `reset`, never a null pointer.
+    @inline(__always)
     func copy(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawPointer {
-        if blocks.isEmpty || used + bytes.count > blocks[blocks.count - 1].count {
-            blocks.append(.allocate(byteCount: max(Self.blockSize, bytes.count), alignment: 8))
-            used = 0
-        }
-        let destination = blocks[blocks.count - 1].baseAddress! + used
-        if let source = bytes.baseAddress, !bytes.isEmpty { destination.copyMemory(from: source, byteCount: bytes.count) }
-        used += bytes.count
-        return UnsafeRawPointer(destination)
+        let n = bytes.count
+        var p = cursor.pointee.next
+        if p.distance(to: cursor.pointee.end) < n { p = block(for: n) }
+        if n > 0 { p.copyMemory(from: bytes.baseAddress!, byteCount: n) }
+        cursor.pointee.next = p + n
+        return UnsafeRawPointer(p)
     }
 
-    /// Makes all the memory reusable, keeping one block of the usual size.
+    private func block(for n: Int) -> UnsafeMutableRawPointer {
+        let block = UnsafeMutableRawBufferPointer.allocate(byteCount: max(Self.blockSize, n), alignment: 8)
+        if first == nil && block.count == Self.blockSize { first = block } else { extra.append(block) }
+        cursor.pointee = Cursor(next: block.baseAddress!, end: block.baseAddress! + block.count)
+        return block.baseAddress!
+    }
+
+    /// Makes the memory reusable, keeping the first block.
     func reset() {
-        used = 0
-        if blocks.count == 1 && blocks[0].count == Self.blockSize { return }
-        var kept: UnsafeMutableRawBufferPointer?
-        for block in blocks {
-            if kept == nil && block.count == Self.blockSize { kept = block } else { block.deallocate() }
+        if let first {
+            cursor.pointee = Cursor(next: first.baseAddress!, end: first.baseAddress! + first.count)
+        } else {
+            cursor.pointee = Cursor(next: Self.nowhere, end: Self.nowhere)
         }
-        blocks.removeAll(keepingCapacity: true)
-        if let kept { blocks.append(kept) }
+        if !extra.isEmpty {
+            for block in extra { block.deallocate() }
+            extra.removeAll()
+        }
     }
 }
 

@@ -131,13 +131,14 @@ struct ReportStoreTests {
         func key(_ ip: String, day: Int64 = 1, dkim: String = "pass") -> RollupKey {
             RollupKey(day: day, sourceIP: ip, headerFrom: "example.com", disposition: "none", dkim: dkim, spf: "fail")
         }
-        try spill.write(run: [(key("192.0.2.1"), 1), (key("192.0.2.3"), 5), (key("192.0.2.3", day: 2), 7)])
-        try spill.write(run: [(key("192.0.2.1"), 2), (key("192.0.2.2"), 4), (key("192.0.2.3", dkim: "fail"), 1)])
-        try spill.write(run: [])
-        try spill.write(run: [(key("192.0.2.3"), 10), (key("ünïcode.example"), Int64.max)])
-        try spill.write(run: [(key("ünïcode.example"), 1)])
+        try spill.write(run: RollupRows([(key("192.0.2.1"), 1), (key("192.0.2.3"), 5), (key("192.0.2.3", day: 2), 7)]))
+        try spill.write(
+            run: RollupRows([(key("192.0.2.1"), 2), (key("192.0.2.2"), 4), (key("192.0.2.3", dkim: "fail"), 1)]))
+        try spill.write(run: RollupRows([]))
+        try spill.write(run: RollupRows([(key("192.0.2.3"), 10), (key("ünïcode.example"), Int64.max)]))
+        try spill.write(run: RollupRows([(key("ünïcode.example"), 1)]))
         var chunks: [[(key: RollupKey, value: Int64)]] = []
-        try spill.merge(chunk: 2) { chunks.append($0) }
+        try spill.merge(chunk: 2) { chunks.append($0.decoded()) }
         let merged = chunks.flatMap { $0 }
         #expect(chunks.allSatisfy { $0.count <= 2 })
         #expect(
@@ -146,6 +147,45 @@ struct ReportStoreTests {
             ])
         #expect(merged.map(\.value) == [3, 4, 1, 15, Int64.max, 7])
         #expect(merged.map(\.key.dkim) == ["pass", "pass", "fail", "pass", "pass", "pass"])
+    }
+
+    @Test("Rollup keys sort as daily_rollup's primary key does (bytes, shorter first, days by number) and survive NULs")
+    func rollupKeyOrder() throws {
+        func key(_ day: Int64, _ ip: String, _ from: String = "example.com") -> RollupKey {
+            RollupKey(day: day, sourceIP: ip, headerFrom: from, disposition: "none", dkim: "pass", spf: "fail")
+        }
+        // In SQLite's order: -1 < 0 < 2; "192.0.2.1" < "192.0.2.10" < "192.0.2.9"; "a" < "a\0" < "a\u{1}";
+        // an NFD "é" (e + U+0301) before the precomposed one, and not equal to it.
+        let keys = [
+            key(-1, "9.9.9.9"), key(0, "192.0.2.1"), key(0, "192.0.2.10"), key(0, "192.0.2.9", "a"),
+            key(0, "192.0.2.9", "a\0"), key(0, "192.0.2.9", "a\u{1}"), key(0, "192.0.2.9"),
+            key(0, "192.0.2.9", "e\u{301}"), key(0, "192.0.2.9", "\u{E9}"), key(2, "1.1.1.1"),
+        ]
+        var table = RollupTable()
+        for (i, k) in keys.reversed().enumerated() {
+            RollupKeyCoding.encode(k).withUnsafeBytes { table.add(key: $0, value: Int64(i + 1)) }
+        }
+        RollupKeyCoding.encode(keys[1]).withUnsafeBytes { table.add(key: $0, value: 100) }
+        let sorted = table.takeSorted().decoded()
+        #expect(sorted.map(\.key) == keys)
+        #expect(sorted[1].value == Int64(keys.count - 1) + 100)
+        #expect(sorted.map(\.key.headerFrom)[4].utf8.count == 2)
+        #expect(table.count == 0)
+        // The same order from SQLite itself.
+        let store = try ReportStore(path: path)
+        try store.db.execute("CREATE TEMP TABLE k (day INTEGER, ip TEXT, h TEXT, PRIMARY KEY (day, ip, h)) WITHOUT ROWID")
+        let insert = try store.db.prepare("INSERT INTO k VALUES (?, ?, ?)")
+        for k in keys.shuffled() {
+            try insert.bind(k.day, at: 1)
+            try insert.bind(k.sourceIP, at: 2)
+            try insert.bind(k.headerFrom, at: 3)
+            try insert.execute()
+        }
+        var fromSQLite: [RollupKey] = []
+        try store.db.prepare("SELECT day, ip, h FROM k ORDER BY day, ip, h").query { row in
+            fromSQLite.append(key(row.int64(0), row.text(1) ?? "", row.text(2) ?? ""))
+        }
+        #expect(fromSQLite == keys)
     }
 
     @Test("Summary: pass counts are the policy-evaluated ones; a three-day report is spread over its days")

@@ -115,10 +115,12 @@ public final class SPFAuthorizer: Sendable {
             return false
         }
         var remaining = network.isIPv4 ? bits + 96 : bits
-        for i in 0..<network.bytes.count where remaining > 0 {
+        let net = network.bytes
+        let addr = address.bytes
+        for i in 0..<net.count where remaining > 0 {
             let take = min(8, remaining)
             let mask = UInt8(truncatingIfNeeded: 0xFF << (8 - take))
-            if network.bytes[i] & mask != address.bytes[i] & mask { return false }
+            if net[i] & mask != addr[i] & mask { return false }
             remaining -= take
         }
         return true

@@ -316,7 +316,11 @@ final class RecordInserter {
             try s.bind(id, at: i)
             try s.bind(reportRowID, at: i + 1)
             try s.bind(r.sourceIP, at: i + 2)
-            try s.bind(bytes: (r.sourceAddress ?? IPAddress(r.sourceIP))?.bytes ?? [], at: i + 3)
+            if let address = r.sourceAddress ?? IPAddress(r.sourceIP) {
+                try address.withUnsafeBytes { try s.bind(blob: $0, at: i + 3) }
+            } else {
+                try s.bind(bytes: [], at: i + 3)
+            }
             try s.bind(r.count, at: i + 4)
             try s.bind(r.disposition, at: i + 5)
             try s.bind(r.dkim, at: i + 6)

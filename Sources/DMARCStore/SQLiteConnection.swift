@@ -187,10 +187,11 @@ final class SQLiteStatement {
     }
 
     func bind(bytes: [UInt8], at index: Int32) throws {
-        let rc = bytes.withUnsafeBytes { buffer in
-            sqlite3_bind_blob64(handle, index, arena.copy(buffer), UInt64(buffer.count), nil)
-        }
-        try connection.check(rc, sql)
+        try bytes.withUnsafeBytes { try bind(blob: $0, at: index) }
+    }
+
+    func bind(blob: UnsafeRawBufferPointer, at index: Int32) throws {
+        try connection.check(sqlite3_bind_blob64(handle, index, arena.copy(blob), UInt64(blob.count), nil), sql)
     }
 
     /// Runs a statement whose parameters were bound one by one, then resets it and clears its

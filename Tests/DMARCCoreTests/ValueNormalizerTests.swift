@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
 import Testing
 
 @testable import DMARCCore
@@ -115,6 +118,31 @@ struct IPAddressTests {
         for text in ["X.X.X.X", "", "256.1.1.1", "192.0.2", "2001:db8::1::2", "example.com"] {
             #expect(IPAddress(text) == nil, "\(text)")
         }
+    }
+
+    @Test("The fast dotted-quad reader agrees with inet_pton on every form, and addresses keep their 16 bytes")
+    func dottedQuads() {
+        // Forms inet_pton takes, and forms it refuses (leading zeros, parts over 255, missing or
+        // extra parts, signs, spaces inside): the fast path must take exactly the first kind.
+        let accepted = ["0.0.0.0", "255.255.255.255", "192.0.2.1", "10.0.0.10", "1.22.133.4"]
+        let refused = [
+            "01.2.3.4", "1.2.3.04", "00.0.0.0", "256.0.0.0", "1.2.3.256", "1.2.3", "1.2.3.4.5", "1..2.3", ".1.2.3",
+            "1.2.3.", "+1.2.3.4", "1.2.3.4a", "1. 2.3.4", "1.2.3.4444", "4294967296.1.1.1",
+        ]
+        for text in accepted {
+            #expect(IPAddress.canonicalDottedQuad(text.utf8) != nil, "\(text)")
+            #expect(IPAddress(text)?.description == text)
+        }
+        for text in refused {
+            #expect(IPAddress.canonicalDottedQuad(text.utf8) == nil, "\(text)")
+            var a = in_addr()
+            #expect(inet_pton(AF_INET, text, &a) != 1, "\(text)")
+        }
+        #expect(IPAddress("192.0.2.1")?.bytes == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 192, 0, 2, 1])
+        #expect(IPAddress("::ffff:192.0.2.1") == IPAddress("192.0.2.1"))
+        #expect(IPAddress("2001:db8::1")?.bytes == [0x20, 0x01, 0x0D, 0xB8] + Array(repeating: 0, count: 11) + [1])
+        #expect(IPAddress("2001:db8::1")?.isIPv4 == false)
+        #expect(IPAddress("2001:db8::1") != IPAddress("2001:db8::2"))
     }
 
     @Test("The report key folds reporter spelling and falls back to the contact domain")

@@ -106,7 +106,9 @@ private struct ParserState {
     var outcome: AggregateParseOutcome
     var stack: [ReportTag] = []
     var feedbackDepth = -1
-    var text: [UInt8] = []
+    /// The text of the element being read. Kept in a struct of its own: reading it through
+    /// getters on the parser state made Swift copy the whole state (every field retained).
+    var text = ElementText()
     var names = NameCache()
     /// libxml2's interned copy of the report's namespace URI, compared by address.
     var reportNamespace: UnsafeRawPointer?
@@ -162,7 +164,7 @@ private struct ParserState {
             case Int32(XML_READER_TYPE_TEXT.rawValue), Int32(XML_READER_TYPE_CDATA.rawValue),
                 Int32(XML_READER_TYPE_SIGNIFICANT_WHITESPACE.rawValue):
                 if let value = xmlTextReaderConstValue(reader) {
-                    text.append(contentsOf: UnsafeBufferPointer(start: value, count: Int(xmlStrlen(value))))
+                    text.bytes.append(contentsOf: UnsafeBufferPointer(start: value, count: Int(xmlStrlen(value))))
                 }
             case Int32(XML_READER_TYPE_DOCUMENT_TYPE.rawValue):
                 throw IngestError("the document has a DOCTYPE declaration, which reports never need; refused")
@@ -208,7 +210,7 @@ private struct ParserState {
     }
 
     mutating func startElement(_ tag: ReportTag, reader: xmlTextReaderPtr) throws {
-        if !text.isEmpty { text.removeAll(keepingCapacity: true) }
+        if !text.bytes.isEmpty { text.bytes.removeAll(keepingCapacity: true) }
         if feedbackDepth < 0 {
             if tag == .feedback {
                 feedbackDepth = stack.count
@@ -252,45 +254,8 @@ private struct ParserState {
         if header.flavour == .rfc7489 || header.flavour == .draft { header.flavour = .rfc9990NoNamespace }
     }
 
-    /// The trimmed text of the element that just ended.
-    var trimmed: ArraySlice<UInt8> {
-        var lo = text.startIndex
-        var hi = text.endIndex
-        while lo < hi, Self.isSpace(text[lo]) { lo += 1 }
-        while hi > lo, Self.isSpace(text[hi - 1]) { hi -= 1 }
-        return text[lo..<hi]
-    }
-
-    static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
-
-    /// The text of the element that just ended, trimmed, or `nil` when it was empty.
-    var value: String? {
-        let t = trimmed
-        return t.isEmpty ? nil : String(decoding: t, as: UTF8.self)
-    }
-
-    /// Like `value`, lower-cased (domains and addresses are compared case-insensitively).
-    var lowercasedValue: String? {
-        let t = trimmed
-        if t.isEmpty { return nil }
-        if !t.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) { return String(decoding: t, as: UTF8.self) }
-        return String(decoding: t.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
-    }
-
-    /// A non-negative integer read straight from the bytes, or `nil`.
-    var integerValue: Int64? {
-        let t = trimmed
-        guard !t.isEmpty, t.count <= 18 else { return t.isEmpty ? nil : Int64(String(decoding: t, as: UTF8.self)) }
-        var n: Int64 = 0
-        for b in t {
-            guard b >= 0x30 && b <= 0x39 else { return nil }
-            n = n * 10 + Int64(b - 0x30)
-        }
-        return n
-    }
-
     mutating func normalized(_ field: NormalizedField) -> String? {
-        let t = trimmed
+        let t = text.trimmed
         if let canonical = ValueNormalizer.canonicalValue(t, as: field) {
             if t.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) {
                 warnings.add(
@@ -299,7 +264,7 @@ private struct ParserState {
             }
             return canonical
         }
-        let n = ValueNormalizer.normalize(String(decoding: text, as: UTF8.self), as: field)
+        let n = ValueNormalizer.normalize(String(decoding: text.bytes, as: UTF8.self), as: field)
         warnings.add(n.warning)
         return n.value
     }
@@ -315,7 +280,7 @@ private struct ParserState {
         switch depth {
         case 0:
             switch tag {
-            case .version: header.version = value
+            case .version: header.version = text.value
             case .reportMetadata: metadataDone = true
             case .policyPublished: policyDone = true
             case .extensionElement: mark9990()
@@ -331,21 +296,22 @@ private struct ParserState {
         default:
             try nestedElement(tag, depth: depth)
         }
-        if !text.isEmpty { text.removeAll(keepingCapacity: true) }
+        if !text.bytes.isEmpty { text.bytes.removeAll(keepingCapacity: true) }
     }
 
     /// The tag `k` levels below <feedback> on the open-element stack.
+    @inline(__always)
     func at(_ k: Int) -> ReportTag { stack[feedbackDepth + 1 + k] }
 
     mutating func metadataElement(_ tag: ReportTag) {
         switch tag {
-        case .orgName: header.metadata.orgName = value
-        case .email: header.metadata.email = value
-        case .extraContactInfo: header.metadata.extraContactInfo = value
-        case .reportID: header.metadata.reportID = value
-        case .error: if let v = value { header.metadata.errors.append(v) }
+        case .orgName: header.metadata.orgName = text.value
+        case .email: header.metadata.email = text.value
+        case .extraContactInfo: header.metadata.extraContactInfo = text.value
+        case .reportID: header.metadata.reportID = text.value
+        case .error: if let v = text.value { header.metadata.errors.append(v) }
         case .generator:
-            header.metadata.generator = value
+            header.metadata.generator = text.value
             mark9990()
         default: break
         }
@@ -353,13 +319,13 @@ private struct ParserState {
 
     mutating func policyElement(_ tag: ReportTag) {
         switch tag {
-        case .domain: header.policy.domain = lowercasedValue
+        case .domain: header.policy.domain = text.lowercased
         case .p: header.policy.p = normalized(.policy)
         case .sp: header.policy.sp = normalized(.policy)
         case .np:
             header.policy.np = normalized(.policy)
         case .pct:
-            if let v = value {
+            if let v = text.value {
                 if let n = Int(v), (0...100).contains(n) {
                     header.policy.pct = n
                 } else {
@@ -369,7 +335,7 @@ private struct ParserState {
             }
         case .adkim: header.policy.adkim = normalized(.alignment)
         case .aspf: header.policy.aspf = normalized(.alignment)
-        case .fo: header.policy.fo = value
+        case .fo: header.policy.fo = text.value
         case .testing:
             header.policy.testing = normalized(.testing)
             mark9990()
@@ -385,18 +351,18 @@ private struct ParserState {
         switch (at(0), depth) {
         case (.reportMetadata, 2) where at(1) == .dateRange:
             switch tag {
-            case .begin: header.metadata.begin = epoch(value, "begin")
-            case .end: header.metadata.end = epoch(value, "end")
+            case .begin: header.metadata.begin = epoch(text.value, "begin")
+            case .end: header.metadata.end = epoch(text.value, "end")
             default: break
             }
         case (.record, 2):
             switch (at(1), tag) {
-            case (.row, .sourceIP): current.sourceIP = value ?? ""
-            case (.row, .count): current.count = integerValue ?? -1
-            case (.identifiers, .headerFrom), (.identities, .headerFrom): current.headerFrom = lowercasedValue
+            case (.row, .sourceIP): current.sourceIP = text.value ?? ""
+            case (.row, .count): current.count = text.integer ?? -1
+            case (.identifiers, .headerFrom), (.identities, .headerFrom): current.headerFrom = text.lowercased
             case (.identifiers, .envelopeFrom), (.identities, .envelopeFrom):
-                current.envelopeFrom = lowercasedValue ?? ""
-            case (.identifiers, .envelopeTo), (.identities, .envelopeTo): current.envelopeTo = lowercasedValue
+                current.envelopeFrom = text.lowercased ?? ""
+            case (.identifiers, .envelopeTo), (.identities, .envelopeTo): current.envelopeTo = text.lowercased
             case (.authResults, .dkim): current.dkimResults.append(currentDKIM)
             case (.authResults, .spf):
                 if currentSPF.humanResult != nil { mark9990() }
@@ -413,14 +379,14 @@ private struct ParserState {
             case (.row, .policyEvaluated, .reason):
                 if currentReason.type.isEmpty { currentReason.type = "other" }
                 current.reasons.append(currentReason)
-            case (.authResults, .dkim, .domain): currentDKIM.domain = lowercasedValue
-            case (.authResults, .dkim, .selector): currentDKIM.selector = value
+            case (.authResults, .dkim, .domain): currentDKIM.domain = text.lowercased
+            case (.authResults, .dkim, .selector): currentDKIM.selector = text.value
             case (.authResults, .dkim, .result): currentDKIM.result = normalized(.dkimResult)
-            case (.authResults, .dkim, .humanResult): currentDKIM.humanResult = value
-            case (.authResults, .spf, .domain): currentSPF.domain = lowercasedValue
+            case (.authResults, .dkim, .humanResult): currentDKIM.humanResult = text.value
+            case (.authResults, .spf, .domain): currentSPF.domain = text.lowercased
             case (.authResults, .spf, .scope): currentSPF.scope = normalized(.spfScope)
             case (.authResults, .spf, .result): currentSPF.result = normalized(.spfResult)
-            case (.authResults, .spf, .humanResult): currentSPF.humanResult = value
+            case (.authResults, .spf, .humanResult): currentSPF.humanResult = text.value
             default: break
             }
         case (.record, 4)
@@ -430,7 +396,7 @@ private struct ParserState {
                 currentReason.type = normalized(.overrideType) ?? "other"
                 if currentReason.type == "policy_test_mode" { mark9990() }
                 if currentReason.type == "forwarded" || currentReason.type == "sampled_out" { sawLegacyOverride = true }
-            case .comment: currentReason.comment = value
+            case .comment: currentReason.comment = text.value
             default: break
             }
         default:
@@ -439,7 +405,7 @@ private struct ParserState {
     }
 
     mutating func epoch(_ text: String?, _ name: String) -> Int64? {
-        if let n = integerValue { return n }
+        if let n = self.text.integer { return n }
         guard let text else {
             warnings.add(code: "missing-value", "date_range \(name) is empty")
             return nil
@@ -558,6 +524,48 @@ private struct ParserState {
         let h = try validatedHeader()
         outcome.header = h
         if accepting { try sink.finish(h) }
+    }
+}
+
+/// The character data of the element being read, and what the parser makes of it.
+struct ElementText {
+    var bytes: [UInt8] = []
+
+    static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
+
+    /// The text, trimmed of XML white space.
+    var trimmed: ArraySlice<UInt8> {
+        var lo = bytes.startIndex
+        var hi = bytes.endIndex
+        while lo < hi, Self.isSpace(bytes[lo]) { lo += 1 }
+        while hi > lo, Self.isSpace(bytes[hi - 1]) { hi -= 1 }
+        return bytes[lo..<hi]
+    }
+
+    /// The trimmed text, or `nil` when it is empty.
+    var value: String? {
+        let t = trimmed
+        return t.isEmpty ? nil : String(decoding: t, as: UTF8.self)
+    }
+
+    /// Like `value`, lower-cased (domains and addresses are compared case-insensitively).
+    var lowercased: String? {
+        let t = trimmed
+        if t.isEmpty { return nil }
+        if !t.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) { return String(decoding: t, as: UTF8.self) }
+        return String(decoding: t.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
+    }
+
+    /// A non-negative integer read straight from the bytes, or `nil`.
+    var integer: Int64? {
+        let t = trimmed
+        guard !t.isEmpty, t.count <= 18 else { return t.isEmpty ? nil : Int64(String(decoding: t, as: UTF8.self)) }
+        var n: Int64 = 0
+        for b in t {
+            guard b >= 0x30 && b <= 0x39 else { return nil }
+            n = n * 10 + Int64(b - 0x30)
+        }
+        return n
     }
 }
 

@@ -50,9 +50,14 @@ struct DocumentExtractor {
         case .zip:
             try examineZip(label: label, open: open, depth: depth, into: &found)
         case .xml:
-            // Reading (and decompressing) runs a few buffers ahead on another core while the
-            // parser works.
-            found.append(.aggregate(label: label, open: { PrefetchStream(try open()) }))
+            // Decompressing (gzip, a zip entry) runs a few buffers ahead on another core while
+            // the parser works. A plain file or bytes in memory are read directly: a thread
+            // copying them ahead only competes with the parser and the writer for the two cores.
+            if depth == 0 {
+                found.append(.aggregate(label: label, open: open))
+            } else {
+                found.append(.aggregate(label: label, open: { PrefetchStream(try open()) }))
+            }
         case .json:
             found.append(.tlsrpt(label: label, open: open))
         case .message, .mbox:

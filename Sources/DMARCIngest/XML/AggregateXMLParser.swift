@@ -164,7 +164,7 @@ private struct ParserState {
             case Int32(XML_READER_TYPE_TEXT.rawValue), Int32(XML_READER_TYPE_CDATA.rawValue),
                 Int32(XML_READER_TYPE_SIGNIFICANT_WHITESPACE.rawValue):
                 if let value = xmlTextReaderConstValue(reader) {
-                    text.bytes.append(contentsOf: UnsafeBufferPointer(start: value, count: Int(xmlStrlen(value))))
+                    text.append(value)
                 }
             case Int32(XML_READER_TYPE_DOCUMENT_TYPE.rawValue):
                 throw IngestError("the document has a DOCTYPE declaration, which reports never need; refused")
@@ -210,7 +210,7 @@ private struct ParserState {
     }
 
     mutating func startElement(_ tag: ReportTag, reader: xmlTextReaderPtr) throws {
-        if !text.bytes.isEmpty { text.bytes.removeAll(keepingCapacity: true) }
+        text.clear()
         if feedbackDepth < 0 {
             if tag == .feedback {
                 feedbackDepth = stack.count
@@ -296,7 +296,7 @@ private struct ParserState {
         default:
             try nestedElement(tag, depth: depth)
         }
-        if !text.bytes.isEmpty { text.bytes.removeAll(keepingCapacity: true) }
+        text.clear()
     }
 
     /// The tag `k` levels below <feedback> on the open-element stack.
@@ -527,19 +527,35 @@ private struct ParserState {
     }
 }
 
-/// The character data of the element being read, and what the parser makes of it.
+/// The character data of the element being read, and what the parser makes of it. The buffer
+/// keeps its size between elements: clearing is setting a count, appending is one copy.
 struct ElementText {
-    var bytes: [UInt8] = []
+    private var storage = [UInt8](repeating: 0, count: 256)
+    private var count = 0
+
+    var bytes: ArraySlice<UInt8> { storage[0..<count] }
+
+    /// Appends a NUL-terminated string from libxml2.
+    mutating func append(_ text: UnsafePointer<UInt8>) {
+        let n = Int(xmlStrlen(text))
+        if count + n > storage.count {
+            storage.append(contentsOf: repeatElement(0, count: max(storage.count, count + n - storage.count)))
+        }
+        storage.withUnsafeMutableBufferPointer { $0.baseAddress!.advanced(by: count).update(from: text, count: n) }
+        count += n
+    }
+
+    mutating func clear() { count = 0 }
 
     static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
 
     /// The text, trimmed of XML white space.
     var trimmed: ArraySlice<UInt8> {
-        var lo = bytes.startIndex
-        var hi = bytes.endIndex
-        while lo < hi, Self.isSpace(bytes[lo]) { lo += 1 }
-        while hi > lo, Self.isSpace(bytes[hi - 1]) { hi -= 1 }
-        return bytes[lo..<hi]
+        var lo = 0
+        var hi = count
+        while lo < hi, Self.isSpace(storage[lo]) { lo += 1 }
+        while hi > lo, Self.isSpace(storage[hi - 1]) { hi -= 1 }
+        return storage[lo..<hi]
     }
 
     /// The trimmed text, or `nil` when it is empty.

@@ -89,7 +89,9 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
         }
         var v6 = in6_addr()
         guard inet_pton(AF_INET6, t, &v6) == 1 else { return nil }
-        let mapped = Swift.withUnsafeBytes(of: v6) { b in b[0..<10].allSatisfy { $0 == 0 } && b[10] == 0xFF && b[11] == 0xFF }
+        let mapped = Swift.withUnsafeBytes(of: v6) { b in
+            b[0..<10].allSatisfy { $0 == 0 } && b[10] == 0xFF && b[11] == 0xFF
+        }
         self = Swift.withUnsafeBytes(of: v6) { IPAddress($0, isIPv4: mapped) }
     }
 

@@ -57,7 +57,9 @@ enum RollupKeyCoding {
 
     /// Calls `body` with each of the five text fields of an encoded key, in order, as bytes
     /// valid during the call (unescaped into a copy only when the field holds a NUL).
-    static func forEachField(_ key: UnsafeRawBufferPointer, _ body: (Int, UnsafeRawBufferPointer) throws -> Void) rethrows {
+    static func forEachField(_ key: UnsafeRawBufferPointer, _ body: (Int, UnsafeRawBufferPointer) throws -> Void)
+        rethrows
+    {
         var i = 8
         for n in 0..<5 {
             let start = i

@@ -39,7 +39,8 @@ final class RollupSpill {
             while written < out.count {
                 let n = pwrite(descriptor, out.baseAddress! + written, out.count - written, off_t(end) + off_t(written))
                 guard n > 0 else {
-                    throw SQLiteError(code: 1, message: "cannot write the rollup's temporary file (disk full?)", sql: nil)
+                    throw SQLiteError(
+                        code: 1, message: "cannot write the rollup's temporary file (disk full?)", sql: nil)
                 }
                 written += n
             }
@@ -56,7 +57,8 @@ final class RollupSpill {
         let bufferSize = max(16 * 1024, min(256 * 1024, 8 * 1024 * 1024 / max(runs.count, 1)))
         var readers: [RunReader] = []
         for run in runs {
-            let reader = RunReader(descriptor: descriptor, offset: run.offset, length: run.length, bufferSize: bufferSize)
+            let reader = RunReader(
+                descriptor: descriptor, offset: run.offset, length: run.length, bufferSize: bufferSize)
             if try reader.advance() { readers.append(reader) }
         }
         // A binary min-heap of readers by their current key.

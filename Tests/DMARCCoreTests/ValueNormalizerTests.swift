@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
 import Testing
 
 @testable import DMARCCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 @Suite("Normalisation table (SPEC §6.3)")
 struct ValueNormalizerTests {

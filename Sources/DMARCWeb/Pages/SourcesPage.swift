@@ -21,7 +21,8 @@ enum SourcesPage {
         let profiles = try c.store.sourceProfiles(domain: domain, fromDay: period.from, toDay: period.to)
         let live = c.services.publishedDMARC(domain)
         let policy = PolicyInForce.choose(
-            dns: (live.record, live.problem?.description), report: try c.store.publishedPolicy(domain: domain)?.inForce())
+            dns: (live.record, live.problem?.description),
+            report: try c.store.publishedPolicy(domain: domain)?.inForce())
         return Data(
             domain: domain, period: period, sources: c.services.sourceAnalysis().classify(profiles, policy: policy),
             policy: policy,

@@ -1,4 +1,6 @@
+#define _GNU_SOURCE
 #include "CShims.h"
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <arpa/inet.h>
 #include <string.h>
@@ -106,3 +108,5 @@ uint16_t cshim_mhd_bound_port(struct MHD_Daemon *daemon) {
 int cshim_sqlite_disable_memstatus(void) {
     return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
+
+int cshim_start_writeback(int fd) { return sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE); }

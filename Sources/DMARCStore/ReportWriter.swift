@@ -70,7 +70,7 @@ public final class ReportWriter: AggregateReportSink {
             ])
             inserter = try RecordInserter(
                 db: db, reportRowID: db.lastInsertRowID, domain: (p.domain ?? "").lowercased(),
-                rollup: RollupAccumulator(begin: begin, end: end))
+                rollup: RollupAccumulator(begin: begin, end: end), walPath: store.path + "-wal")
             batch.reserveCapacity(Self.batchSize)
         } catch {
             inserter = nil
@@ -194,8 +194,10 @@ private struct QueueHandoff: @unchecked Sendable {
         case .records(let records):
             try inserter.insert(batch: records)
             try inserter.sum(records)
+            inserter.writeBehind?.nudge()
         case .rollup(let rows):
             try inserter.upsertRollup(rows)
+            inserter.writeBehind?.nudge()
         }
     }
 }
@@ -265,9 +267,14 @@ final class RecordInserter {
     var dayTotals: [Int64: DayTotals] = [:]
     /// The id of the report's first record; the rest follow without gaps.
     var firstRecordID: Int64?
+    /// Early writeback of the WAL while a large report is written.
+    let writeBehind: WriteBehind?
 
-    init(db: SQLiteConnection, reportRowID: Int64, domain: String, rollup: RollupAccumulator) throws {
+    init(db: SQLiteConnection, reportRowID: Int64, domain: String, rollup: RollupAccumulator, walPath: String)
+        throws
+    {
         self.db = db
+        writeBehind = WriteBehind(path: walPath)
         self.reportRowID = reportRowID
         self.domain = domain
         self.rollup = rollup
@@ -510,4 +517,3 @@ private final class FailureSlot: Sendable {
         if let message = value.withLock({ $0 }) { throw SQLiteError(code: 1, message: message, sql: nil) }
     }
 }
-

@@ -3,6 +3,10 @@ import Testing
 
 @testable import DMARCStore
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else
@@ -173,7 +177,8 @@ struct ReportStoreTests {
         #expect(table.count == 0)
         // The same order from SQLite itself.
         let store = try ReportStore(path: path)
-        try store.db.execute("CREATE TEMP TABLE k (day INTEGER, ip TEXT, h TEXT, PRIMARY KEY (day, ip, h)) WITHOUT ROWID")
+        try store.db.execute(
+            "CREATE TEMP TABLE k (day INTEGER, ip TEXT, h TEXT, PRIMARY KEY (day, ip, h)) WITHOUT ROWID")
         let insert = try store.db.prepare("INSERT INTO k VALUES (?, ?, ?)")
         for k in keys.shuffled() {
             try insert.bind(k.day, at: 1)
@@ -214,7 +219,9 @@ struct ReportStoreTests {
         }
     }
 
-    @Test("Raw documents are keyed by their SHA-256, hashed across batches of chunks in order; the same bytes are stored once")
+    @Test(
+        "Raw documents are keyed by their SHA-256, hashed across batches of chunks in order; the same bytes are stored once"
+    )
     func rawDedup() throws {
         let store = try ReportStore(path: path)
         // Ten 1 MiB chunks (the last 5 bytes), so three batches are hashed while others are read.
@@ -236,18 +243,24 @@ struct ReportStoreTests {
         #expect(info.id == id)
         #expect(try store.openRaw(id: id).readAll(limit: 10 << 20, what: "raw") == bytes)
         // Other bytes are another document; an empty one is stored too, with the empty digest.
-        guard case .stored(let other) = try store.storeRaw(stream: MemoryStream(Array("abc".utf8)), origin: "t", mediaType: "text/xml")
+        guard
+            case .stored(let other) = try store.storeRaw(
+                stream: MemoryStream(Array("abc".utf8)), origin: "t", mediaType: "text/xml")
         else {
             Issue.record("abc not stored")
             return
         }
-        #expect(try store.rawDocument(id: other)?.sha256 == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(
+            try store.rawDocument(id: other)?.sha256
+                == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         guard case .stored(let empty) = try store.storeRaw(stream: MemoryStream([]), origin: "t", mediaType: "text/xml")
         else {
             Issue.record("empty not stored")
             return
         }
-        #expect(try store.rawDocument(id: empty)?.sha256 == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(
+            try store.rawDocument(id: empty)?.sha256
+                == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         #expect(try store.openRaw(id: empty).readAll(limit: 10, what: "raw") == [])
     }
 
@@ -325,6 +338,29 @@ struct ReportStoreTests {
         #expect(series.total.dmarcPass == 3)
         #expect(series.total.dkimPass == 3)
         #expect(series.total.bothFail == 1)
+    }
+
+    @Test("Early writeback asks the kernel once per step of WAL growth, and needs a file")
+    func writeBehind() throws {
+        #expect(WriteBehind(path: "\(dir)/no-such-file-wal") == nil)
+        let wal = "\(dir)/grows-wal"
+        let fd = open(wal, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        try #require(fd >= 0)
+        defer { close(fd) }
+        let behind = try #require(WriteBehind(path: wal))
+        let mib = [UInt8](repeating: 7, count: 1 << 20)
+        func grow(_ n: Int) {
+            for _ in 0..<n { #expect(mib.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == 1 << 20) }
+        }
+        grow(1)
+        behind.nudge()
+        #expect(behind.startedAt == 0)
+        grow(8)
+        behind.nudge()
+        #expect(behind.startedAt == 9 << 20)
+        grow(1)
+        behind.nudge()
+        #expect(behind.startedAt == 9 << 20)
     }
 
     @Test("The published policy comes from the newest report, but not from one dated in the future")

@@ -35,6 +35,11 @@ int cshim_res_set_nameserver(res_state state, const char *ipv4, int port, int ti
 // taken on every allocation; call before the first connection opens.
 int cshim_sqlite_disable_memstatus(void);
 
+// Linux: starts writing a file's dirty pages to disk without waiting for them
+// (sync_file_range with SYNC_FILE_RANGE_WRITE, which glibc declares only under _GNU_SOURCE).
+// Returns 0, or -1 with errno set.
+int cshim_start_writeback(int fd);
+
 // libcurl: curl_easy_setopt and curl_easy_getinfo are variadic.
 #include <curl/curl.h>
 CURLcode cshim_curl_setopt_long(CURL *handle, CURLoption option, long value);

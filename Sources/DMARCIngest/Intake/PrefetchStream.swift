@@ -1,6 +1,5 @@
 import DMARCCore
 import Dispatch
-import Synchronization
 
 /// Reads another stream on a thread of its own, a few buffers ahead of the consumer, so that a
 /// decompressor (gzip, a zip entry) works on one core while the XML parser works on the other.
@@ -9,17 +8,19 @@ import Synchronization
 /// reach the consumer at the position where they happened. Memory is bounded by
 /// `buffers × bufferSize`.
 final class PrefetchStream: ByteStream {
-    private let ring: PrefetchRing
+    private let ring: BufferRing
     /// The buffer being consumed and how far into it.
-    private var current: PrefetchRing.Slot?
+    private var current: BufferRing.Slot?
     private var offset = 0
     private var ended = false
 
     init(_ source: ByteStream, buffers: Int = 4, bufferSize: Int = 256 * 1024) {
-        ring = PrefetchRing(buffers: buffers, bufferSize: bufferSize)
+        ring = BufferRing(buffers: buffers, bufferSize: bufferSize)
         let ring = self.ring
         let box = SourceBox(source)
-        DispatchQueue.global().async { ring.produce(from: box.source) }
+        // A queue of its own, not the global one: the producer blocks on the ring, and
+        // libdispatch's global pool has only as many threads as cores.
+        DispatchQueue(label: "dmarcwatch.prefetch").async { ring.produce(from: box.source) }
     }
 
     deinit {
@@ -64,86 +65,21 @@ private struct SourceBox: @unchecked Sendable {
     init(_ source: ByteStream) { self.source = source }
 }
 
-/// The buffers shared by the prefetching thread (the producer) and the reader (the consumer):
-/// filled in order, taken in order, one semaphore for free buffers and one for full ones.
-private final class PrefetchRing: @unchecked Sendable {
-    // `@unchecked Sendable` is sound: a buffer in `storage` is written only by the producer
-    // between `free.wait()` and `full.signal()`, and read only by the consumer between
-    // `full.wait()` and `free.signal()`; the semaphores order the two. `slots` and `cancelled`
-    // are behind the mutex.
-    struct Slot {
-        let index: Int
-        let count: Int
-        let error: Error?
-    }
-
-    /// The buffers, allocated once; raw memory, so the two threads never share a Swift array.
-    let storage: [UnsafeMutableRawBufferPointer]
-    private let free: DispatchSemaphore
-    private let full = DispatchSemaphore(value: 0)
-    private let state = Mutex<(slots: [Slot], cancelled: Bool)>(([], false))
-
-    init(buffers: Int, bufferSize: Int) {
-        storage = (0..<buffers).map { _ in
-            UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 16)
-        }
-        // Made at zero and signalled up: libdispatch traps when a semaphore is freed below the
-        // value it was made with, which a stream abandoned mid-way would do.
-        free = DispatchSemaphore(value: 0)
-        for _ in 0..<buffers { free.signal() }
-    }
-
-    deinit {
-        for buffer in storage { buffer.deallocate() }
-    }
-
-    /// Fills buffers until the source ends, fails, or the consumer has gone.
+extension BufferRing {
+    /// Fills buffers from `source` until it ends or fails; a short buffer is the last one.
     func produce(from source: ByteStream) {
-        var index = 0
-        while true {
-            free.wait()
-            if state.withLock({ $0.cancelled }) { return }
-            let buffer = storage[index]
+        produce { buffer in
             var filled = 0
-            var failure: Error?
             do {
                 while filled < buffer.count {
                     let n = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
-                    if n == 0 { break }
+                    if n == 0 { return Fill(count: filled, last: true) }
                     filled += n
                 }
             } catch {
-                failure = error
+                return Fill(count: filled, last: true, error: error)
             }
-            if filled > 0 {
-                state.withLock { $0.slots.append(Slot(index: index, count: filled, error: nil)) }
-                full.signal()
-            }
-            // A short buffer means the end, or an error right after its bytes: a last, empty slot
-            // says which. It holds no buffer, so it needs no free one.
-            if filled < buffer.count || failure != nil {
-                state.withLock { $0.slots.append(Slot(index: index, count: 0, error: failure)) }
-                full.signal()
-                return
-            }
-            index = (index + 1) % storage.count
+            return Fill(count: filled, last: false)
         }
-    }
-
-    /// The next filled buffer, waiting for it.
-    func take() -> Slot {
-        full.wait()
-        return state.withLock { $0.slots.removeFirst() }
-    }
-
-    /// Gives the buffer last taken back to the producer.
-    func release() {
-        free.signal()
-    }
-
-    /// The consumer is gone: the producer stops at its next wait.
-    func cancel() {
-        state.withLock { $0.cancelled = true }
-        free.signal()
     }
 }

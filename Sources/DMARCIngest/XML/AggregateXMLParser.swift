@@ -1,6 +1,10 @@
 internal import CLibXML2
 import DMARCCore
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A document that is not well-formed XML, with libxml2's message and position.
 struct XMLSyntaxError: Error, CustomStringConvertible {
     let message: String
@@ -66,6 +70,9 @@ func xmlInputError(_ context: UnsafeMutableRawPointer?, _ error: xmlErrorPtr?) {
 /// records. No DTD is loaded, no entity is expanded and nothing is fetched from the network.
 struct AggregateXMLParser {
     let limits: IngestLimits
+    /// Size of each buffer of events between libxml2's thread and this one (tests make it small,
+    /// so that events and text are cut at every possible place).
+    var eventBufferSize = 128 * 1024
 
     func parse(
         stream: ByteStream, recover: Bool = false, initialWarnings: [ParseWarning] = [], sink: AggregateReportSink
@@ -87,7 +94,10 @@ struct AggregateXMLParser {
         for warning in initialWarnings { state.warnings.add(warning) }
         do {
             try withExtendedLifetime(input) {
-                try state.run(reader: reader, input: input)
+                // libxml2 reads on a thread of its own; this thread makes the report of its nodes.
+                let events = XMLEventPipe(reader: reader, bufferSize: eventBufferSize)
+                defer { events.close() }
+                try state.run(events: events, input: input)
             }
         } catch {
             state.abortSink()
@@ -109,6 +119,7 @@ private struct ParserState {
     /// The text of the element being read. Kept in a struct of its own: reading it through
     /// getters on the parser state made Swift copy the whole state (every field retained).
     var text = ElementText()
+    var recent = RecentValues()
     var names = NameCache()
     /// libxml2's interned copy of the report's namespace URI, compared by address.
     var reportNamespace: UnsafeRawPointer?
@@ -143,36 +154,35 @@ private struct ParserState {
         if begun && accepting { sink.abort() }
     }
 
-    mutating func run(reader: xmlTextReaderPtr, input: XMLInputContext) throws {
-        while true {
-            let rc = xmlTextReaderRead(reader)
-            if rc == 0 { break }
-            if rc < 0 {
-                if let error = input.streamError { throw error }
-                throw XMLSyntaxError(message: "not well-formed XML: \(input.xmlError ?? "parse error")")
-            }
-            let type = xmlTextReaderNodeType(reader)
-            switch type {
-            case Int32(XML_READER_TYPE_ELEMENT.rawValue):
-                let tag = tagFor(reader)
-                let empty = xmlTextReaderIsEmptyElement(reader) == 1
-                try startElement(tag, reader: reader)
-                if empty { try endElement() }
-            case Int32(XML_READER_TYPE_END_ELEMENT.rawValue):
-                try endElement()
-                if outcome.duplicate { return }
-            case Int32(XML_READER_TYPE_TEXT.rawValue), Int32(XML_READER_TYPE_CDATA.rawValue),
-                Int32(XML_READER_TYPE_SIGNIFICANT_WHITESPACE.rawValue):
-                if let value = xmlTextReaderConstValue(reader) {
-                    text.append(value)
+    mutating func run(events: XMLEventPipe, input: XMLInputContext) throws {
+        var finished = false
+        reading: while var cursor = events.nextBuffer() {
+            while let event = cursor.next() {
+                switch event {
+                case .element(let name, let namespace, let empty):
+                    let tag = tagFor(name: name, namespace: namespace)
+                    try startElement(tag, namespace: namespace)
+                    if empty { try endElement() }
+                case .end:
+                    try endElement()
+                    if outcome.duplicate { return }
+                case .text(let bytes):
+                    text.append(bytes)
+                case .doctype:
+                    throw IngestError("the document has a DOCTYPE declaration, which reports never need; refused")
+                case .entityReference:
+                    throw IngestError("the document uses entity references, which are not expanded; refused")
+                case .finished:
+                    finished = true
+                    break reading
+                case .failed:
+                    break reading
                 }
-            case Int32(XML_READER_TYPE_DOCUMENT_TYPE.rawValue):
-                throw IngestError("the document has a DOCTYPE declaration, which reports never need; refused")
-            case Int32(XML_READER_TYPE_ENTITY_REFERENCE.rawValue):
-                throw IngestError("the document uses entity references, which are not expanded; refused")
-            default:
-                break
             }
+        }
+        if !finished {
+            if let error = input.streamError { throw error }
+            throw XMLSyntaxError(message: "not well-formed XML: \(input.xmlError ?? "parse error")")
         }
         if let error = input.streamError { throw error }
         guard feedbackDepth >= 0 else {
@@ -181,18 +191,19 @@ private struct ParserState {
         try finishDocument()
     }
 
-    mutating func tagFor(_ reader: xmlTextReaderPtr) -> ReportTag {
-        guard let name = xmlTextReaderConstLocalName(reader) else { return .other }
+    /// The tag of an element, from its local name and namespace URI as libxml2 interned them.
+    mutating func tagFor(name: UnsafePointer<UInt8>?, namespace ns: UnsafePointer<UInt8>?) -> ReportTag {
+        guard let name else { return .other }
         let key = UnsafeRawPointer(name)
         // Only elements with no namespace, or the report's own, are cached by name: a foreign
         // element with the same local name must not decide the tag of the real one.
-        let namespace = xmlTextReaderConstNamespaceUri(reader).map { UnsafeRawPointer($0) }
+        let namespace = ns.map { UnsafeRawPointer($0) }
         let cacheable = namespace == nil || (namespace == reportNamespace && reportNamespace != nil)
         if cacheable, let tag = names.lookup(key) { return tag }
         let string = String(cString: name)
         var tag = ReportTag.byName[string] ?? .other
         // Extension elements from other namespaces are not report elements, even if a name matches.
-        if tag != .other, let ns = xmlTextReaderConstNamespaceUri(reader) {
+        if tag != .other, let ns {
             let uri = String(cString: ns)
             if uri != "urn:ietf:params:xml:ns:dmarc-2.0" && !uri.hasPrefix("http://dmarc.org/dmarc-xml/")
                 && feedbackDepth >= 0 && uri != header.namespace
@@ -209,12 +220,12 @@ private struct ParserState {
         return tag
     }
 
-    mutating func startElement(_ tag: ReportTag, reader: xmlTextReaderPtr) throws {
+    mutating func startElement(_ tag: ReportTag, namespace ns: UnsafePointer<UInt8>?) throws {
         text.clear()
         if feedbackDepth < 0 {
             if tag == .feedback {
                 feedbackDepth = stack.count
-                if let ns = xmlTextReaderConstNamespaceUri(reader) {
+                if let ns {
                     header.namespace = String(cString: ns)
                     reportNamespace = UnsafeRawPointer(ns)
                 }
@@ -359,10 +370,12 @@ private struct ParserState {
             switch (at(1), tag) {
             case (.row, .sourceIP): current.sourceIP = text.value ?? ""
             case (.row, .count): current.count = text.integer ?? -1
-            case (.identifiers, .headerFrom), (.identities, .headerFrom): current.headerFrom = text.lowercased
+            case (.identifiers, .headerFrom), (.identities, .headerFrom):
+                current.headerFrom = recent.lowercased(.headerFrom, text)
             case (.identifiers, .envelopeFrom), (.identities, .envelopeFrom):
-                current.envelopeFrom = text.lowercased ?? ""
-            case (.identifiers, .envelopeTo), (.identities, .envelopeTo): current.envelopeTo = text.lowercased
+                current.envelopeFrom = recent.lowercased(.envelopeFrom, text) ?? ""
+            case (.identifiers, .envelopeTo), (.identities, .envelopeTo):
+                current.envelopeTo = recent.lowercased(.envelopeTo, text)
             case (.authResults, .dkim): current.dkimResults.append(currentDKIM)
             case (.authResults, .spf):
                 if currentSPF.humanResult != nil { mark9990() }
@@ -379,11 +392,11 @@ private struct ParserState {
             case (.row, .policyEvaluated, .reason):
                 if currentReason.type.isEmpty { currentReason.type = "other" }
                 current.reasons.append(currentReason)
-            case (.authResults, .dkim, .domain): currentDKIM.domain = text.lowercased
-            case (.authResults, .dkim, .selector): currentDKIM.selector = text.value
+            case (.authResults, .dkim, .domain): currentDKIM.domain = recent.lowercased(.dkimDomain, text)
+            case (.authResults, .dkim, .selector): currentDKIM.selector = recent.value(.selector, text)
             case (.authResults, .dkim, .result): currentDKIM.result = normalized(.dkimResult)
             case (.authResults, .dkim, .humanResult): currentDKIM.humanResult = text.value
-            case (.authResults, .spf, .domain): currentSPF.domain = text.lowercased
+            case (.authResults, .spf, .domain): currentSPF.domain = recent.lowercased(.spfDomain, text)
             case (.authResults, .spf, .scope): currentSPF.scope = normalized(.spfScope)
             case (.authResults, .spf, .result): currentSPF.result = normalized(.spfResult)
             case (.authResults, .spf, .humanResult): currentSPF.humanResult = text.value
@@ -535,13 +548,16 @@ struct ElementText {
 
     var bytes: ArraySlice<UInt8> { storage[0..<count] }
 
-    /// Appends a NUL-terminated string from libxml2.
-    mutating func append(_ text: UnsafePointer<UInt8>) {
-        let n = Int(xmlStrlen(text))
+    /// Appends text the reader copied out of libxml2.
+    mutating func append(_ text: UnsafeRawBufferPointer) {
+        let n = text.count
+        guard n > 0 else { return }
         if count + n > storage.count {
             storage.append(contentsOf: repeatElement(0, count: max(storage.count, count + n - storage.count)))
         }
-        storage.withUnsafeMutableBufferPointer { $0.baseAddress!.advanced(by: count).update(from: text, count: n) }
+        storage.withUnsafeMutableBytes {
+            $0.baseAddress!.advanced(by: count).copyMemory(from: text.baseAddress!, byteCount: n)
+        }
         count += n
     }
 
@@ -582,6 +598,46 @@ struct ElementText {
             n = n * 10 + Int64(b - 0x30)
         }
         return n
+    }
+}
+
+/// The last string made for each often-repeated field, reused while the next record has the
+/// same bytes there: a report's records mostly repeat their domains and selectors, and a string
+/// over 15 bytes costs an allocation each time it is made.
+struct RecentValues {
+    enum Field: Int, CaseIterable {
+        case headerFrom, envelopeFrom, envelopeTo, dkimDomain, selector, spfDomain
+    }
+
+    private var bytes = [[UInt8]](repeating: [], count: Field.allCases.count)
+    private var strings = [String?](repeating: nil, count: Field.allCases.count)
+
+    /// `text.lowercased`, from the cache when the bytes are the last ones seen for `field`.
+    mutating func lowercased(_ field: Field, _ text: ElementText) -> String? {
+        string(field, text) { $0.lowercased }
+    }
+
+    /// `text.value`, from the cache when the bytes are the last ones seen for `field`.
+    mutating func value(_ field: Field, _ text: ElementText) -> String? {
+        string(field, text) { $0.value }
+    }
+
+    private mutating func string(_ field: Field, _ text: ElementText, make: (ElementText) -> String?) -> String? {
+        let i = field.rawValue
+        let raw = text.bytes
+        if let cached = strings[i], bytes[i].count == raw.count,
+            raw.isEmpty
+                || bytes[i].withUnsafeBytes({ b in
+                    raw.withUnsafeBytes { memcmp(b.baseAddress!, $0.baseAddress!, raw.count) == 0 }
+                })
+        {
+            return cached
+        }
+        let made = make(text)
+        bytes[i].removeAll(keepingCapacity: true)
+        bytes[i].append(contentsOf: raw)
+        strings[i] = made
+        return made
     }
 }
 

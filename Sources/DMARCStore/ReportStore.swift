@@ -211,19 +211,11 @@ public final class ReportStore {
     }
 
     /// The stored bytes of a document, decompressed as they are read: one chunk in memory at a time.
+    ///
+    /// The stream reads through a read-only connection of its own, so it may be read on another
+    /// thread (the parser's) while this store's connection writes the document's report.
     public func openRaw(id: Int64) throws -> ByteStream {
-        try RawChunkStream(store: self, documentID: id)
-    }
-
-    /// One stored chunk, or `nil` past the last.
-    func rawChunk(documentID: Int64, seq: Int64) throws -> [UInt8]? {
-        var data: [UInt8]?
-        try db.prepare("SELECT data FROM raw_chunks WHERE document_id = ? AND seq = ?").query([
-            .integer(documentID), .integer(seq),
-        ]) {
-            row in data = row.blob(0)
-        }
-        return data
+        try RawChunkStream(connection: SQLiteConnection(path: path, readOnly: true), documentID: id)
     }
 
     // MARK: Reports
@@ -239,14 +231,25 @@ extension ReportStore: Sendable {}
 
 /// Decompresses stored chunks one at a time, fetching each when the previous one is used up.
 final class RawChunkStream: ByteStream {
-    private let store: ReportStore
+    private let connection: SQLiteConnection
     private let documentID: Int64
     private var seq: Int64 = 0
     private var current: ByteStream?
 
-    init(store: ReportStore, documentID: Int64) throws {
-        self.store = store
+    init(connection: SQLiteConnection, documentID: Int64) throws {
+        self.connection = connection
         self.documentID = documentID
+    }
+
+    /// One stored chunk, or `nil` past the last.
+    private func chunk(_ seq: Int64) throws -> [UInt8]? {
+        var data: [UInt8]?
+        try connection.prepare("SELECT data FROM raw_chunks WHERE document_id = ? AND seq = ?").query([
+            .integer(documentID), .integer(seq),
+        ]) {
+            row in data = row.blob(0)
+        }
+        return data
     }
 
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
@@ -256,7 +259,7 @@ final class RawChunkStream: ByteStream {
                 if n > 0 { return n }
                 self.current = nil
             }
-            guard let next = try store.rawChunk(documentID: documentID, seq: seq) else { return 0 }
+            guard let next = try chunk(seq) else { return 0 }
             seq += 1
             current =
                 ChunkCodec.isZstd(next)

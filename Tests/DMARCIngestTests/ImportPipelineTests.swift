@@ -99,6 +99,30 @@ struct ImportPipelineTests {
         }
     }
 
+    @Test("An interrupted document of several chunks is parsed from the store while its report is written")
+    func reparseFromChunks() throws {
+        try withStore { store, _ in
+            // Over 4 MiB: the parser's thread reads stored chunk after chunk while the writer
+            // queue inserts records (each on a connection of its own).
+            let xml = Array(XMLEventPipeTests.report(records: 9_000, longText: 16).utf8)
+            #expect(xml.count > 4 << 20)
+            guard
+                case .stored(let id) = try store.storeRaw(
+                    stream: MemoryStream(xml), origin: "test", mediaType: "application/xml")
+            else {
+                Issue.record("not stored")
+                return
+            }
+            let reference = TotalsSink()
+            _ = try AggregateReportReader(limits: IngestLimits()).read(open: { MemoryStream(xml) }, sink: reference)
+            let summary = try Importer(store: store).reparse()
+            #expect(summary.imported == 1)
+            #expect(summary.records == 9_000)
+            #expect(summary.messages == reference.reports.first?.messages)
+            #expect(try store.rawDocument(id: id)?.status == .parsed)
+        }
+    }
+
     @Test("Failure reports are counted as ignored and their bytes are not kept")
     func failureReportsDropped() throws {
         try withStore { store, _ in

@@ -56,7 +56,15 @@ public final class ReportStore {
         db = try SQLiteConnection(path: path)
         // 16 KiB pages suit the append-heavy inserts of large reports; only effective on a new file.
         try db.execute("PRAGMA page_size=16384")
-        try db.execute("PRAGMA journal_mode=WAL")
+        // WAL lets readers (the web UI, a stored document read back while its report is written) go
+        // on beside the writer; a file system that cannot share memory maps refuses it.
+        guard try db.prepare("PRAGMA journal_mode=WAL").text() == "wal" else {
+            throw SQLiteError(
+                code: 1,
+                message:
+                    "\(path): SQLite could not use write-ahead logging here (a network file system?); put the database on a local disk",
+                sql: nil)
+        }
         try db.execute("PRAGMA synchronous=NORMAL")
         // Checkpoint once the WAL holds 64 MiB rather than SQLite's 1,000 pages (16 MiB here): a large
         // document's raw bytes are then not copied and synced on their own just before its report
@@ -215,7 +223,10 @@ public final class ReportStore {
     /// The stream reads through a read-only connection of its own, so it may be read on another
     /// thread (the parser's) while this store's connection writes the document's report.
     public func openRaw(id: Int64) throws -> ByteStream {
-        try RawChunkStream(connection: SQLiteConnection(path: path, readOnly: true), documentID: id)
+        guard let file = db.fileName else {
+            throw SQLiteError(code: 1, message: "stored documents can be read back only from a database file", sql: nil)
+        }
+        return try RawChunkStream(connection: SQLiteConnection(path: file, readOnly: true), documentID: id)
     }
 
     // MARK: Reports

@@ -70,7 +70,7 @@ public final class ReportWriter: AggregateReportSink {
             ])
             inserter = try RecordInserter(
                 db: db, reportRowID: db.lastInsertRowID, domain: (p.domain ?? "").lowercased(),
-                rollup: RollupAccumulator(begin: begin, end: end), walPath: store.path + "-wal")
+                rollup: RollupAccumulator(begin: begin, end: end), walPath: db.walFileName)
             batch.reserveCapacity(Self.batchSize)
         } catch {
             inserter = nil
@@ -194,10 +194,10 @@ private struct QueueHandoff: @unchecked Sendable {
         case .records(let records):
             try inserter.insert(batch: records)
             try inserter.sum(records)
-            inserter.writeBehind?.nudge()
+            inserter.writeBehind?.batchWritten()
         case .rollup(let rows):
             try inserter.upsertRollup(rows)
-            inserter.writeBehind?.nudge()
+            inserter.writeBehind?.batchWritten()
         }
     }
 }
@@ -270,11 +270,11 @@ final class RecordInserter {
     /// Early writeback of the WAL while a large report is written.
     let writeBehind: WriteBehind?
 
-    init(db: SQLiteConnection, reportRowID: Int64, domain: String, rollup: RollupAccumulator, walPath: String)
+    init(db: SQLiteConnection, reportRowID: Int64, domain: String, rollup: RollupAccumulator, walPath: String?)
         throws
     {
         self.db = db
-        writeBehind = WriteBehind(path: walPath)
+        writeBehind = walPath.flatMap { WriteBehind(path: $0) }
         self.reportRowID = reportRowID
         self.domain = domain
         self.rollup = rollup

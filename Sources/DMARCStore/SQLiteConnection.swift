@@ -73,6 +73,21 @@ final class SQLiteConnection {
 
     var lastMessage: String { String(cString: sqlite3_errmsg(handle)) }
     var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+
+    /// The database file's absolute name as SQLite resolved it (symbolic links followed, no URI
+    /// parameters), or `nil` for an in-memory or temporary database.
+    var fileName: String? {
+        guard let name = sqlite3_db_filename(handle, "main"), name.pointee != 0 else { return nil }
+        return String(cString: name)
+    }
+
+    /// The name of the database's write-ahead log, as SQLite names it; `nil` without a file.
+    var walFileName: String? {
+        guard let name = sqlite3_db_filename(handle, "main"), name.pointee != 0,
+            let wal = sqlite3_filename_wal(name), wal.pointee != 0
+        else { return nil }
+        return String(cString: wal)
+    }
     var changes: Int { Int(sqlite3_changes(handle)) }
 
     func check(_ rc: Int32, _ sql: String? = nil) throws {
@@ -228,6 +243,13 @@ final class SQLiteStatement {
         defer { sqlite3_reset(handle) }
         let r = SQLiteRow(handle: handle)
         while try step() { try row(r) }
+    }
+
+    /// The first column of the first row as text, if any.
+    func text(_ values: [SQLiteValue?] = []) throws -> String? {
+        var result: String?
+        try query(values) { row in if result == nil { result = row.text(0) } }
+        return result
     }
 
     /// The first column of the first row as an integer, if any.

@@ -91,6 +91,31 @@ struct XMLEventPipeTests {
         }
     }
 
+    /// Counts the bytes read from it.
+    final class CountingStream: ByteStream {
+        let inner: MemoryStream
+        var total = 0
+        init(_ bytes: [UInt8]) { inner = MemoryStream(bytes) }
+        func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+            let n = try inner.read(into: buffer)
+            total += n
+            return n
+        }
+    }
+
+    @Test("Once the consumer has gone, libxml2's thread reads no further than its buffers")
+    func stopsReading() throws {
+        let bytes = Array(Self.report(records: 20_000, longText: 16).utf8)
+        for bufferSize in [64, 4096] {
+            let stream = CountingStream(bytes)
+            var parser = AggregateXMLParser(limits: IngestLimits())
+            parser.eventBufferSize = bufferSize
+            let outcome = try parser.parse(stream: stream, sink: DuplicateSink())
+            #expect(outcome.duplicate)
+            #expect(stream.total < bytes.count / 20, "read \(stream.total) of \(bytes.count) bytes")
+        }
+    }
+
     @Test("A document broken after thousands of records fails with libxml2's message and line")
     func brokenLate() throws {
         var xml = Self.report(records: 3_000, longText: 16)

@@ -36,6 +36,7 @@ final class BufferRing: @unchecked Sendable {
     private let full = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
     private let state = Mutex<(slots: [Slot], cancelled: Bool)>(([], false))
+    private let stopRequested = Atomic<Bool>(false)
 
     init(buffers: Int, bufferSize: Int) {
         storage = (0..<buffers).map { _ in
@@ -86,11 +87,16 @@ final class BufferRing: @unchecked Sendable {
         free.signal()
     }
 
-    /// The consumer is gone: the producer stops at its next wait.
+    /// The consumer is gone: the producer stops at its next wait, or sooner where it checks
+    /// `isCancelled`.
     func cancel() {
+        stopRequested.store(true, ordering: .relaxed)
         state.withLock { $0.cancelled = true }
         free.signal()
     }
+
+    /// Whether the consumer has gone; for a producer that can stop in the middle of a buffer.
+    var isCancelled: Bool { stopRequested.load(ordering: .relaxed) }
 
     /// Waits until `produce` has returned (after the end, an error or `cancel()`).
     func waitUntilProduced() {

@@ -43,9 +43,11 @@ final class XMLEventPipe {
 
     /// Starts reading `reader` on a thread of its own.
     init(reader: OpaquePointer, buffers: Int = 4, bufferSize: Int = 128 * 1024) {
+        // Room for the largest fixed-size event and a piece of text, and more.
+        precondition(bufferSize >= 64, "event buffers must hold at least 64 bytes")
         let ring = BufferRing(buffers: buffers, bufferSize: bufferSize)
         self.ring = ring
-        let producer = XMLEventProducer(reader: reader)
+        let producer = XMLEventProducer(reader: reader, ring: ring)
         // A queue of its own, not the global one: the producer blocks on the ring, and
         // libdispatch's global pool has only as many threads as cores.
         DispatchQueue(label: "dmarcwatch.xml-reader").async {
@@ -134,13 +136,19 @@ extension XMLEventPipe: Sendable {}
 /// the pipe's producing thread, which `close()` waits for before the reader is freed.
 private final class XMLEventProducer: @unchecked Sendable {
     let reader: OpaquePointer
+    /// Asked between nodes whether the consumer has gone (a duplicate report, an error), so the
+    /// producer stops at once rather than when its buffer is full.
+    let ring: BufferRing
     /// Text of the current node that did not fit in the last buffer.
     private var pendingText: UnsafePointer<UInt8>?
     private var pendingCount = 0
     /// Room every node but text needs, checked before the reader moves on (text is split).
     private static let reserve = 32
 
-    init(reader: OpaquePointer) { self.reader = reader }
+    init(reader: OpaquePointer, ring: BufferRing) {
+        self.reader = reader
+        self.ring = ring
+    }
 
     func fill(_ buffer: UnsafeMutableRawBufferPointer) -> BufferRing.Fill {
         let base = buffer.baseAddress!
@@ -167,6 +175,7 @@ private final class XMLEventProducer: @unchecked Sendable {
 
         guard putText() else { return BufferRing.Fill(count: used, last: false) }
         while buffer.count - used >= Self.reserve {
+            if ring.isCancelled { return BufferRing.Fill(count: used, last: true) }
             let rc = xmlTextReaderRead(reader)
             if rc != 1 {
                 put(rc == 0 ? .finished : .failed)

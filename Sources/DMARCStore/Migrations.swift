@@ -279,5 +279,33 @@ enum Migrations {
         ALTER TABLE ip_info ADD COLUMN rdap_fetched_at INTEGER;
         ALTER TABLE ip_info ADD COLUMN geo_fetched_at INTEGER;
         """,
+        // 8: a record's first DKIM and first SPF result in the record's own row (nearly every record
+        // has one of each): two fewer B-tree inserts per record and a smaller file. Further
+        // results stay in dkim_results and spf_results (seq 1 on); rows written before keep all
+        // theirs there (auth_inline 0). Readers use the views, which put both together.
+        """
+        ALTER TABLE records ADD COLUMN auth_inline INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE records ADD COLUMN dkim_domain TEXT;
+        ALTER TABLE records ADD COLUMN dkim_selector TEXT;
+        ALTER TABLE records ADD COLUMN dkim_result TEXT;
+        ALTER TABLE records ADD COLUMN dkim_human_result TEXT;
+        ALTER TABLE records ADD COLUMN spf_domain TEXT;
+        ALTER TABLE records ADD COLUMN spf_scope TEXT;
+        ALTER TABLE records ADD COLUMN spf_result TEXT;
+        ALTER TABLE records ADD COLUMN spf_human_result TEXT;
+        -- auth_inline: 1 = the first DKIM result is in the row, 2 = the first SPF result is.
+        CREATE VIEW record_dkim AS
+            SELECT id AS record_id, 0 AS seq, dkim_domain AS domain, dkim_selector AS selector,
+                   dkim_result AS result, dkim_human_result AS human_result
+            FROM records WHERE auth_inline & 1
+            UNION ALL
+            SELECT record_id, seq, domain, selector, result, human_result FROM dkim_results;
+        CREATE VIEW record_spf AS
+            SELECT id AS record_id, 0 AS seq, spf_domain AS domain, spf_scope AS scope,
+                   spf_result AS result, spf_human_result AS human_result
+            FROM records WHERE auth_inline & 2
+            UNION ALL
+            SELECT record_id, seq, domain, scope, result, human_result FROM spf_results;
+        """,
     ]
 }

@@ -356,9 +356,9 @@ extension ReportStore {
 
     private func attachAuthResults(_ records: inout [RecordDetail]) throws {
         let dkim = try db.prepare(
-            "SELECT domain, selector, result, human_result FROM dkim_results WHERE record_id = ? ORDER BY seq")
+            "SELECT domain, selector, result, human_result FROM record_dkim WHERE record_id = ? ORDER BY seq")
         let spf = try db.prepare(
-            "SELECT domain, scope, result, human_result FROM spf_results WHERE record_id = ? ORDER BY seq")
+            "SELECT domain, scope, result, human_result FROM record_spf WHERE record_id = ? ORDER BY seq")
         for i in records.indices {
             try dkim.query([.integer(records[i].id)]) { row in
                 records[i].dkimResults.append(

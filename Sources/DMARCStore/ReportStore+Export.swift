@@ -47,9 +47,9 @@ extension ReportStore {
     ) throws {
         let (cond, values) = filter.conditions()
         let dkimQuery = try db.prepare(
-            "SELECT domain, selector, result, human_result FROM dkim_results WHERE record_id = ? ORDER BY seq")
+            "SELECT domain, selector, result, human_result FROM record_dkim WHERE record_id = ? ORDER BY seq")
         let spfQuery = try db.prepare(
-            "SELECT domain, scope, result, human_result FROM spf_results WHERE record_id = ? ORDER BY seq")
+            "SELECT domain, scope, result, human_result FROM record_spf WHERE record_id = ? ORDER BY seq")
         let recordQuery = try db.prepare(
             """
             SELECT id, source_ip, count, disposition, dkim, spf, reasons, header_from, envelope_from, envelope_to

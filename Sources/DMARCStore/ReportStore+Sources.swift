@@ -42,11 +42,11 @@ extension ReportStore {
             WHERE id BETWEEN ? AND ?
             """)
         let dkim = try db.prepare(
-            "SELECT record_id, domain, result FROM dkim_results WHERE record_id BETWEEN ? AND ?")
+            "SELECT record_id, domain, result FROM record_dkim WHERE record_id BETWEEN ? AND ?")
         // SPF of the envelope From only: a HELO result says nothing about the author domain's sender.
         let spf = try db.prepare(
             """
-            SELECT record_id, domain, result FROM spf_results
+            SELECT record_id, domain, result FROM record_spf
             WHERE record_id BETWEEN ? AND ? AND (scope IS NULL OR scope = 'mfrom')
             """)
         var batches: [(Int64, Int64, String, Int64)] = []

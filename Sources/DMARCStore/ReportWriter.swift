@@ -299,8 +299,11 @@ final class RecordInserter {
         return s
     }
 
+    /// A record's columns; its first DKIM and first SPF result are in its own row (migration 8),
+    /// further ones in dkim_results and spf_results.
     private static let recordColumns =
-        "id, report_id, source_ip, source_ip_bytes, count, disposition, dkim, spf, reasons, header_from, envelope_from, envelope_to, dmarc_pass, dkim_aligned, spf_aligned"
+        "id, report_id, source_ip, source_ip_bytes, count, disposition, dkim, spf, reasons, header_from, envelope_from, envelope_to, dmarc_pass, dkim_aligned, spf_aligned, auth_inline, dkim_domain, dkim_selector, dkim_result, dkim_human_result, spf_domain, spf_scope, spf_result, spf_human_result"
+    private static let recordColumnCount: Int32 = 24
 
     func insert(batch: [AggregateRecord]) throws {
         var start = 0
@@ -312,7 +315,8 @@ final class RecordInserter {
     }
 
     private func insertChunk(_ chunk: ArraySlice<AggregateRecord>) throws {
-        let s = try statement("records", columns: Self.recordColumns, count: 15, rows: chunk.count)
+        let s = try statement(
+            "records", columns: Self.recordColumns, count: Int(Self.recordColumnCount), rows: chunk.count)
         var i: Int32 = 1
         var dkimRows: [(record: Int64, seq: Int, result: DKIMAuthResult)] = []
         var spfRows: [(record: Int64, seq: Int, result: SPFAuthResult)] = []
@@ -339,9 +343,20 @@ final class RecordInserter {
             try s.bind(r.dmarcPass ? 1 : 0, at: i + 12)
             try s.bind(r.dkimAligned ? 1 : 0, at: i + 13)
             try s.bind(r.spfAligned ? 1 : 0, at: i + 14)
-            i += 15
-            for (n, d) in r.dkimResults.enumerated() { dkimRows.append((id, n, d)) }
-            for (n, f) in r.spfResults.enumerated() { spfRows.append((id, n, f)) }
+            let dkim = r.dkimResults.first
+            let spf = r.spfResults.first
+            try s.bind((dkim == nil ? 0 : 1) | (spf == nil ? 0 : 2), at: i + 15)
+            try s.bind(dkim?.domain, at: i + 16)
+            try s.bind(dkim?.selector, at: i + 17)
+            try s.bind(dkim?.result, at: i + 18)
+            try s.bind(dkim?.humanResult, at: i + 19)
+            try s.bind(spf?.domain, at: i + 20)
+            try s.bind(spf?.scope, at: i + 21)
+            try s.bind(spf?.result, at: i + 22)
+            try s.bind(spf?.humanResult, at: i + 23)
+            i += Self.recordColumnCount
+            for (n, d) in r.dkimResults.enumerated().dropFirst() { dkimRows.append((id, n, d)) }
+            for (n, f) in r.spfResults.enumerated().dropFirst() { spfRows.append((id, n, f)) }
         }
         try s.execute()
         try insertAuthRows("dkim_results", columns: "record_id, seq, domain, selector, result, human_result", dkimRows)

@@ -340,6 +340,55 @@ struct ReportStoreTests {
         #expect(series.total.bothFail == 1)
     }
 
+    @Test(
+        "Auth results: the first of each kind in the record's row, the rest beside it, read back in order; rows of the old layout too"
+    )
+    func authResultsLayout() throws {
+        let store = try ReportStore(path: path)
+        var two = record("192.0.2.1", count: 5)
+        two.dkimResults.append(
+            DKIMAuthResult(domain: "esp.example", selector: "k2", result: "fail", humanResult: "bad"))
+        two.spfResults.append(SPFAuthResult(domain: "helo.example", scope: "helo", result: "pass"))
+        var none = record("192.0.2.2", count: 1)
+        none.dkimResults = []
+        none.spfResults = []
+        var empty = record("192.0.2.3", count: 2)
+        empty.dkimResults = [DKIMAuthResult()]
+        let w = store.reportWriter(rawDocumentID: nil, sourceName: nil)
+        #expect(try w.begin(header()))
+        for r in [two, none, empty] { try w.record(r) }
+        try w.finish(header())
+        let reportID = try #require(try store.db.prepare("SELECT id FROM reports").scalar())
+        func stored() throws -> [[String]] {
+            let d = try #require(try store.reportDetail(id: reportID))
+            return d.records.map { r in
+                r.dkimResults.map {
+                    "\($0.domain ?? "-") \($0.selector ?? "-") \($0.result ?? "-") \($0.humanResult ?? "-")"
+                }
+                    + r.spfResults.map { "\($0.domain ?? "-") \($0.scope ?? "-") \($0.result ?? "-")" }
+            }
+        }
+        let expected = [
+            ["example.com s1 pass -", "esp.example k2 fail bad", "example.com mfrom fail", "helo.example helo pass"],
+            [], ["- - - -", "example.com mfrom fail"],
+        ]
+        #expect(try stored() == expected)
+        // Only the second results have rows of their own.
+        #expect(try store.db.prepare("SELECT count(*) FROM dkim_results").scalar() == 1)
+        #expect(try store.db.prepare("SELECT count(*) FROM spf_results").scalar() == 1)
+        // A record written before migration 8 keeps all its results in the side tables.
+        try store.db.execute(
+            """
+            UPDATE records SET auth_inline = 0, dkim_domain = NULL, dkim_selector = NULL, dkim_result = NULL,
+              spf_domain = NULL, spf_scope = NULL, spf_result = NULL WHERE source_ip = '192.0.2.1';
+            INSERT INTO dkim_results (record_id, seq, domain, selector, result)
+              SELECT id, 0, 'example.com', 's1', 'pass' FROM records WHERE source_ip = '192.0.2.1';
+            INSERT INTO spf_results (record_id, seq, domain, scope, result)
+              SELECT id, 0, 'example.com', 'mfrom', 'fail' FROM records WHERE source_ip = '192.0.2.1';
+            """)
+        #expect(try stored() == expected)
+    }
+
     @Test("Early writeback: only a regular file (not a FIFO or a link), asked once every few batches")
     func writeBehind() throws {
         #expect(WriteBehind(path: "\(dir)/no-such-file-wal") == nil)

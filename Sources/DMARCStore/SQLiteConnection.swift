@@ -90,9 +90,10 @@ final class SQLiteConnection {
     }
     var changes: Int { Int(sqlite3_changes(handle)) }
 
-    func check(_ rc: Int32, _ sql: String? = nil) throws {
+    @inline(__always)
+    func check(_ rc: Int32, _ sql: @autoclosure () -> String? = nil) throws {
         guard rc == SQLITE_OK || rc == SQLITE_ROW || rc == SQLITE_DONE else {
-            throw SQLiteError(code: rc, message: lastMessage, sql: sql)
+            throw SQLiteError(code: rc, message: lastMessage, sql: sql())
         }
     }
 
@@ -182,10 +183,9 @@ final class SQLiteStatement {
     }
 
     func bind(_ s: String?, at index: Int32) throws {
-        guard var s else {
-            try connection.check(sqlite3_bind_null(handle, index), sql)
-            return
-        }
+        // Every parameter is NULL until bound: in a new statement, and after `execute()` cleared
+        // the bindings of the run before (the only way these statements run). A nil is left so.
+        guard var s else { return }
         let rc = s.withUTF8 { buffer in
             sqlite3_bind_text(
                 handle, index, arena.copy(UnsafeRawBufferPointer(buffer)).assumingMemoryBound(to: CChar.self),

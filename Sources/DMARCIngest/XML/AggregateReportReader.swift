@@ -1,15 +1,21 @@
 import DMARCCore
 
-/// Reads one aggregate report document into a sink: a strict streaming parse first; when the
-/// document is not well-formed, the repairs of `XMLRepair` in memory and a second parse; as a last
-/// resort libxml2's recovery mode, with a warning that data may be missing.
+/// Reads one aggregate report document into a sink: a strict streaming parse first, with the
+/// indentation between tags dropped before libxml2 reads it; when the document is not
+/// well-formed, the same parse as the file is (for an error whose line numbers are the file's),
+/// then the repairs of `XMLRepair` in memory and another parse; as a last resort libxml2's
+/// recovery mode, with a warning that data may be missing.
 struct AggregateReportReader {
     let limits: IngestLimits
 
     func read(open: () throws -> ByteStream, sink: AggregateReportSink) throws -> AggregateParseOutcome {
         let parser = AggregateXMLParser(limits: limits)
         do {
-            return try parser.parse(stream: try open(), sink: sink)
+            do {
+                return try parser.parse(stream: try open(), stripIndentation: true, sink: sink)
+            } catch is XMLSyntaxError {
+                return try parser.parse(stream: try open(), sink: sink)
+            }
         } catch let original as XMLSyntaxError {
             let bytes: [UInt8]
             do {

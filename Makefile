@@ -4,7 +4,7 @@ export PATH := $(PATH):/opt/swift/usr/bin
 DB ?= ./dmarcwatch.sqlite3
 BIN_RELEASE := .build/release/dmarcwatch
 
-.PHONY: all setup build release run test bench clean format
+.PHONY: all setup build release run test bench fuzz clean format
 
 all: build
 
@@ -48,8 +48,24 @@ bench: setup
 	swift build -c release --product dmarcwatch-bench
 	./scripts/bench.sh
 
+# libFuzzer with AddressSanitizer over the intake and parser (any bytes, as `import` reads a file),
+# seeded with the test fixtures; FUZZ_SECONDS (default 600). Inputs that crash land in fuzz/crashes/
+# (not committed); `.build/debug/dmarcwatch-fuzz FILE` replays one. Built apart, in .build/fuzz.
+FUZZ_SECONDS ?= 600
+FUZZ_RUNTIME := $(shell dirname $$(dirname $$(readlink -f $$(command -v swiftc 2>/dev/null || echo /opt/swift/usr/bin/swiftc))))/lib/swift/clang/lib/linux/libclang_rt.fuzzer_no_main-x86_64.a
+
+fuzz: setup
+	swift build -c release --scratch-path .build/fuzz --product dmarcwatch-fuzz \
+		-Xswiftc -sanitize=address -Xswiftc -sanitize-coverage=edge,trace-cmp,inline-8bit-counters,pc-table \
+		-Xswiftc -DFUZZING -Xlinker $(FUZZ_RUNTIME) -Xlinker -lstdc++
+	@mkdir -p fuzz/corpus fuzz/crashes
+	@find Tests/DMARCIngestTests/Fixtures -type f -size -200k ! -name '*.md' ! -name '*.jsonl' -exec cp {} fuzz/corpus/ \;
+	ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 .build/fuzz/release/dmarcwatch-fuzz \
+		-max_total_time=$(FUZZ_SECONDS) -max_len=32768 -timeout=10 -rss_limit_mb=3000 \
+		-artifact_prefix=fuzz/crashes/ -print_final_stats=1 fuzz/corpus
+
 format:
 	swift format --in-place --recursive Sources Tests Package.swift
 
 clean:
-	rm -rf .build bench-data
+	rm -rf .build bench-data fuzz

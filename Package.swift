@@ -48,6 +48,7 @@ let package = Package(
             name: "dmarcwatch-bench",
             dependencies: ["DMARCCore", "DMARCIngest", "DMARCStore", "DMARCWeb", "CArchive", "CZlib"]
         ),
+        .executableTarget(name: "dmarcwatch-fuzz", dependencies: ["DMARCCore", "DMARCIngest"]),
 
         .testTarget(name: "DMARCCoreTests", dependencies: ["DMARCCore"]),
         .testTarget(

@@ -11,9 +11,22 @@ public struct ReportScanner {
     public func scan(path: String, sink: AggregateReportSink) throws -> (
         reports: [AggregateParseOutcome], problems: [String]
     ) {
+        try scan(open: { try FileStream(path: path) }, sink: sink)
+    }
+
+    /// The same for bytes in memory.
+    public func scan(bytes: [UInt8], sink: AggregateReportSink) throws -> (
+        reports: [AggregateParseOutcome], problems: [String]
+    ) {
+        try scan(open: { MemoryStream(bytes) }, sink: sink)
+    }
+
+    private func scan(open: @escaping () throws -> ByteStream, sink: AggregateReportSink) throws -> (
+        reports: [AggregateParseOutcome], problems: [String]
+    ) {
         var found: [FoundDocument] = []
         try DocumentExtractor(limits: limits).examine(
-            label: "", open: { try FileStream(path: path) }, depth: 0, inMessage: false, into: &found)
+            label: "", open: open, depth: 0, inMessage: false, into: &found)
         var outcomes: [AggregateParseOutcome] = []
         var problems: [String] = []
         for item in found {

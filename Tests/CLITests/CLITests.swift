@@ -24,6 +24,20 @@ struct CLITests {
         #expect(r.stdout.contains("Usage: dmarcwatch"))
     }
 
+    @Test("The fuzz target's replay reads every fixture through the intake, the sink's rules holding")
+    func fuzzReplay() throws {
+        let files = try FileManager.default.subpathsOfDirectory(atPath: CLI.fixtures).filter {
+            !$0.hasSuffix(".md") && !$0.hasSuffix(".jsonl")
+        }.map { "\(CLI.fixtures)/\($0)" }.filter {
+            var isDirectory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: $0, isDirectory: &isDirectory) && !isDirectory.boolValue
+        }
+        #expect(files.count > 50)
+        let r = try CLI.run(files, binary: "\(CLI.packageRoot)/.build/debug/dmarcwatch-fuzz")
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.split(separator: "\n").filter { $0.hasSuffix(": ok") }.count == files.count)
+    }
+
     @Test(
         "Bad usage exits 64 with a message",
         arguments: [

@@ -39,6 +39,12 @@ public enum RawDocumentStatus: String, Sendable {
 public enum RawStoreResult: Sendable, Equatable {
     case stored(id: Int64)
     case alreadyStored(RawDocumentInfo)
+
+    /// The new document's id; `nil` when the same bytes were stored before.
+    public var storedID: Int64? {
+        if case .stored(let id) = self { return id }
+        return nil
+    }
 }
 
 /// The SQLite store of DESIGN §5: raw documents first, then reports, records, auth results and
@@ -50,6 +56,15 @@ public final class ReportStore {
     public let path: String
     /// Raw bytes are cut into chunks of this size before compression.
     static let rawChunkSize = 1 << 20
+    /// Early writeback of the WAL, opened once it exists (SQLite keeps it while this connection
+    /// is open).
+    private var writeBehind: WriteBehind?
+
+    /// The WAL's early writeback for a report being written, if the WAL can be watched.
+    func walWriteBehind() -> WriteBehind? {
+        if writeBehind == nil { writeBehind = db.walFileName.flatMap { WriteBehind(path: $0) } }
+        return writeBehind
+    }
 
     public init(path: String) throws {
         self.path = path

@@ -70,7 +70,7 @@ public final class ReportWriter: AggregateReportSink {
             ])
             inserter = try RecordInserter(
                 db: db, reportRowID: db.lastInsertRowID, domain: (p.domain ?? "").lowercased(),
-                rollup: RollupAccumulator(begin: begin, end: end), walPath: db.walFileName)
+                rollup: RollupAccumulator(begin: begin, end: end), writeBehind: store.walWriteBehind())
             batch.reserveCapacity(Self.batchSize)
         } catch {
             inserter = nil
@@ -270,11 +270,13 @@ final class RecordInserter {
     /// Early writeback of the WAL while a large report is written.
     let writeBehind: WriteBehind?
 
-    init(db: SQLiteConnection, reportRowID: Int64, domain: String, rollup: RollupAccumulator, walPath: String?)
+    init(
+        db: SQLiteConnection, reportRowID: Int64, domain: String, rollup: RollupAccumulator, writeBehind: WriteBehind?
+    )
         throws
     {
         self.db = db
-        writeBehind = walPath.flatMap { WriteBehind(path: $0) }
+        self.writeBehind = writeBehind
         self.reportRowID = reportRowID
         self.domain = domain
         self.rollup = rollup

@@ -247,15 +247,17 @@ final class SQLiteStatement {
 
     /// The first column of the first row as text, if any.
     func text(_ values: [SQLiteValue?] = []) throws -> String? {
-        var result: String?
-        try query(values) { row in if result == nil { result = row.text(0) } }
-        return result
+        try first(values) { $0.text(0) }
     }
 
     /// The first column of the first row as an integer, if any.
     func scalar(_ values: [SQLiteValue?] = []) throws -> Int64? {
-        var result: Int64?
-        try query(values) { row in if result == nil { result = row.int64Optional(0) } }
+        try first(values) { $0.int64Optional(0) }
+    }
+
+    private func first<T>(_ values: [SQLiteValue?], _ value: (SQLiteRow) -> T?) throws -> T? {
+        var result: T?
+        try query(values) { row in if result == nil { result = value(row) } }
         return result
     }
 }

@@ -38,6 +38,18 @@ struct CLITests {
         #expect(r.stdout.split(separator: "\n").filter { $0.hasSuffix(": ok") }.count == files.count)
     }
 
+    @Test("The fuzz target's replay: --help, a usage error without files, a clear error for a missing one")
+    func fuzzReplayUsage() throws {
+        let binary = "\(CLI.packageRoot)/.build/debug/dmarcwatch-fuzz"
+        let help = try CLI.run(["--help"], binary: binary)
+        #expect(help.status == 0)
+        #expect(help.stdout.contains("Usage: dmarcwatch-fuzz FILE..."))
+        #expect(try CLI.run([], binary: binary).status == 64)
+        let missing = try CLI.run(["\(dir)/no-such-report.xml"], binary: binary)
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("no-such-report.xml"))
+    }
+
     @Test(
         "Bad usage exits 64 with a message",
         arguments: [

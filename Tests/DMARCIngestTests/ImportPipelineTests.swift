@@ -106,13 +106,8 @@ struct ImportPipelineTests {
             // queue inserts records (each on a connection of its own).
             let xml = Array(XMLEventPipeTests.report(records: 9_000, longText: 16).utf8)
             #expect(xml.count > 4 << 20)
-            guard
-                case .stored(let id) = try store.storeRaw(
-                    stream: MemoryStream(xml), origin: "test", mediaType: "application/xml")
-            else {
-                Issue.record("not stored")
-                return
-            }
+            let id = try #require(
+                try store.storeRaw(stream: MemoryStream(xml), origin: "test", mediaType: "application/xml").storedID)
             let reference = TotalsSink()
             _ = try AggregateReportReader(limits: IngestLimits()).read(open: { MemoryStream(xml) }, sink: reference)
             let summary = try Importer(store: store).reparse()

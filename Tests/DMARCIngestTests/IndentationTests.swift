@@ -3,27 +3,6 @@ import Testing
 
 @testable import DMARCIngest
 
-/// Hands out its bytes in pieces of varying size, as a decompressor or a pipe does.
-private final class PiecewiseStream: ByteStream {
-    let bytes: [UInt8]
-    var offset = 0
-    var step: Int
-
-    init(_ bytes: [UInt8], seed: Int) {
-        self.bytes = bytes
-        step = seed
-    }
-
-    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        step = (step * 7 + 13) % 5_003 + 1
-        let n = min(buffer.count, bytes.count - offset, step)
-        guard n > 0 else { return 0 }
-        bytes.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + offset, byteCount: n) }
-        offset += n
-        return n
-    }
-}
-
 @Suite("Indentation dropped before libxml2 reads a report")
 struct IndentationTests {
     /// A pretty-printed report with the text, CDATA, comments and processing instructions the
@@ -71,7 +50,7 @@ struct IndentationTests {
     func parse(_ xml: String, strip: Bool, seed: Int) throws -> (TotalsSink, AggregateParseOutcome) {
         let sink = TotalsSink(keepRecords: true)
         let outcome = try AggregateXMLParser(limits: IngestLimits()).parse(
-            stream: PiecewiseStream(Array(xml.utf8), seed: seed), stripIndentation: strip, sink: sink)
+            stream: UnevenStream(Array(xml.utf8), seed: seed), stripIndentation: strip, sink: sink)
         return (sink, outcome)
     }
 
@@ -107,7 +86,7 @@ struct IndentationTests {
     func onlyWhiteSpace() throws {
         let bytes = Array(Self.report(records: 200, cdata: false).utf8)
         var strip = Indentation()
-        let source = PiecewiseStream(bytes, seed: 5)
+        let source = UnevenStream(bytes, seed: 5)
         var out: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4_000)
         var read = 0

@@ -3,32 +3,6 @@ import Testing
 
 @testable import DMARCIngest
 
-/// A source that hands out its bytes in uneven pieces and can fail after a given offset.
-private final class UnevenStream: ByteStream {
-    let bytes: [UInt8]
-    let failAt: Int?
-    var offset = 0
-    var step = 1
-
-    init(_ bytes: [UInt8], failAt: Int? = nil) {
-        self.bytes = bytes
-        self.failAt = failAt
-    }
-
-    struct Broken: Error {}
-
-    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        if let failAt, offset >= failAt { throw Broken() }
-        step = step % 9_973 + 17
-        var n = min(buffer.count, bytes.count - offset, step)
-        if let failAt { n = min(n, failAt - offset) }
-        guard n > 0 else { return 0 }
-        bytes.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + offset, byteCount: n) }
-        offset += n
-        return n
-    }
-}
-
 @Suite("Prefetching reader")
 struct PrefetchStreamTests {
     static let bytes: [UInt8] = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 9) }

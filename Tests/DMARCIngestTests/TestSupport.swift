@@ -129,3 +129,31 @@ func writeFile(_ path: String, _ bytes: [UInt8]) {
 func copyFile(_ from: String, _ to: String) throws {
     writeFile(to, try FileStream(path: from).readAll(limit: 1 << 26, what: from))
 }
+
+/// A source that hands out its bytes in uneven pieces and can fail after a given offset.
+final class UnevenStream: ByteStream {
+    let bytes: [UInt8]
+    let failAt: Int?
+    var offset = 0
+    var step: Int
+
+    /// `seed` sets the size of the first pieces, so tests can cut the same bytes differently.
+    init(_ bytes: [UInt8], failAt: Int? = nil, seed: Int = 1) {
+        self.bytes = bytes
+        self.failAt = failAt
+        step = seed
+    }
+
+    struct Broken: Error {}
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        if let failAt, offset >= failAt { throw Broken() }
+        step = step % 9_973 + 17
+        var n = min(buffer.count, bytes.count - offset, step)
+        if let failAt { n = min(n, failAt - offset) }
+        guard n > 0 else { return 0 }
+        bytes.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + offset, byteCount: n) }
+        offset += n
+        return n
+    }
+}

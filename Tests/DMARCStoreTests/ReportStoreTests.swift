@@ -226,11 +226,8 @@ struct ReportStoreTests {
         let store = try ReportStore(path: path)
         // Ten 1 MiB chunks (the last 5 bytes), so three batches are hashed while others are read.
         let bytes = Self.mixedBytes((9 << 20) + 5, seed: 11)
-        let first = try store.storeRaw(stream: MemoryStream(bytes), origin: "test", mediaType: "text/xml")
-        guard case .stored(let id) = first else {
-            Issue.record("not stored")
-            return
-        }
+        let id = try #require(
+            try store.storeRaw(stream: MemoryStream(bytes), origin: "test", mediaType: "text/xml").storedID)
         // The digest as Python's hashlib computes it for the same bytes.
         #expect(
             try store.rawDocument(id: id)?.sha256 == "3ab4626f0db5a92e64b536761fb9c6606bbb734d73b425f15317593dcf15dc34")
@@ -243,21 +240,13 @@ struct ReportStoreTests {
         #expect(info.id == id)
         #expect(try store.openRaw(id: id).readAll(limit: 10 << 20, what: "raw") == bytes)
         // Other bytes are another document; an empty one is stored too, with the empty digest.
-        guard
-            case .stored(let other) = try store.storeRaw(
-                stream: MemoryStream(Array("abc".utf8)), origin: "t", mediaType: "text/xml")
-        else {
-            Issue.record("abc not stored")
-            return
-        }
+        let other = try #require(
+            try store.storeRaw(stream: MemoryStream(Array("abc".utf8)), origin: "t", mediaType: "text/xml").storedID)
         #expect(
             try store.rawDocument(id: other)?.sha256
                 == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        guard case .stored(let empty) = try store.storeRaw(stream: MemoryStream([]), origin: "t", mediaType: "text/xml")
-        else {
-            Issue.record("empty not stored")
-            return
-        }
+        let empty = try #require(
+            try store.storeRaw(stream: MemoryStream([]), origin: "t", mediaType: "text/xml").storedID)
         #expect(
             try store.rawDocument(id: empty)?.sha256
                 == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
@@ -276,20 +265,17 @@ struct ReportStoreTests {
             ]) { out.append($0.blob(0) ?? []) }
             return out
         }
-        guard
-            case .stored(let plain) = try store.storeRaw(
-                stream: MemoryStream(bytes), origin: "t", mediaType: "text/xml")
-        else { throw CompressionError(message: "not stored") }
+        let plain = try #require(
+            try store.storeRaw(stream: MemoryStream(bytes), origin: "t", mediaType: "text/xml").storedID)
         let plainChunks = try chunks(plain)
         #expect(plainChunks.count == 3)
         #expect(plainChunks.allSatisfy(ChunkCodec.isZstd))
         #expect(plainChunks.reduce(0) { $0 + $1.count } < bytes.count / 2)
         #expect(try store.openRaw(id: plain).readAll(limit: 4 << 20, what: "raw") == bytes)
 
-        guard
-            case .stored(let packed) = try store.storeRaw(
-                stream: MemoryStream(bytes.reversed()), origin: "t", mediaType: "application/gzip")
-        else { throw CompressionError(message: "not stored") }
+        let packed = try #require(
+            try store.storeRaw(stream: MemoryStream(bytes.reversed()), origin: "t", mediaType: "application/gzip")
+                .storedID)
         #expect(try chunks(packed).allSatisfy { $0.starts(with: [0x1F, 0x8B]) })
         #expect(try store.openRaw(id: packed).readAll(limit: 4 << 20, what: "raw") == bytes.reversed())
 
@@ -416,13 +402,10 @@ struct ReportStoreTests {
         let linked = try ReportStore(path: "\(dir)/link.sqlite3")
         #expect(linked.db.fileName == path)
         #expect(linked.db.walFileName == path + "-wal")
-        guard
-            case .stored(let id) = try linked.storeRaw(
-                stream: MemoryStream(Array("<feedback/>".utf8)), origin: "t", mediaType: "application/xml")
-        else {
-            Issue.record("not stored")
-            return
-        }
+        let id = try #require(
+            try linked.storeRaw(
+                stream: MemoryStream(Array("<feedback/>".utf8)), origin: "t", mediaType: "application/xml"
+            ).storedID)
         #expect(try linked.openRaw(id: id).readAll(limit: 100, what: "raw") == Array("<feedback/>".utf8))
     }
 

@@ -10,8 +10,8 @@ import Synchronization
 final class BufferRing: @unchecked Sendable {
     // `@unchecked Sendable` is sound: a buffer in `storage` is written only by the producer
     // between `free.wait()` and `full.signal()`, and read only by the consumer between
-    // `full.wait()` and `free.signal()`; the semaphores order the two. `slots` and `cancelled`
-    // are behind the mutex.
+    // `full.wait()` and `free.signal()`; the semaphores order the two. `slots` is behind the
+    // mutex, `cancelled` is atomic.
 
     /// A filled buffer, or (with `count` 0) the end: an error, if the producer met one.
     struct Slot {
@@ -35,8 +35,8 @@ final class BufferRing: @unchecked Sendable {
     private let free: DispatchSemaphore
     private let full = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
-    private let state = Mutex<(slots: [Slot], cancelled: Bool)>(([], false))
-    private let stopRequested = Atomic<Bool>(false)
+    private let slots = Mutex<[Slot]>([])
+    private let cancelled = Atomic<Bool>(false)
 
     init(buffers: Int, bufferSize: Int) {
         storage = (0..<buffers).map { _ in
@@ -59,16 +59,16 @@ final class BufferRing: @unchecked Sendable {
         var index = 0
         while true {
             free.wait()
-            if state.withLock({ $0.cancelled }) { return }
+            if isCancelled { return }
             let done = fill(storage[index])
             if done.count > 0 {
-                state.withLock { $0.slots.append(Slot(index: index, count: done.count, error: nil)) }
+                slots.withLock { $0.append(Slot(index: index, count: done.count, error: nil)) }
                 full.signal()
             }
             // The end, or an error after the buffer's bytes: a last, empty slot says which. It
             // holds no buffer, so it needs no free one.
             if done.last || done.error != nil {
-                state.withLock { $0.slots.append(Slot(index: index, count: 0, error: done.error)) }
+                slots.withLock { $0.append(Slot(index: index, count: 0, error: done.error)) }
                 full.signal()
                 return
             }
@@ -79,7 +79,7 @@ final class BufferRing: @unchecked Sendable {
     /// The next filled buffer (or the end), waiting for it.
     func take() -> Slot {
         full.wait()
-        return state.withLock { $0.slots.removeFirst() }
+        return slots.withLock { $0.removeFirst() }
     }
 
     /// Gives the buffer last taken back to the producer.
@@ -90,13 +90,12 @@ final class BufferRing: @unchecked Sendable {
     /// The consumer is gone: the producer stops at its next wait, or sooner where it checks
     /// `isCancelled`.
     func cancel() {
-        stopRequested.store(true, ordering: .relaxed)
-        state.withLock { $0.cancelled = true }
+        cancelled.store(true, ordering: .releasing)
         free.signal()
     }
 
     /// Whether the consumer has gone; for a producer that can stop in the middle of a buffer.
-    var isCancelled: Bool { stopRequested.load(ordering: .relaxed) }
+    var isCancelled: Bool { cancelled.load(ordering: .acquiring) }
 
     /// Waits until `produce` has returned (after the end, an error or `cancel()`).
     func waitUntilProduced() {

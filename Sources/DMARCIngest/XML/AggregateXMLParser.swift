@@ -36,6 +36,20 @@ final class XMLInputContext {
         self.limit = limit
         indentation = stripIndentation ? Indentation() : nil
     }
+
+    /// The next bytes for libxml2 (0 at the end), counting what the source gave against the limit.
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let count: Int
+        if let (passed, read) = try indentation?.read(from: stream, into: buffer) {
+            count = passed
+            total += read
+        } else {
+            count = try stream.read(into: buffer)
+            total += count
+        }
+        if total > limit { throw LimitExceeded(what: "the decompressed document", limit: limit) }
+        return count
+    }
 }
 
 /// libxml2's read callback. `context` is an unretained `XMLInputContext` that the parser keeps
@@ -45,20 +59,7 @@ func xmlInputRead(_ context: UnsafeMutableRawPointer?, _ buffer: UnsafeMutablePo
     guard let context, let buffer, length > 0 else { return -1 }
     let input = Unmanaged<XMLInputContext>.fromOpaque(context).takeUnretainedValue()
     do {
-        let target = UnsafeMutableRawBufferPointer(start: buffer, count: Int(length))
-        let n: Int
-        if input.indentation != nil {
-            let (count, read) = try input.indentation!.read(from: input.stream, into: target)
-            input.total += read
-            n = count
-        } else {
-            n = try input.stream.read(into: target)
-            input.total += n
-        }
-        if input.total > input.limit {
-            throw LimitExceeded(what: "the decompressed document", limit: input.limit)
-        }
-        return Int32(n)
+        return Int32(try input.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: Int(length))))
     } catch {
         input.streamError = error
         return -1
@@ -578,6 +579,8 @@ struct ElementText {
 
     mutating func clear() { count = 0 }
 
+    /// XML white space (space, tab, line feed, carriage return).
+    @inline(__always)
     static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
 
     /// The text, trimmed of XML white space.

@@ -28,9 +28,6 @@ struct Indentation {
     /// Longer runs are passed on as they are: holding them would cost memory and save little.
     static let holdLimit = 256
 
-    @inline(__always)
-    private static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x0A || b == 0x09 || b == 0x0D }
-
     /// Reads from `source` into `buffer` and drops the runs between tags in place. Returns the
     /// bytes for libxml2 (0 only at the end of the source) and the bytes read from the source
     /// (for the document size limit).
@@ -79,7 +76,7 @@ struct Indentation {
             // The indentation after the line break, eight spaces at a time where it can.
             var hi = newline + 1
             while hi + 8 <= n, raw.loadUnaligned(fromByteOffset: hi, as: UInt64.self) == Self.eightSpaces { hi += 8 }
-            while hi < n, Self.isSpace(b[hi]) { hi += 1 }
+            while hi < n, ElementText.isSpace(b[hi]) { hi += 1 }
             scan = hi
             // A run reaching the end of the read is held when it follows a '>' (what comes next
             // is not known yet); otherwise only a run before a '<' (not "<?") may go.
@@ -87,7 +84,7 @@ struct Indentation {
                 guard b[hi] == 0x3C, hi + 1 < n, b[hi + 1] != 0x3F else { continue }
             }
             var lo = newline
-            while lo > r, Self.isSpace(b[lo - 1]) { lo -= 1 }
+            while lo > r, ElementText.isSpace(b[lo - 1]) { lo -= 1 }
             // What came before the run: a byte of this read, else the last one passed on (a held
             // run always follows a '>').
             let before = lo > r ? b[lo - 1] : (w > 0 ? b[w - 1] : previous)

@@ -2,6 +2,10 @@ import DMARCCore
 import Dispatch
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Stores one aggregate report as the parser streams it: a transaction opened in `begin`,
 /// committed in `finish`, rolled back in `abort`.
 ///
@@ -121,6 +125,9 @@ public final class ReportWriter: AggregateReportSink {
         do {
             try dispatchBatch()
             drain()
+            // A large report: what its records left in the WAL goes to disk while the rollup is
+            // written. (A small one's few pages are left to the kernel.)
+            if recordCount >= Self.batchSize { inserter.writeBehind?.flush() }
             try failure.check()
             // The queue is idle: the inserter's rollup and spill can be used here.
             if let spill = inserter.spill {
@@ -197,7 +204,9 @@ private struct QueueHandoff: @unchecked Sendable {
             inserter.writeBehind?.batchWritten()
         case .rollup(let rows):
             try inserter.upsertRollup(rows)
-            inserter.writeBehind?.batchWritten()
+            // The rollup is written after the last records: each batch's WAL goes to disk at once,
+            // so the checkpoint after COMMIT waits for as little as possible.
+            inserter.writeBehind?.flush()
         }
     }
 }
@@ -416,35 +425,52 @@ final class RecordInserter {
     }
 
     /// Adds sorted rollup sums to `daily_rollup`, 64 rows a statement, binding the text fields
-    /// straight from the encoded keys.
+    /// straight from the encoded keys (which stay in `rows` until each statement has run).
     func upsertRollup(_ rows: RollupRows) throws {
         guard !rows.isEmpty else { return }
         var s = try upsertStatement(rows: min(Self.rowsPerStatement, rows.count))
-        var i: Int32 = 1
+        try s.bind(domain, at: 1)
+        var i: Int32 = 2
         var pending = 0
         var left = rows.count
+        // Rows come in key order, so a day's rows are together: its totals are summed here and
+        // added to `dayTotals` when the day changes.
+        var day: Int64?
+        var totals = DayTotals()
         try rows.forEach { key, messages in
-            let day = RollupKeyCoding.day(key)
+            let rowDay = RollupKeyCoding.day(key)
+            if rowDay != day {
+                if let day { dayTotals[day, default: DayTotals()].add(totals) }
+                day = rowDay
+                totals = DayTotals()
+            }
             var outcome = DayTotals.Outcome()
-            try s.bind(day, at: i)
-            try s.bind(domain, at: i + 1)
-            try RollupKeyCoding.forEachField(key) { n, bytes in
-                try s.bind(text: bytes, at: i + 2 + Int32(n))
+            try s.bind(rowDay, at: i)
+            try RollupKeyCoding.forEachField(key) { n, bytes, inKey in
+                if inKey {
+                    try s.bind(borrowedText: bytes, at: i + 1 + Int32(n))
+                } else {
+                    try s.bind(text: bytes, at: i + 1 + Int32(n))
+                }
                 outcome.note(field: n, bytes)
             }
-            try s.bind(outcome.dkimPass || outcome.spfPass ? 1 : 0, at: i + 7)
-            try s.bind(messages, at: i + 8)
-            dayTotals[day, default: DayTotals()].add(outcome, messages: messages)
-            i += 9
+            try s.bind(outcome.dkimPass || outcome.spfPass ? 1 : 0, at: i + 6)
+            try s.bind(messages, at: i + 7)
+            totals.add(outcome, messages: messages)
+            i += 8
             pending += 1
             left -= 1
             if pending == Self.rowsPerStatement || left == 0 {
                 try s.execute()
                 pending = 0
-                i = 1
-                if left > 0 { s = try upsertStatement(rows: min(Self.rowsPerStatement, left)) }
+                i = 2
+                if left > 0 {
+                    s = try upsertStatement(rows: min(Self.rowsPerStatement, left))
+                    try s.bind(domain, at: 1)
+                }
             }
         }
+        if let day { dayTotals[day, default: DayTotals()].add(totals) }
     }
 
     func flushDayTotals() throws {
@@ -469,11 +495,15 @@ final class RecordInserter {
     private func upsertStatement(rows: Int) throws -> SQLiteStatement {
         let key = "rollup/\(rows)"
         if let s = statements[key] { return s }
-        let row = "(?,?,?,?,?,?,?,?,?)"
+        // The domain is one parameter, ?1, shared by every row; row r has ?(2+8r) to ?(9+8r).
+        let values = (0..<rows).map { r in
+            let b = 2 + 8 * r
+            return "(?\(b),?1," + (b + 1...b + 7).map { "?\($0)" }.joined(separator: ",") + ")"
+        }
         let s = try db.prepare(
             """
             INSERT INTO daily_rollup (day, domain, source_ip, header_from, disposition, dkim, spf, dmarc_pass, messages)
-            VALUES \(Array(repeating: row, count: rows).joined(separator: ","))
+            VALUES \(values.joined(separator: ","))
             ON CONFLICT (domain, day, source_ip, header_from, disposition, dkim, spf)
             DO UPDATE SET messages = messages + excluded.messages
             """)
@@ -506,13 +536,28 @@ struct DayTotals {
         mutating func note(field n: Int, _ bytes: UnsafeRawBufferPointer) {
             switch n {
             case 2:
-                quarantined = bytes.elementsEqual("quarantine".utf8)
-                rejected = bytes.elementsEqual("reject".utf8)
-            case 3: dkimPass = bytes.elementsEqual("pass".utf8)
-            case 4: spfPass = bytes.elementsEqual("pass".utf8)
+                quarantined = Self.equal(bytes, "quarantine")
+                rejected = Self.equal(bytes, "reject")
+            case 3: dkimPass = Self.equal(bytes, "pass")
+            case 4: spfPass = Self.equal(bytes, "pass")
             default: break
             }
         }
+
+        @inline(__always)
+        private static func equal(_ bytes: UnsafeRawBufferPointer, _ word: StaticString) -> Bool {
+            bytes.count == word.utf8CodeUnitCount && memcmp(bytes.baseAddress!, word.utf8Start, bytes.count) == 0
+        }
+    }
+
+    mutating func add(_ other: DayTotals) {
+        messages += other.messages
+        dmarcPass += other.dmarcPass
+        dkimPass += other.dkimPass
+        spfPass += other.spfPass
+        bothFail += other.bothFail
+        quarantined += other.quarantined
+        rejected += other.rejected
     }
 
     mutating func add(_ o: Outcome, messages n: Int64) {

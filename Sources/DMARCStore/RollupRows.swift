@@ -56,25 +56,33 @@ enum RollupKeyCoding {
     }
 
     /// Calls `body` with each of the five text fields of an encoded key, in order, as bytes
-    /// valid during the call (unescaped into a copy only when the field holds a NUL).
-    static func forEachField(_ key: UnsafeRawBufferPointer, _ body: (Int, UnsafeRawBufferPointer) throws -> Void)
-        rethrows
-    {
+    /// valid during the call, and whether those bytes lie in `key` itself (they are unescaped into
+    /// a copy only when the field holds a NUL).
+    static func forEachField(
+        _ key: UnsafeRawBufferPointer, _ body: (Int, UnsafeRawBufferPointer, _ inKey: Bool) throws -> Void
+    ) rethrows {
+        guard let base = key.baseAddress else { return }
+        let end = key.count
         var i = 8
         for n in 0..<5 {
-            let start = i
+            let start = min(i, end)
             var escaped = false
-            while i + 1 < key.count, !(key[i] == 0 && key[i + 1] == 0) {
-                if key[i] == 0 {
+            // The field ends at the first 00 00; a 00 01 is an escaped NUL.
+            var stop = end
+            while i < end, let zero = memchr(base + i, 0, end - i) {
+                let at = base.distance(to: UnsafeRawPointer(zero))
+                if at + 1 < end && key[at + 1] != 0 {
                     escaped = true
-                    i += 1
+                    i = at + 2
+                    continue
                 }
-                i += 1
+                stop = at
+                break
             }
-            let raw = UnsafeRawBufferPointer(rebasing: key[start..<min(i, key.count)])
-            i += 2
+            let raw = UnsafeRawBufferPointer(rebasing: key[start..<max(start, stop)])
+            i = stop + 2
             if !escaped {
-                try body(n, raw)
+                try body(n, raw, true)
             } else {
                 var plain: [UInt8] = []
                 var j = 0
@@ -82,14 +90,14 @@ enum RollupKeyCoding {
                     plain.append(raw[j])
                     j += raw[j] == 0 ? 2 : 1
                 }
-                try plain.withUnsafeBytes { try body(n, $0) }
+                try plain.withUnsafeBytes { try body(n, $0, false) }
             }
         }
     }
 
     static func decode(_ key: UnsafeRawBufferPointer) -> RollupKey {
         var fields: [String] = []
-        forEachField(key) { _, bytes in fields.append(String(decoding: bytes, as: UTF8.self)) }
+        forEachField(key) { _, bytes, _ in fields.append(String(decoding: bytes, as: UTF8.self)) }
         return RollupKey(
             day: day(key), sourceIP: fields[0], headerFrom: fields[1], disposition: fields[2], dkim: fields[3],
             spf: fields[4])
@@ -243,18 +251,37 @@ struct RollupTable {
 
     /// The sums in key order, and an empty table (keeping its memory).
     mutating func takeSorted() -> RollupRows {
-        var order = offsets
+        // Sorted by the key's first 16 bytes read as two big-endian integers (the day, then the
+        // start of the source address, which tells most keys apart), the rest compared only on a tie.
+        // Every key has at least 18 bytes (the day and five empty fields), so both words exist.
+        struct Entry {
+            var day: UInt64
+            var head: UInt64
+            var at: Int
+        }
+        var order: [Entry] = []
+        order.reserveCapacity(offsets.count)
         entries.withUnsafeBytes { e in
-            func key(_ at: Int) -> UnsafeRawBufferPointer {
-                let n = Int(e.loadUnaligned(fromByteOffset: at, as: UInt32.self))
-                return UnsafeRawBufferPointer(rebasing: e[(at + 4)..<(at + 4 + n)])
+            for at in offsets {
+                order.append(
+                    Entry(
+                        day: UInt64(bigEndian: e.loadUnaligned(fromByteOffset: at + 4, as: UInt64.self)),
+                        head: UInt64(bigEndian: e.loadUnaligned(fromByteOffset: at + 12, as: UInt64.self)), at: at))
             }
-            order.sort { RollupKeyCoding.precedes(key($0), key($1)) }
+            func tail(_ at: Int) -> UnsafeRawBufferPointer {
+                let n = Int(e.loadUnaligned(fromByteOffset: at, as: UInt32.self))
+                return UnsafeRawBufferPointer(rebasing: e[(at + 4 + 16)..<(at + 4 + n)])
+            }
+            order.sort { a, b in
+                if a.day != b.day { return a.day < b.day }
+                if a.head != b.head { return a.head < b.head }
+                return RollupKeyCoding.precedes(tail(a.at), tail(b.at))
+            }
         }
         var rows = RollupRows()
         rows.reserve(entries.count)
         entries.withUnsafeBytes { e in
-            for at in order {
+            for at in order.lazy.map(\.at) {
                 let n = Int(e.loadUnaligned(fromByteOffset: at, as: UInt32.self))
                 rows.append(
                     key: UnsafeRawBufferPointer(rebasing: e[(at + 4)..<(at + 4 + n)]),

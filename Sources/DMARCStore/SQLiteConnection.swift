@@ -201,6 +201,13 @@ final class SQLiteStatement {
         try connection.check(rc, sql)
     }
 
+    /// Binds UTF-8 bytes as text without copying them: they must stay where they are until
+    /// `execute()` has run.
+    func bind(borrowedText bytes: UnsafeRawBufferPointer, at index: Int32) throws {
+        let text = bytes.baseAddress.map { $0.assumingMemoryBound(to: CChar.self) } ?? emptyCString
+        try connection.check(sqlite3_bind_text(handle, index, text, Int32(bytes.count), nil), sql)
+    }
+
     func bind(bytes: [UInt8], at index: Int32) throws {
         try bytes.withUnsafeBytes { try bind(blob: $0, at: index) }
     }

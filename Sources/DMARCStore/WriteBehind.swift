@@ -48,4 +48,10 @@ final class WriteBehind {
         batches = 0
         _ = cshim_start_writeback(fd)
     }
+
+    /// Asks the kernel to start writing the WAL's dirty pages now.
+    func flush() {
+        batches = 0
+        _ = cshim_start_writeback(fd)
+    }
 }

@@ -191,6 +191,25 @@ struct ReportStoreTests {
             fromSQLite.append(key(row.int64(0), row.text(1) ?? "", row.text(2) ?? ""))
         }
         #expect(fromSQLite == keys)
+        // Many keys that share their first 16 bytes or differ only past them (the sort compares the
+        // first 16 as two integers): the order is plain byte order of the encodings.
+        var generator = SystemRandomNumberGenerator()
+        var many: [RollupKey] = []
+        for _ in 0..<3000 {
+            let ip = "10.0.\(Int.random(in: 0..<3, using: &generator)).\(Int.random(in: 0..<40, using: &generator))"
+            let from = ["a", "a.example", "", "b"].randomElement(using: &generator)!
+            many.append(key(Int64.random(in: -2...2, using: &generator), ip, from))
+        }
+        var big = RollupTable()
+        for k in many { RollupKeyCoding.encode(k).withUnsafeBytes { big.add(key: $0, value: 1) } }
+        let expected = Set(many.map { RollupKeyCoding.encode($0) }).sorted { a, b in
+            a.withUnsafeBytes { x in b.withUnsafeBytes { y in RollupKeyCoding.precedes(x, y) } }
+        }
+        let got = big.takeSorted()
+        var gotKeys: [[UInt8]] = []
+        got.forEach { k, _ in gotKeys.append(Array(k)) }
+        #expect(gotKeys == expected)
+        #expect(got.decoded().reduce(0) { $0 + $1.value } == Int64(many.count))
     }
 
     @Test("Summary: pass counts are the policy-evaluated ones; a three-day report is spread over its days")

@@ -123,6 +123,51 @@ struct AggregateXMLParser {
     }
 }
 
+/// The open elements' tags, innermost last. A class over one buffer: as an array inside the
+/// parser state, every push and pop paid for a uniqueness check and a capacity check (3% of the
+/// instructions of the thread building records, by callgrind).
+private final class TagStack {
+    private var tags: UnsafeMutablePointer<ReportTag>
+    private var capacity = 32
+    private(set) var count = 0
+
+    init() { tags = .allocate(capacity: capacity) }
+
+    deinit { tags.deallocate() }
+
+    @inline(__always)
+    func push(_ tag: ReportTag) {
+        if count == capacity { grow() }
+        tags[count] = tag
+        count += 1
+    }
+
+    @inline(__always)
+    func pop() -> ReportTag? {
+        guard count > 0 else { return nil }
+        count -= 1
+        return tags[count]
+    }
+
+    @inline(__always)
+    subscript(i: Int) -> ReportTag {
+        precondition(i >= 0 && i < count)
+        return tags[i]
+    }
+
+    func contains(_ tag: ReportTag) -> Bool {
+        (0..<count).contains { tags[$0] == tag }
+    }
+
+    private func grow() {
+        let larger = UnsafeMutablePointer<ReportTag>.allocate(capacity: capacity * 2)
+        larger.initialize(from: tags, count: count)
+        tags.deallocate()
+        tags = larger
+        capacity *= 2
+    }
+}
+
 /// The mutable state of one parse.
 private struct ParserState {
     let limits: IngestLimits
@@ -130,7 +175,7 @@ private struct ParserState {
     var header = AggregateReportHeader()
     var warnings = WarningCollector()
     var outcome: AggregateParseOutcome
-    var stack: [ReportTag] = []
+    let stack = TagStack()
     var feedbackDepth = -1
     /// The text of the element being read. Kept in a struct of its own: reading it through
     /// getters on the parser state made Swift copy the whole state (every field retained).
@@ -256,7 +301,7 @@ private struct ParserState {
                 throw IngestError("not a DMARC aggregate report: the root element is not <feedback>")
             }
         }
-        stack.append(tag)
+        stack.push(tag)
         let rel = stack.count - feedbackDepth - 1
         if feedbackDepth >= 0 && rel == 1 && tag == .record {
             current = AggregateRecord()
@@ -297,12 +342,10 @@ private struct ParserState {
     }
 
     mutating func endElement() throws {
-        guard let tag = stack.popLast() else { return }
+        guard let tag = stack.pop() else { return }
         guard feedbackDepth >= 0, stack.count > feedbackDepth else {
             return
         }
-        // The path below <feedback> is read through `at(_:)`, not as a slice: a slice would retain
-        // the stack's buffer at every element end.
         let depth = stack.count - feedbackDepth - 1
         switch depth {
         case 0:

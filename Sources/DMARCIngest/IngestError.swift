@@ -19,8 +19,8 @@ public struct IngestLimits: Sendable {
     public var compressionRatio = 1000
     /// Most records in one report.
     public var recordsPerReport = 5_000_000
-    /// Largest malformed document the parser tries to repair (repairs work in memory).
-    public var repairBytes = 64 << 20
+    /// Largest JSON document (a TLS report), which is read whole into memory.
+    public var jsonBytes = 64 << 20
     /// Deepest MIME nesting followed.
     public var mimeDepth = 10
 

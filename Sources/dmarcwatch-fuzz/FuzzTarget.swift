@@ -47,7 +47,7 @@ func scan(_ bytes: [UInt8]) {
     var limits = IngestLimits()
     limits.messageBytes = 4 << 20
     limits.documentBytes = 16 << 20
-    limits.repairBytes = 4 << 20
+    limits.jsonBytes = 4 << 20
     _ = try? ReportScanner(limits: limits).scan(bytes: bytes, sink: CheckingSink())
 }
 

@@ -252,4 +252,83 @@ struct MalformedInputTests {
         let (_, _, error) = try parse(Self.report(records: Self.record + Self.record + Self.record), limits: limits)
         #expect(error?.contains("limit") == true)
     }
+
+    /// A report needing every repair: a stray wrapper (closed at the end), invalid UTF-8, a
+    /// control character, markup and a bare '&' in values, a comment and CDATA that hold tags and
+    /// '>', and bytes after `</feedback>`.
+    static func brokenReport(records: Int) -> [UInt8] {
+        let record = Self.record.replacingOccurrences("<header_from>example.com", "<header_from><a&b>example.com")
+        var xml = Array(
+            Self.report(
+                metadata: "<!-- an <email>x</email> in a comment -> > --><extra_contact_info><![CDATA[a <b> ]> c]]></extra_contact_info>",
+                records: String(repeating: record, count: records),
+                prolog: "\n<xs:schema xmlns:xs=\"http://www.w3.org/2001/XMLSchema\">"
+            ).replacingOccurrences("<org_name>Reporter", "<org_name>Reporter\u{07}X"
+            ).utf8) + Array("</xs:schema>\r\n\0garbage".utf8)
+        xml.insert(0x92, at: xml.firstRange(of: Array("\u{07}X".utf8))!.upperBound)
+        return xml
+    }
+
+    @Test("The repairs are made as the bytes are read, the same however they are cut")
+    func repairsStreamed() throws {
+        let bytes = Self.brokenReport(records: 3)
+        for seed in 1...40 {
+            let sink = TotalsSink(keepRecords: true)
+            _ = try AggregateReportReader(limits: IngestLimits()).read(
+                open: { UnevenStream(bytes, seed: seed) }, sink: sink)
+            let report = try #require(sink.reports.first, "seed \(seed)")
+            #expect(report.header.metadata.orgName == "ReporterX\u{2019}", "seed \(seed)")
+            #expect(report.header.metadata.extraContactInfo == "a <b> ]> c", "seed \(seed)")
+            #expect(sink.records.count == 3)
+            #expect(sink.records.allSatisfy { $0.headerFrom == "<a&b>example.com" }, "seed \(seed)")
+            let messages = report.header.warnings.filter { $0.code == "xml-repaired" }.map(\.message)
+            #expect(
+                messages == [
+                    "1 byte(s) of invalid UTF-8 read as windows-1252", "2 control character(s) removed",
+                    "stray <xs:schema> tag removed", "unescaped markup characters escaped in 3 value(s)",
+                    "7 byte(s) after </feedback> dropped",
+                ], "seed \(seed)")
+            #expect(!report.header.warnings.contains { $0.code == "xml-recovered" })
+        }
+    }
+
+    @Test("A UTF-8 character cut between two reads is not mistaken for invalid bytes")
+    func cutCharacter() throws {
+        // Each three-byte character lands across a read boundary for some seed.
+        let xml = Self.report().replacingOccurrences("<org_name>Reporter", "<org_name>日本語のレポート\u{07}")
+        for seed in 1...40 {
+            let sink = TotalsSink()
+            _ = try AggregateReportReader(limits: IngestLimits()).read(
+                open: { UnevenStream(Array(xml.utf8), seed: seed) }, sink: sink)
+            #expect(sink.reports.first?.header.metadata.orgName == "日本語のレポート", "seed \(seed)")
+            #expect(sink.reports.first?.header.warnings.contains { $0.message.contains("windows-1252") } == false)
+        }
+    }
+
+    @Test("A large report with one bad byte at its end is repaired whole, in pieces")
+    func largeRepaired() throws {
+        var bytes = Array(Self.report(records: String(repeating: Self.record, count: 5_000)).utf8)
+        let marker = Array("example.com</header_from>".utf8)
+        let last = (0...(bytes.count - marker.count)).reversed().first {
+            bytes[$0..<($0 + marker.count)].elementsEqual(marker)
+        }
+        bytes.insert(0xE9, at: try #require(last))
+        let sink = TotalsSink()
+        _ = try AggregateReportReader(limits: IngestLimits()).read(open: { UnevenStream(bytes) }, sink: sink)
+        #expect(sink.reports.first?.records == 5_000)
+        #expect(sink.reports.first?.messages == 15_000)
+        #expect(sink.reports.first?.header.warnings.map(\.message) == ["1 byte(s) of invalid UTF-8 read as windows-1252"])
+    }
+
+    @Test("A value too long to hold is passed on as it is, and the rest still repaired")
+    func longValue() throws {
+        let long = String(repeating: "x", count: XMLRepairStream.valueLimit + 10)
+        let xml = Self.report(
+            metadata: "<extra_contact_info>\(long)</extra_contact_info>",
+            records: Self.record.replacingOccurrences("<header_from>example.com", "<header_from><a>example.com"))
+        let (totals, records, error) = try parse(xml)
+        #expect(error == nil)
+        #expect(totals?.header.metadata.extraContactInfo?.count == long.count)
+        #expect(records.first?.headerFrom == "<a>example.com")
+    }
 }

@@ -372,7 +372,7 @@ public final class Importer {
                 }
             case .tlsrpt(let label, let opener):
                 do {
-                    let bytes = try opener().readAll(limit: limits.repairBytes, what: "the TLS-RPT report")
+                    let bytes = try opener().readAll(limit: limits.jsonBytes, what: "the TLS-RPT report")
                     let report = try TLSReportParser.parse(bytes)
                     if try store.storeTLSReport(report, rawDocumentID: rawID) {
                         tlsReports += 1

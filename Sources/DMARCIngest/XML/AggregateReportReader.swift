@@ -3,8 +3,8 @@ import DMARCCore
 /// Reads one aggregate report document into a sink: a strict streaming parse first, with the
 /// indentation between tags dropped before libxml2 reads it; when the document is not
 /// well-formed, the same parse as the file is (for an error whose line numbers are the file's),
-/// then the repairs of `XMLRepair` in memory and another parse; as a last resort libxml2's
-/// recovery mode, with a warning that data may be missing.
+/// then a parse through the repairs of `XMLRepairStream`; as a last resort, the repaired bytes in
+/// libxml2's recovery mode, with a warning that data may be missing.
 struct AggregateReportReader {
     let limits: IngestLimits
 
@@ -17,31 +17,37 @@ struct AggregateReportReader {
                 return try parser.parse(stream: try open(), sink: sink)
             }
         } catch let original as XMLSyntaxError {
-            let bytes: [UInt8]
+            // The repairs are made as the bytes are read again (in memory that does not grow
+            // with the document); they add their warnings when the document is read.
             do {
-                bytes = try open().readAll(limit: limits.repairBytes, what: "a malformed document to be repaired")
-            } catch is LimitExceeded {
-                throw XMLSyntaxError(
-                    message:
-                        "\(original.message) (the document is over \(ByteCount.format(limits.repairBytes)), too large to repair)"
-                )
-            }
-            let (fixed, repairs) = XMLRepair.repair(bytes)
-            do {
-                return try parser.parse(stream: MemoryStream(fixed), initialWarnings: repairs, sink: sink)
+                return try parser.parse(stream: XMLRepairStream(source: try open()), stripIndentation: true, sink: sink)
             } catch is XMLSyntaxError {
-                let recovered =
-                    repairs + [
-                        ParseWarning(
-                            code: "xml-recovered",
-                            message: "\(original.message); read in recovery mode, data may be missing")
-                    ]
+                let recovered = ParseWarning(
+                    code: "xml-recovered", message: "\(original.message); read in recovery mode, data may be missing")
                 do {
                     return try parser.parse(
-                        stream: MemoryStream(fixed), recover: true, initialWarnings: recovered, sink: sink)
+                        stream: XMLRepairStream(source: try open()), recover: true, initialWarnings: [recovered],
+                        sink: sink)
                 } catch is XMLSyntaxError {
+                    // libxml2 may give up (on a huge text node) before a limit on the input is
+                    // reached: a compression bomb is named as such, not as an XML error.
+                    try readToEnd(try open())
                     throw original
                 }
+            }
+        }
+    }
+
+    /// Reads a document through, holding nothing, for the limits on its decompression and size.
+    private func readToEnd(_ stream: ByteStream) throws {
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        var total = 0
+        while true {
+            let n = try chunk.withUnsafeMutableBytes { try stream.read(into: $0) }
+            if n == 0 { return }
+            total += n
+            if total > limits.documentBytes {
+                throw LimitExceeded(what: "the decompressed document", limit: limits.documentBytes)
             }
         }
     }

@@ -246,6 +246,10 @@ private struct ParserState {
             throw XMLSyntaxError(message: "not well-formed XML: \(input.xmlError ?? "parse error")")
         }
         if let error = input.streamError { throw error }
+        // Everything has been read: what the repairs changed is known.
+        if let repairs = input.stream as? XMLRepairStream {
+            for warning in repairs.warnings { warnings.add(warning) }
+        }
         guard feedbackDepth >= 0 else {
             throw IngestError("not a DMARC aggregate report: no <feedback> element")
         }

@@ -1,43 +1,137 @@
 import DMARCCore
 
-/// In-memory repairs for the malformed reports real senders produce (SPEC §6.2). Each repair
-/// that changes the bytes adds a warning; the caller parses the result again.
-enum XMLRepair {
-    static func repair(_ input: [UInt8]) -> (bytes: [UInt8], warnings: [ParseWarning]) {
-        var bytes = input
-        var warnings: [ParseWarning] = []
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+#if canImport(Glibc)
+    import Glibc
+#endif
 
-        if declaresUTF8OrNothing(bytes), let fixed = fixInvalidUTF8(bytes) {
-            bytes = fixed.bytes
-            warnings.append(
-                ParseWarning(
-                    code: "xml-repaired", message: "\(fixed.count) byte(s) of invalid UTF-8 read as windows-1252"))
+/// The repairs for the malformed reports real senders produce (SPEC §6.2), made on the bytes as
+/// libxml2 reads them, in one pass and in memory that does not grow with the document:
+///
+/// - bytes that are not UTF-8, in a document that declares UTF-8 or no encoding, are read as the
+///   windows-1252 characters they stand for;
+/// - control characters XML forbids are removed;
+/// - a start tag before `<feedback>` (the stray `<xs:schema>` some senders leave in) is removed,
+///   with its end tag if one comes;
+/// - `<`, `>` and a bare `&` in the text of a value element are escaped (`<email><a@b></email>`);
+/// - anything but white space after `</feedback>` is dropped.
+///
+/// Each repair made is counted, and `warnings` says what was changed once the document is read.
+final class XMLRepairStream: ByteStream {
+    private let source: ByteStream
+    /// Longest tag that is looked at; a longer one is passed on as it is.
+    static let tagLimit = 4_096
+    /// Longest value that is held to be checked; a longer one is passed on as it is.
+    static let valueLimit = 1 << 20
+
+    private var chunk = [UInt8](repeating: 0, count: 65_536)
+    /// The start of a UTF-8 sequence cut by the end of the last read.
+    private var carry: [UInt8] = []
+    private var cleaned: [UInt8] = []
+    private var output: [UInt8] = []
+    private var outputStart = 0
+    private var started = false
+    private var ended = false
+    private var fixUTF8 = true
+    private var markup = MarkupRepair()
+    private var invalidUTF8 = 0
+    private var controlCharacters = 0
+
+    init(source: ByteStream) { self.source = source }
+
+    /// What the repairs changed in the bytes read so far.
+    var warnings: [ParseWarning] {
+        var w: [ParseWarning] = []
+        func add(_ message: String) { w.append(ParseWarning(code: "xml-repaired", message: message)) }
+        if invalidUTF8 > 0 { add("\(invalidUTF8) byte(s) of invalid UTF-8 read as windows-1252") }
+        if controlCharacters > 0 { add("\(controlCharacters) control character(s) removed") }
+        for name in markup.removedWrappers { add("stray <\(String(decoding: name, as: UTF8.self))> tag removed") }
+        if markup.escapedValues > 0 {
+            add("unescaped markup characters escaped in \(markup.escapedValues) value(s)")
         }
-        let stripped = bytes.filter { $0 >= 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
-        if stripped.count != bytes.count {
-            warnings.append(
-                ParseWarning(
-                    code: "xml-repaired", message: "\(bytes.count - stripped.count) control character(s) removed"))
-            bytes = stripped
-        }
-        if let fixed = removeUnclosedWrapper(bytes) {
-            bytes = fixed.bytes
-            warnings.append(ParseWarning(code: "xml-repaired", message: "stray unclosed <\(fixed.name)> tag removed"))
-        }
-        let escaped = escapeLeafText(bytes)
-        if escaped.count > 0 {
-            bytes = escaped.bytes
-            warnings.append(
-                ParseWarning(
-                    code: "xml-repaired", message: "unescaped markup characters escaped in \(escaped.count) value(s)"))
-        }
-        return (bytes, warnings)
+        if markup.trailingBytes > 0 { add("\(markup.trailingBytes) byte(s) after </feedback> dropped") }
+        return w
     }
 
-    /// Whether the XML declaration names UTF-8 or no encoding at all.
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        while outputStart == output.count {
+            if ended { return 0 }
+            output.removeAll(keepingCapacity: true)
+            outputStart = 0
+            try fill()
+        }
+        let n = min(buffer.count, output.count - outputStart)
+        output.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + outputStart, byteCount: n) }
+        outputStart += n
+        return n
+    }
+
+    /// Reads the next piece of the source and repairs it into `output`.
+    private func fill() throws {
+        var got = try chunk.withUnsafeMutableBytes { try source.read(into: $0) }
+        var bytes = carry + chunk[0..<got]
+        carry.removeAll()
+        if !started {
+            // The XML declaration decides whether bytes that are not UTF-8 are repaired: read on
+            // until it is complete or the document ends.
+            while got > 0 && bytes.count < 256 && bytes.firstRange(of: Array("?>".utf8)) == nil {
+                got = try chunk.withUnsafeMutableBytes { try source.read(into: $0) }
+                bytes += chunk[0..<got]
+            }
+            started = true
+            if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+            fixUTF8 = Self.declaresUTF8OrNothing(bytes)
+        }
+        let atEnd = got == 0
+        cleaned.removeAll(keepingCapacity: true)
+        clean(bytes, atEnd: atEnd)
+        cleaned.withUnsafeBufferPointer { markup.feed($0, into: &output) }
+        if atEnd {
+            markup.finish(into: &output)
+            ended = true
+        }
+    }
+
+    /// Copies `bytes` into `cleaned` without control characters and, when `fixUTF8`, with every
+    /// byte that is not part of a valid UTF-8 sequence as its windows-1252 character.
+    private func clean(_ bytes: [UInt8], atEnd: Bool) {
+        bytes.withUnsafeBufferPointer { b in
+            var i = 0
+            while i < b.count {
+                // A run of bytes passed on as they are, copied at once.
+                var j = i
+                while j < b.count, Self.isPlain(b[j]) || (!fixUTF8 && b[j] >= 0x80) { j += 1 }
+                if j > i { cleaned.append(contentsOf: UnsafeBufferPointer(rebasing: b[i..<j])) }
+                i = j
+                guard i < b.count else { break }
+                let byte = b[i]
+                if byte < 0x80 {
+                    controlCharacters += 1
+                    i += 1
+                    continue
+                }
+                switch Self.sequenceLength(b, at: i) {
+                case .valid(let n):
+                    cleaned.append(contentsOf: UnsafeBufferPointer(rebasing: b[i..<(i + n)]))
+                    i += n
+                case .cut where !atEnd:
+                    carry = Array(b[i...])
+                    return
+                case .cut, .invalid:
+                    cleaned.append(contentsOf: Self.windows1252(byte))
+                    invalidUTF8 += 1
+                    i += 1
+                }
+            }
+        }
+    }
+
+    /// ASCII that XML allows: everything from space up, tab, line feed and carriage return.
+    @inline(__always)
+    static func isPlain(_ b: UInt8) -> Bool { (b >= 0x20 && b < 0x80) || b == 0x09 || b == 0x0A || b == 0x0D }
+
+    /// Whether the XML declaration at the start of `bytes` names UTF-8 or no encoding at all.
     static func declaresUTF8OrNothing(_ bytes: [UInt8]) -> Bool {
-        let head = Array(String(decoding: bytes.prefix(200), as: UTF8.self).lowercased().utf8)
+        let head = Array(String(decoding: bytes.prefix(256), as: UTF8.self).lowercased().utf8)
         guard head.starts(with: Array("<?xml".utf8)), let close = head.firstRange(of: Array("?>".utf8)) else {
             return true
         }
@@ -47,49 +141,35 @@ enum XMLRepair {
         return rest.starts(with: Array("utf-8".utf8)) || rest.starts(with: Array("utf8".utf8))
     }
 
-    /// Replaces bytes that are not valid UTF-8 by the windows-1252 character they stand for.
-    static func fixInvalidUTF8(_ bytes: [UInt8]) -> (bytes: [UInt8], count: Int)? {
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count + 16)
-        var count = 0
-        var i = 0
-        while i < bytes.count {
-            let b = bytes[i]
-            if b < 0x80 {
-                out.append(b)
-                i += 1
-                continue
-            }
-            let len = sequenceLength(bytes, at: i)
-            if len > 0 {
-                out.append(contentsOf: bytes[i..<(i + len)])
-                i += len
-            } else {
-                out.append(contentsOf: Array(String(windows1252(b)).utf8))
-                count += 1
-                i += 1
-            }
-        }
-        return count == 0 ? nil : (out, count)
+    enum Sequence: Equatable {
+        case valid(Int)
+        /// Valid so far, but the bytes end before the sequence does.
+        case cut
+        case invalid
     }
 
-    /// Length of a valid UTF-8 sequence at `i`, or 0.
-    static func sequenceLength(_ b: [UInt8], at i: Int) -> Int {
+    /// The UTF-8 sequence that starts at `i` (whose lead byte is not ASCII).
+    static func sequenceLength(_ b: UnsafeBufferPointer<UInt8>, at i: Int) -> Sequence {
         let lead = b[i]
         let len: Int
         switch lead {
         case 0xC2...0xDF: len = 2
         case 0xE0...0xEF: len = 3
         case 0xF0...0xF4: len = 4
-        default: return 0
+        default: return .invalid
         }
-        guard i + len <= b.count else { return 0 }
-        for k in 1..<len where b[i + k] & 0xC0 != 0x80 { return 0 }
-        if lead == 0xE0 && b[i + 1] < 0xA0 { return 0 }
-        if lead == 0xED && b[i + 1] > 0x9F { return 0 }
-        if lead == 0xF0 && b[i + 1] < 0x90 { return 0 }
-        if lead == 0xF4 && b[i + 1] > 0x8F { return 0 }
-        return len
+        for k in 1..<len {
+            guard i + k < b.count else { return .cut }
+            let c = b[i + k]
+            guard c & 0xC0 == 0x80 else { return .invalid }
+            if k == 1 {
+                if lead == 0xE0 && c < 0xA0 { return .invalid }
+                if lead == 0xED && c > 0x9F { return .invalid }
+                if lead == 0xF0 && c < 0x90 { return .invalid }
+                if lead == 0xF4 && c > 0x8F { return .invalid }
+            }
+        }
+        return .valid(len)
     }
 
     static let cp1252High: [UInt32] = [
@@ -98,105 +178,268 @@ enum XMLRepair {
         0x0153, 0xFFFD, 0x017E, 0x0178,
     ]
 
-    static func windows1252(_ b: UInt8) -> Character {
+    /// The UTF-8 bytes of the windows-1252 character `b` (0x80 and up).
+    static func windows1252(_ b: UInt8) -> String.UTF8View {
         let scalar = b < 0xA0 ? cp1252High[Int(b) - 0x80] : UInt32(b)
-        return Character(Unicode.Scalar(scalar)!)
+        return String(Character(Unicode.Scalar(scalar)!)).utf8
+    }
+}
+
+/// The repairs made on tags: a state machine over the cleaned bytes that looks at each tag, holds
+/// a value element's text until its end tag, and passes comments and CDATA on untouched.
+struct MarkupRepair {
+    private enum State {
+        /// Between tags.
+        case text
+        /// Inside a tag, collected in `held` from its `<`.
+        case tag
+        /// Inside a value element's text, collected in `held`; `close` is its end tag.
+        case value
+        /// Inside a comment or CDATA section, passed on until `close` ("-->" or "]]>").
+        case skip
+        /// After `</feedback>`: white space is kept, anything else dropped.
+        case trailer
     }
 
-    /// Removes a start tag before `<feedback>` whose element is never closed (the `<xs:schema>`
-    /// that some senders leave in).
-    static func removeUnclosedWrapper(_ bytes: [UInt8]) -> (bytes: [UInt8], name: String)? {
-        guard let feedback = bytes.firstRange(of: Array("<feedback".utf8)) else { return nil }
+    private var state = State.text
+    private var held: [UInt8] = []
+    private var close: [UInt8] = []
+    /// The two bytes before the last '>' passed on in a comment or CDATA section.
+    private var skipTail: (UInt8, UInt8) = (0, 0)
+    private var seenFeedback = false
+    private var feedbackEnded = false
+    /// Names of the start tags removed before `<feedback>`, whose end tags are removed too.
+    private(set) var removedWrappers: [[UInt8]] = []
+    private var openWrappers: [[UInt8]] = []
+    private(set) var escapedValues = 0
+    private(set) var trailingBytes = 0
+
+    /// Value elements' names, by length.
+    private static let valueNames: [[[UInt8]]] = {
+        var byLength: [[[UInt8]]] = Array(repeating: [], count: 32)
+        for name in ReportTag.leafNames { byLength[name.utf8.count].append(Array(name.utf8)) }
+        return byLength
+    }()
+    private static let commentOpen = Array("<!--".utf8)
+    private static let cdataOpen = Array("<![CDATA[".utf8)
+    private static let feedback = Array("feedback".utf8)
+
+    mutating func feed(_ b: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
         var i = 0
-        while i < feedback.lowerBound {
-            guard bytes[i] == 0x3C, i + 1 < feedback.lowerBound, isNameStart(bytes[i + 1]) else {
-                i += 1
-                continue
-            }
-            guard let close = bytes[i..<feedback.lowerBound].firstIndex(of: 0x3E) else { return nil }
-            let nameEnd =
-                bytes[(i + 1)..<close].firstIndex { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D || $0 == 0x2F }
-                ?? close
-            let name = Array(bytes[(i + 1)..<nameEnd])
-            let selfClosing = bytes[close - 1] == 0x2F
-            if !selfClosing && bytes.firstRange(of: Array("</".utf8) + name + [0x3E]) == nil {
-                var out = bytes
-                out.removeSubrange(i...close)
-                return (out, String(decoding: name, as: UTF8.self))
-            }
-            i = close + 1
-        }
-        return nil
-    }
-
-    static func isNameStart(_ b: UInt8) -> Bool {
-        (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F
-    }
-
-    static func isNameChar(_ b: UInt8) -> Bool { isNameStart(b) || (b >= 0x30 && b <= 0x39) || b == 0x2D || b == 0x2E }
-
-    /// Escapes `<`, `>` and bare `&` inside the text of value elements (`<email><a@b></email>`).
-    static func escapeLeafText(_ input: [UInt8]) -> (bytes: [UInt8], count: Int) {
-        var bytes = input
-        var count = 0
-        for name in ReportTag.leafNames {
-            let open = Array("<\(name)>".utf8)
-            let close = Array("</\(name)>".utf8)
-            guard bytes.firstRange(of: open) != nil else { continue }
-            // One forward pass per element name, copying into a new buffer: never quadratic.
-            var out: [UInt8] = []
-            out.reserveCapacity(bytes.count + 64)
-            var search = 0
-            while let o = bytes[search...].firstRange(of: open), let c = bytes[o.upperBound...].firstRange(of: close) {
-                out.append(contentsOf: bytes[search..<o.upperBound])
-                let content = Array(bytes[o.upperBound..<c.lowerBound])
-                let needs = content.contains(0x3C) || content.contains(0x3E) || hasBareAmpersand(content)
-                if needs && !containsReportTag(content) {
-                    out.append(contentsOf: escape(content))
-                    count += 1
-                } else {
-                    out.append(contentsOf: content)
+        while i < b.count {
+            switch state {
+            case .text:
+                guard let lt = Self.find(0x3C, in: b, from: i) else {
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: b[i...]))
+                    return
                 }
-                out.append(contentsOf: close)
-                search = c.upperBound
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: b[i..<lt]))
+                held.removeAll(keepingCapacity: true)
+                state = .tag
+                i = lt
+            case .tag:
+                let gt = Self.find(0x3E, in: b, from: i)
+                let end = gt.map { $0 + 1 } ?? b.count
+                held.append(contentsOf: UnsafeBufferPointer(rebasing: b[i..<end]))
+                i = end
+                // A comment or CDATA section may hold a '>': it is passed on to its own end.
+                if startsSkip(into: &out) { continue }
+                if gt == nil {
+                    if held.count > XMLRepairStream.tagLimit {
+                        out.append(contentsOf: held)
+                        state = .text
+                    }
+                    return
+                }
+                tagComplete(into: &out)
+            case .value:
+                guard let gt = Self.find(0x3E, in: b, from: i) else {
+                    held.append(contentsOf: UnsafeBufferPointer(rebasing: b[i...]))
+                    if held.count > XMLRepairStream.valueLimit { giveUpValue(into: &out) }
+                    return
+                }
+                held.append(contentsOf: UnsafeBufferPointer(rebasing: b[i...gt]))
+                i = gt + 1
+                if held.count >= close.count && held.suffix(close.count).elementsEqual(close) {
+                    valueComplete(length: held.count - close.count, into: &out)
+                    out.append(contentsOf: close)
+                    state = .text
+                } else if held.count > XMLRepairStream.valueLimit {
+                    giveUpValue(into: &out)
+                }
+            case .skip:
+                guard let gt = Self.find(0x3E, in: b, from: i) else {
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: b[i...]))
+                    noteSkipTail(b, upTo: b.count)
+                    return
+                }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: b[i...gt]))
+                noteSkipTail(b, upTo: gt)
+                i = gt + 1
+                if skipTail == (close[0], close[1]) { state = .text }
+                skipTail = (skipTail.1, 0x3E)
+            case .trailer:
+                for k in i..<b.count {
+                    let c = b[k]
+                    if c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D { out.append(c) } else { trailingBytes += 1 }
+                }
+                return
             }
-            out.append(contentsOf: bytes[search...])
-            bytes = out
         }
-        return (bytes, count)
     }
 
-    static func containsReportTag(_ s: [UInt8]) -> Bool {
-        for (i, b) in s.enumerated() where b == 0x3C {
+    /// Passes on what is held at the end of the document.
+    mutating func finish(into out: inout [UInt8]) {
+        switch state {
+        case .tag, .value: out.append(contentsOf: held)
+        case .text, .skip, .trailer: break
+        }
+        held.removeAll()
+    }
+
+    /// Keeps the last two bytes of `b` before `end` (and before them, what was kept).
+    private mutating func noteSkipTail(_ b: UnsafeBufferPointer<UInt8>, upTo end: Int) {
+        if end >= 2 {
+            skipTail = (b[end - 2], b[end - 1])
+        } else if end == 1 {
+            skipTail = (skipTail.1, b[0])
+        }
+    }
+
+    /// When the tag held so far opens a comment or CDATA section: passes it on and skips to its
+    /// end (which may be in what is held already).
+    private mutating func startsSkip(into out: inout [UInt8]) -> Bool {
+        let open: Int
+        if held.starts(with: Self.commentOpen) {
+            close = Array("-->".utf8)
+            open = Self.commentOpen.count
+        } else if held.starts(with: Self.cdataOpen) {
+            close = Array("]]>".utf8)
+            open = Self.cdataOpen.count
+        } else {
+            return false
+        }
+        out.append(contentsOf: held)
+        let closed = held.count >= open + close.count && held.suffix(close.count).elementsEqual(close)
+        state = closed ? .text : .skip
+        skipTail = held.count >= 2 ? (held[held.count - 2], held[held.count - 1]) : (0, 0)
+        held.removeAll(keepingCapacity: true)
+        return true
+    }
+
+    /// A value that grew past the limit without its end tag is passed on as it is.
+    private mutating func giveUpValue(into out: inout [UInt8]) {
+        out.append(contentsOf: held)
+        held.removeAll(keepingCapacity: true)
+        state = .text
+    }
+
+    /// A whole tag, from `<` to `>`, is in `held`.
+    private mutating func tagComplete(into out: inout [UInt8]) {
+        state = .text
+        let n = held.count
+        let isEnd = n > 1 && held[1] == 0x2F
+        let nameStart = isEnd ? 2 : 1
+        guard nameStart < n - 1, XMLRepairStream.isNameStartByte(held[nameStart]) else {
+            return out.append(contentsOf: held)
+        }
+        var nameEnd = nameStart
+        while nameEnd < n, XMLRepairStream.isNameByte(held[nameEnd]) { nameEnd += 1 }
+        let name = held[nameStart..<nameEnd]
+        let localStart = (name.lastIndex(of: 0x3A) ?? nameStart - 1) + 1
+        let isFeedback = held[localStart..<nameEnd].elementsEqual(Self.feedback)
+        if isEnd {
+            if !openWrappers.isEmpty, let w = openWrappers.lastIndex(where: { $0.elementsEqual(name) }) {
+                openWrappers.remove(at: w)
+            } else {
+                out.append(contentsOf: held)
+                if isFeedback { feedbackEnded = true }
+            }
+            // The report and whatever was wrapped around it are closed: only white space may follow.
+            if feedbackEnded && openWrappers.isEmpty { state = .trailer }
+            return
+        }
+        let selfClosing = held[n - 2] == 0x2F
+        if !seenFeedback {
+            if isFeedback {
+                seenFeedback = true
+            } else if !selfClosing && removedWrappers.count < 8 {
+                removedWrappers.append(Array(name))
+                openWrappers.append(Array(name))
+                return
+            }
+            return out.append(contentsOf: held)
+        }
+        out.append(contentsOf: held)
+        // A value element: `<name>` with no attributes.
+        let length = nameEnd - nameStart
+        if nameEnd == n - 1, length < Self.valueNames.count,
+            Self.valueNames[length].contains(where: { $0.elementsEqual(name) })
+        {
+            close.removeAll(keepingCapacity: true)
+            close.append(contentsOf: [0x3C, 0x2F])
+            close.append(contentsOf: name)
+            close.append(0x3E)
+            held.removeAll(keepingCapacity: true)
+            state = .value
+        }
+    }
+
+    /// A value element's text is the first `length` bytes held: escaped when it holds markup
+    /// characters and no report element (an element that lost its end tag is not a value).
+    private mutating func valueComplete(length: Int, into out: inout [UInt8]) {
+        let text = held[0..<length]
+        guard text.contains(where: { $0 == 0x3C || $0 == 0x3E || $0 == 0x26 }) else {
+            return out.append(contentsOf: text)
+        }
+        let needs = text.contains(0x3C) || text.contains(0x3E) || Self.hasBareAmpersand(text)
+        guard needs, !Self.containsReportTag(text), text.firstRange(of: Self.cdataOpen) == nil else {
+            return out.append(contentsOf: text)
+        }
+        escapedValues += 1
+        for k in text.indices {
+            switch text[k] {
+            case 0x3C: out.append(contentsOf: "&lt;".utf8)
+            case 0x3E: out.append(contentsOf: "&gt;".utf8)
+            case 0x26 where Self.entityLength(text, at: k) == 0: out.append(contentsOf: "&amp;".utf8)
+            default: out.append(text[k])
+            }
+        }
+    }
+
+    static func find(_ byte: UInt8, in b: UnsafeBufferPointer<UInt8>, from i: Int) -> Int? {
+        guard i < b.count, let p = memchr(b.baseAddress! + i, Int32(byte), b.count - i) else { return nil }
+        return UnsafeRawPointer(p) - UnsafeRawPointer(b.baseAddress!)
+    }
+
+    static func containsReportTag(_ s: ArraySlice<UInt8>) -> Bool {
+        for i in s.indices where s[i] == 0x3C {
             var j = i + 1
-            if j < s.count && s[j] == 0x2F { j += 1 }
-            let name = s[j...].prefix { isNameStart($0) }
+            if j < s.endIndex && s[j] == 0x2F { j += 1 }
+            let name = s[j...].prefix { XMLRepairStream.isNameByte($0) && $0 != 0x3A }
             if ReportTag.byName[String(decoding: name, as: UTF8.self)] != nil { return true }
         }
         return false
     }
 
     /// Length of an entity or character reference (`&amp;`, `&#39;`) starting at `i`, or 0.
-    static func entityLength(_ s: [UInt8], at i: Int) -> Int {
+    static func entityLength(_ s: ArraySlice<UInt8>, at i: Int) -> Int {
         var j = i + 1
-        while j < s.count && (isNameChar(s[j]) || s[j] == 0x23) { j += 1 }
-        return (j > i + 1 && j < s.count && s[j] == 0x3B) ? j - i + 1 : 0
+        while j < s.endIndex && (XMLRepairStream.isNameByte(s[j]) || s[j] == 0x23) { j += 1 }
+        return (j > i + 1 && j < s.endIndex && s[j] == 0x3B) ? j - i + 1 : 0
     }
 
-    static func hasBareAmpersand(_ s: [UInt8]) -> Bool {
+    static func hasBareAmpersand(_ s: ArraySlice<UInt8>) -> Bool {
         s.indices.contains { s[$0] == 0x26 && entityLength(s, at: $0) == 0 }
     }
+}
 
-    static func escape(_ s: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = []
-        for (i, b) in s.enumerated() {
-            switch b {
-            case 0x3C: out += Array("&lt;".utf8)
-            case 0x3E: out += Array("&gt;".utf8)
-            case 0x26: out += entityLength(s, at: i) > 0 ? [b] : Array("&amp;".utf8)
-            default: out.append(b)
-            }
-        }
-        return out
+extension XMLRepairStream {
+    static func isNameStartByte(_ b: UInt8) -> Bool {
+        (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F
+    }
+
+    static func isNameByte(_ b: UInt8) -> Bool {
+        isNameStartByte(b) || (b >= 0x30 && b <= 0x39) || b == 0x2D || b == 0x2E || b == 0x3A
     }
 }

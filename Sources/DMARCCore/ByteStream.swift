@@ -2,9 +2,14 @@
 public protocol ByteStream: AnyObject {
     /// Fills up to `buffer.count` bytes and returns how many were written; 0 means the end.
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int
+    /// What this stream, and those it reads from, left out of the bytes it passed on (bytes after
+    /// the end of compressed data); complete once the end has been read.
+    var inputWarnings: [ParseWarning] { get }
 }
 
 extension ByteStream {
+    public var inputWarnings: [ParseWarning] { [] }
+
     /// Reads everything that is left, failing once more than `limit` bytes have been read.
     public func readAll(limit: Int, what: @autoclosure () -> String) throws -> [UInt8] {
         var out: [UInt8] = []

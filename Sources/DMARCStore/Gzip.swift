@@ -32,8 +32,9 @@ func gzipMember(_ input: UnsafeRawBufferPointer, level: Int32 = 1) throws -> [UI
 /// Decompresses a gzip (or zlib) stream read from another stream.
 ///
 /// After the end of a gzip member it continues with the next member when one follows, and
-/// otherwise stops, ignoring trailing bytes (Mimecast appends a CRLF; SPEC §6.2). `trailingBytes`
-/// tells whether that happened.
+/// otherwise stops, ignoring trailing bytes (Mimecast appends a CRLF; SPEC §6.2); so are bytes
+/// after a complete member that look like another one but are not. `trailingBytes` tells whether
+/// that happened, and `inputWarnings` says so.
 public final class GzipInflateStream: ByteStream {
     private let source: ByteStream
     private var stream = z_stream()
@@ -46,6 +47,10 @@ public final class GzipInflateStream: ByteStream {
     public private(set) var trailingBytes = 0
     public private(set) var totalIn = 0
     public private(set) var totalOut = 0
+    /// Members decompressed to their end, and the output and input of the current one.
+    private var membersDone = 0
+    private var memberOut = 0
+    private var memberIn = 0
 
     public init(source: ByteStream) throws {
         self.source = source
@@ -73,6 +78,8 @@ public final class GzipInflateStream: ByteStream {
         while true {
             try fill()
             if inputStart == inputEnd && sourceDone {
+                // What began like another member but ended before any data is trailing bytes.
+                if membersDone > 0 && memberOut == 0 { return try endAsTrailing(leftover: memberIn) }
                 throw CompressionError(message: "gzip data ends early (truncated file)")
             }
             let available = inputEnd - inputStart
@@ -86,6 +93,8 @@ public final class GzipInflateStream: ByteStream {
             }
             inputStart += consumed
             totalOut += produced
+            memberOut += produced
+            memberIn += consumed
             switch rc {
             case Z_OK, Z_BUF_ERROR:
                 if produced > 0 { return produced }
@@ -98,25 +107,52 @@ public final class GzipInflateStream: ByteStream {
                     inputStart + 1 >= inputEnd || input[inputStart + 1] == 0x8B
                 {
                     inflateReset(&stream)  // another gzip member follows
+                    membersDone += 1
+                    memberOut = 0
+                    memberIn = 0
                 } else {
-                    finished = true
-                    trailingBytes = inputEnd - inputStart
-                    if trailingBytes > 0 || !sourceDone {
-                        // Count what is left, without keeping it.
-                        inputStart = inputEnd
-                        var scratch = [UInt8](repeating: 0, count: 4096)
-                        while true {
-                            let n = try scratch.withUnsafeMutableBytes { try source.read(into: $0) }
-                            if n == 0 { break }
-                            trailingBytes += n
-                        }
+                    membersDone += 1
+                    if produced > 0 {
+                        try skipRest(counted: 0)
+                        return produced
                     }
+                    return try endAsTrailing(leftover: 0)
                 }
-                if produced > 0 || finished { return produced }
+                if produced > 0 { return produced }
             default:
+                // Bytes after a complete member that only looked like the start of another.
+                if membersDone > 0 && memberOut == 0 { return try endAsTrailing(leftover: memberIn) }
                 let message = stream.msg.map { String(cString: $0) } ?? "error \(rc)"
                 throw CompressionError(message: "gzip data is corrupt: \(message)")
             }
         }
+    }
+
+    /// Ends the output at the last complete member; returns 0 (the end).
+    private func endAsTrailing(leftover: Int) throws -> Int {
+        try skipRest(counted: leftover)
+        return 0
+    }
+
+    /// Marks the end and counts the bytes that are left (and `counted` already read), keeping none.
+    private func skipRest(counted: Int) throws {
+        finished = true
+        trailingBytes = counted + inputEnd - inputStart
+        inputStart = inputEnd
+        guard !sourceDone else { return }
+        var scratch = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = try scratch.withUnsafeMutableBytes { try source.read(into: $0) }
+            if n == 0 { break }
+            trailingBytes += n
+        }
+    }
+
+    public var inputWarnings: [ParseWarning] {
+        var w = source.inputWarnings
+        if trailingBytes > 0 {
+            w.append(ParseWarning(code: "input-repaired", message: "\(trailingBytes) byte(s) after the gzip data ignored"))
+        }
+        return w
     }
 }

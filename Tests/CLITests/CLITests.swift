@@ -185,6 +185,32 @@ struct CLITests {
         #expect(FileManager.default.fileExists(atPath: db))
     }
 
+    @Test("import - splits an mbox piped in, as it does an mbox file")
+    func stdinMbox() throws {
+        var mbox = Data()
+        for name in ["twilight.eml", "mimecast-weird-gzip.eml"] {
+            var message = try Data(contentsOf: URL(fileURLWithPath: fixture("parsedmarc-samples/aggregate/\(name)")))
+            if message.starts(with: Data("From ".utf8)), let newline = message.firstIndex(of: 0x0A) {
+                message = message[(newline + 1)...]
+            }
+            mbox += Data("From MAILER-DAEMON Thu Dec  3 10:00:00 2026\n".utf8) + message + Data("\n".utf8)
+        }
+        let r = try CLI.run(["--db", db, "import", "--json", "-"], stdin: mbox)
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try #require(r.json as? [String: Any])
+        #expect(json["documents"] as? Int == 2)
+        #expect(json["imported"] as? Int == 2)
+    }
+
+    @Test("An input that cannot be read counts as a failed document")
+    func missingInput() throws {
+        let r = try CLI.run(["--db", db, "import", "--json", "\(dir)/no-such-file.xml"])
+        #expect(r.status == 1)
+        let json = try #require(r.json as? [String: Any])
+        #expect(json["documents"] as? Int == 1)
+        #expect(json["failed"] as? Int == 1)
+    }
+
     @Test("reparse retries failed documents")
     func reparse() throws {
         let broken = "\(dir)/broken.xml"

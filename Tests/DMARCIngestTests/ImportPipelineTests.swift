@@ -118,6 +118,17 @@ struct ImportPipelineTests {
         }
     }
 
+    @Test("Bytes after a report's gzip data are ignored with a warning on the report")
+    func gzipTrailingBytes() throws {
+        // Mimecast's report: its gzip data is followed by a line break.
+        let sink = TotalsSink()
+        let scan = try ReportScanner().scan(
+            path: Fixtures.path("corpus/parsedmarc-samples/aggregate/mimecast-weird-gzip.eml"), sink: sink)
+        #expect(scan.problems.isEmpty)
+        let warnings = sink.reports.first?.header.warnings.map(\.message) ?? []
+        #expect(warnings.contains { $0.hasSuffix("byte(s) after the gzip data ignored") }, "\(warnings)")
+    }
+
     @Test("Failure reports are counted as ignored and their bytes are not kept")
     func failureReportsDropped() throws {
         try withStore { store, _ in
@@ -149,6 +160,64 @@ struct ImportPipelineTests {
             let summary = Importer(store: store).importPaths([Fixtures.path("generated/two-reports-and-a-note.zip")])
             #expect(summary.reports == 2)
             #expect(summary.failed == 0)
+        }
+    }
+
+    @Test("A UTF-16 report, either byte order, is read as the same report as its UTF-8 text")
+    func utf16() throws {
+        let xml = MalformedInputTests.report().replacingOccurrences(
+            "<org_name>Reporter", "<org_name>日本の Reporter 📨"
+        ).replacingOccurrences("encoding=\"UTF-8\"", "encoding=\"UTF-16\"")
+        for bigEndian in [false, true] {
+            var bytes: [UInt8] = bigEndian ? [0xFE, 0xFF] : [0xFF, 0xFE]
+            for unit in xml.utf16 {
+                let pair = [UInt8(unit >> 8), UInt8(unit & 0xFF)]
+                bytes += bigEndian ? pair : pair.reversed()
+            }
+            #expect(ContentKind.sniff(Array(bytes.prefix(512))) == .xmlUTF16)
+            // Read in pieces of every size, so code units and surrogate pairs are cut.
+            for seed in 1...20 {
+                let out = try UTF16Stream(source: UnevenStream(bytes, seed: seed)).readAll(limit: 1 << 20, what: "")
+                #expect(String(decoding: out, as: UTF8.self) == xml.replacingOccurrences("UTF-16", "UTF-8"))
+            }
+            let sink = TotalsSink()
+            let scan = try ReportScanner().scan(bytes: bytes, sink: sink)
+            #expect(scan.problems.isEmpty, "\(scan.problems)")
+            #expect(sink.reports.first?.header.metadata.orgName == "日本の Reporter 📨")
+            #expect(sink.reports.first?.messages == 3)
+        }
+    }
+
+    @Test("A mail whose attachment is named or typed as a report but holds none fails, naming the part")
+    func unreadableAttachment() throws {
+        try withStore { store, dir in
+            let mail = """
+                From: noreply-dmarc-support@google.com\r
+                Subject: Report domain: example.com Submitter: google.com\r
+                MIME-Version: 1.0\r
+                Content-Type: multipart/mixed; boundary="b"\r
+                \r
+                --b\r
+                Content-Type: text/plain\r
+                \r
+                This is an aggregate report.\r
+                --b\r
+                Content-Type: application/zip; name="google.com!example.com!1!2.zip"\r
+                Content-Disposition: attachment; filename="google.com!example.com!1!2.zip"\r
+                Content-Transfer-Encoding: base64\r
+                \r
+                bm90IGEgemlwIGF0IGFsbA==\r
+                --b--\r
+
+                """
+            writeFile("\(dir)/bad.eml", Array(mail.utf8))
+            let summary = Importer(store: store).importPaths(["\(dir)/bad.eml"])
+            #expect(summary.failed == 1)
+            #expect(summary.ignored == 0)
+            let error = summary.failures.first?.error ?? ""
+            #expect(error.contains("google.com!example.com!1!2.zip") && error.contains("not XML"), "\(error)")
+            let failed = try store.rawDocuments(status: [.failed])
+            #expect(failed.count == 1)
         }
     }
 

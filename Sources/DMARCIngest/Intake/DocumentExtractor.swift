@@ -58,6 +58,8 @@ struct DocumentExtractor {
             } else {
                 found.append(.aggregate(label: label, open: { PrefetchStream(try open()) }))
             }
+        case .xmlUTF16:
+            found.append(.aggregate(label: label, open: { UTF16Stream(source: try open()) }))
         case .json:
             found.append(.tlsrpt(label: label, open: open))
         case .message, .mbox:
@@ -77,7 +79,17 @@ struct DocumentExtractor {
             let before = found.count
             for leaf in walk.leaves {
                 let leafKind = ContentKind.sniff(Array(leaf.bytes.prefix(512)))
-                guard [.gzip, .zip, .xml, .json].contains(leafKind) else { continue }
+                guard [.gzip, .zip, .xml, .xmlUTF16, .json].contains(leafKind) else {
+                    // Named or typed as a report, but not one: an error to see, not a mail to skip.
+                    if Self.looksLikeReport(leaf) {
+                        let what = leafKind == .empty ? "is empty" : "is not XML, JSON, gzip or zip"
+                        found.append(
+                            .problem(
+                                label: Self.join(label, leaf.label),
+                                message: "the attachment's name or type says report, but its content \(what)"))
+                    }
+                    continue
+                }
                 let bytes = leaf.bytes
                 try examine(
                     label: Self.join(label, leaf.label), open: { MemoryStream(bytes) }, depth: depth + 1,
@@ -133,5 +145,20 @@ struct DocumentExtractor {
                 found.append(.note(label: Self.join(label, "zip entry \"\(name)\""), message: "not a report; skipped"))
             }
         }
+    }
+
+    /// File-name endings and MIME types that report senders use for reports.
+    static let reportSuffixes = [".xml", ".gz", ".gzip", ".zip", ".json"]
+    static let reportTypes: Set<String> = [
+        "application/zip", "application/x-zip", "application/x-zip-compressed", "application/gzip",
+        "application/x-gzip", "application/xml", "text/xml", "application/tlsrpt+json", "application/tlsrpt+gzip",
+    ]
+
+    /// Whether a mail part is named or typed as a report.
+    static func looksLikeReport(_ leaf: MIMELeaf) -> Bool {
+        if let name = leaf.filename?.lowercased(), reportSuffixes.contains(where: { name.hasSuffix($0) }) {
+            return true
+        }
+        return reportTypes.contains(leaf.contentType.lowercased())
     }
 }

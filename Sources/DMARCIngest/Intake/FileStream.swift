@@ -71,6 +71,8 @@ final class BoundedStream: ByteStream {
         if total > limit { throw LimitExceeded(what: what, limit: limit) }
         return n
     }
+
+    var inputWarnings: [ParseWarning] { source.inputWarnings }
 }
 
 /// Reads the first bytes of a stream, then replays them before the rest.

@@ -41,6 +41,8 @@ public final class Importer {
     private func importPath(_ path: String) {
         var st = stat()
         guard stat(path, &st) == 0 else {
+            // An input that cannot be read is a document that failed: the counts add up.
+            summary.documents += 1
             fail(source: path, "cannot read: \(String(cString: strerror(errno)))")
             return
         }
@@ -101,17 +103,19 @@ public final class Importer {
         do {
             let head = try PeekStream(FileStream(path: path), peek: 5).head
             if ContentKind.sniff(head) == .mbox {
-                try importMbox(path)
+                try importMbox(path, name: path, origin: "mbox:\(path)")
             } else {
                 importUnit(name: path, origin: "file:\(path)") { try FileStream(path: path) }
             }
         } catch {
+            summary.documents += 1
             fail(source: path, "\(error)")
         }
     }
 
-    /// Splits an mbox at its `From ` separator lines; each message is its own document.
-    private func importMbox(_ path: String) throws {
+    /// Splits an mbox at its `From ` separator lines; each message is its own document, named
+    /// "`name` message N" with the origin "`origin`#N".
+    private func importMbox(_ path: String, name mboxName: String, origin: String) throws {
         let stream = try FileStream(path: path)
         var message: [UInt8] = []
         var index = 0
@@ -123,7 +127,7 @@ public final class Importer {
             }
             guard !message.isEmpty || oversized else { return }
             index += 1
-            let name = "\(path) message \(index)"
+            let name = "\(mboxName) message \(index)"
             if oversized {
                 summary.documents += 1
                 fail(
@@ -132,7 +136,7 @@ public final class Importer {
                 return
             }
             let bytes = message
-            importUnit(name: name, origin: "mbox:\(path)#\(index)") { MemoryStream(bytes) }
+            importUnit(name: name, origin: "\(origin)#\(index)") { MemoryStream(bytes) }
         }
         var buffer = [UInt8](repeating: 0, count: 65_536)
         var line: [UInt8] = []
@@ -253,7 +257,12 @@ public final class Importer {
                 }
                 guard write(fd, buffer, n) == n else { throw IngestError("cannot spool standard input") }
             }
-            importUnit(name: "stdin", origin: "stdin") { try FileStream(path: path) }
+            // An mbox piped in (`cat mbox | dmarcwatch import -`) is split like an mbox file.
+            if ContentKind.sniff(try PeekStream(FileStream(path: path), peek: 5).head) == .mbox {
+                try importMbox(path, name: "stdin", origin: "stdin")
+            } else {
+                importUnit(name: "stdin", origin: "stdin") { try FileStream(path: path) }
+            }
         } catch {
             summary.documents += 1
             fail(source: "stdin", "\(error)")
@@ -480,6 +489,8 @@ final class RatioBoundedStream: ByteStream {
         }
         return n
     }
+
+    var inputWarnings: [ParseWarning] { source.inputWarnings }
 }
 
 /// A zip entry's data, bounded like `RatioBoundedStream`; it keeps its reader alive.

@@ -1,5 +1,6 @@
 import DMARCCore
 import Dispatch
+import Synchronization
 
 /// Reads another stream on a thread of its own, a few buffers ahead of the consumer, so that a
 /// decompressor (gzip, a zip entry) works on one core while the XML parser works on the other.
@@ -13,15 +14,20 @@ final class PrefetchStream: ByteStream {
     private var current: BufferRing.Slot?
     private var offset = 0
     private var ended = false
+    /// The source's `inputWarnings`, taken by the prefetching thread when the source has ended.
+    private let sourceWarnings = SourceWarnings()
 
     init(_ source: ByteStream, buffers: Int = 4, bufferSize: Int = 256 * 1024) {
         ring = BufferRing(buffers: buffers, bufferSize: bufferSize)
         let ring = self.ring
         let box = SourceBox(source)
+        let warnings = sourceWarnings
         // A queue of its own, not the global one: the producer blocks on the ring, and
         // libdispatch's global pool has only as many threads as cores.
-        DispatchQueue(label: "dmarcwatch.prefetch").async { ring.produce(from: box.source) }
+        DispatchQueue(label: "dmarcwatch.prefetch").async { ring.produce(from: box.source, warnings: warnings) }
     }
+
+    var inputWarnings: [ParseWarning] { sourceWarnings.value.withLock { $0 } }
 
     deinit {
         ring.cancel()
@@ -65,15 +71,24 @@ private struct SourceBox: @unchecked Sendable {
     init(_ source: ByteStream) { self.source = source }
 }
 
+private final class SourceWarnings: Sendable {
+    let value = Mutex<[ParseWarning]>([])
+}
+
 extension BufferRing {
     /// Fills buffers from `source` until it ends or fails; a short buffer is the last one.
-    func produce(from source: ByteStream) {
+    fileprivate func produce(from source: ByteStream, warnings: SourceWarnings) {
         produce { buffer in
             var filled = 0
             do {
                 while filled < buffer.count {
                     let n = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
-                    if n == 0 { return Fill(count: filled, last: true) }
+                    if n == 0 {
+                        // Set before the end is handed over, so the consumer sees it at the end.
+                        let notes = source.inputWarnings
+                        warnings.value.withLock { $0 = notes }
+                        return Fill(count: filled, last: true)
+                    }
                     filled += n
                 }
             } catch {

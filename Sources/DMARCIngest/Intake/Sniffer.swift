@@ -3,6 +3,8 @@ enum ContentKind: String {
     case gzip = "application/gzip"
     case zip = "application/zip"
     case xml = "text/xml"
+    /// XML in UTF-16, with a byte-order mark.
+    case xmlUTF16 = "text/xml; charset=utf-16"
     case json = "application/json"
     case mbox = "application/mbox"
     case message = "message/rfc822"
@@ -13,6 +15,7 @@ enum ContentKind: String {
         if head.isEmpty { return .empty }
         if head.starts(with: [0x1F, 0x8B]) { return .gzip }
         if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) || head.starts(with: [0x50, 0x4B, 0x05, 0x06]) { return .zip }
+        if UTF16Stream.hasByteOrderMark(head) && firstUTF16Character(head) == 0x3C { return .xmlUTF16 }
         var body = head[...]
         if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
         let trimmed = body.drop { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
@@ -22,6 +25,20 @@ enum ContentKind: String {
         if head.starts(with: Array("From ".utf8)) { return .mbox }
         if looksLikeHeader(head) { return .message }
         return .unknown
+    }
+
+    /// The first code unit after a UTF-16 byte-order mark and any white space.
+    static func firstUTF16Character(_ head: [UInt8]) -> UInt16? {
+        let bigEndian = head[0] == 0xFE
+        var i = 2
+        while i + 1 < head.count {
+            let high = UInt16(head[bigEndian ? i : i + 1])
+            let low = UInt16(head[bigEndian ? i + 1 : i])
+            let unit = high << 8 | low
+            if unit != 0x20 && unit != 0x09 && unit != 0x0A && unit != 0x0D { return unit }
+            i += 2
+        }
+        return nil
     }
 
     /// An RFC 5322 header field name followed by a colon on the first line.

@@ -246,10 +246,8 @@ private struct ParserState {
             throw XMLSyntaxError(message: "not well-formed XML: \(input.xmlError ?? "parse error")")
         }
         if let error = input.streamError { throw error }
-        // Everything has been read: what the repairs changed is known.
-        if let repairs = input.stream as? XMLRepairStream {
-            for warning in repairs.warnings { warnings.add(warning) }
-        }
+        // Everything has been read: what the input's repairs changed is known.
+        for warning in input.stream.inputWarnings { warnings.add(warning) }
         guard feedbackDepth >= 0 else {
             throw IngestError("not a DMARC aggregate report: no <feedback> element")
         }

@@ -39,8 +39,8 @@ final class XMLRepairStream: ByteStream {
     init(source: ByteStream) { self.source = source }
 
     /// What the repairs changed in the bytes read so far.
-    var warnings: [ParseWarning] {
-        var w: [ParseWarning] = []
+    var inputWarnings: [ParseWarning] {
+        var w = source.inputWarnings
         func add(_ message: String) { w.append(ParseWarning(code: "xml-repaired", message: message)) }
         if invalidUTF8 > 0 { add("\(invalidUTF8) byte(s) of invalid UTF-8 read as windows-1252") }
         if controlCharacters > 0 { add("\(controlCharacters) control character(s) removed") }

@@ -63,6 +63,14 @@ public enum DayMath {
         if span <= 2 * secondsPerDay {
             return [(day(of: begin + max(span, 0) / 2), count)]
         }
+        return shares(count: count, begin: begin, end: end)
+    }
+
+    /// `count` shared over the days `[begin, end)` covers, in proportion to the seconds of each,
+    /// with largest-remainder rounding (ties to the earlier day) so the shares add up to `count`.
+    public static func shares(count: Int64, begin: Int64, end: Int64) -> [(day: Int64, count: Int64)] {
+        let span = end - begin
+        guard span > 0 else { return [(day(of: begin), count)] }
         let first = day(of: begin)
         let last = day(of: end - 1)
         var shares: [(day: Int64, count: Int64, remainder: Int64)] = []

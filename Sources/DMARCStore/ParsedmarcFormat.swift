@@ -3,6 +3,14 @@ import DMARCCore
 /// Exports in parsedmarc's field names and shapes, so dashboards and scripts built for
 /// parsedmarc's CSV and JSON output read DMARCWatch's too. Enrichment columns (country, reverse
 /// DNS, ASN) stay empty until enrichment exists.
+///
+/// The store keeps what the report said; the export fills in what parsedmarc fills in, so its
+/// consumers see the values they expect: `xml_schema` "draft" when the report has no version,
+/// `adkim`/`aspf` "r" and `sp` = `p` when absent, a DKIM selector or result that is missing as
+/// "none", an SPF result as "none" and scope as "mfrom", `envelope_from` from the last SPF
+/// result's domain when the report has none. A report spanning more than 24 hours is
+/// normalised as parsedmarc does it: each record is split into one per day, its count shared
+/// in proportion to the seconds of each day (`DayMath.shares`).
 public enum ParsedmarcFormat {
     /// The aggregate CSV header of parsedmarc 10/11, in its order.
     public static let csvColumns = [
@@ -49,7 +57,7 @@ public enum ParsedmarcFormat {
             try store.exportReports(
                 filter, report: { current = $0 },
                 record: { r in
-                    if let report = current { write(csvRow(report: report, record: r, guarded: !rawCells)) }
+                    if let report = current { write(csvRows(report: report, record: r, guarded: !rawCells)) }
                 }, reportEnd: {})
             return
         }
@@ -67,8 +75,10 @@ public enum ParsedmarcFormat {
             },
             record: { r in
                 guard let report = current else { return }
-                write((firstRecord ? "\n" : ",\n") + jsonRecord(report: report, record: r).serialized())
-                firstRecord = false
+                for part in jsonRecords(report: report, record: r) {
+                    write((firstRecord ? "\n" : ",\n") + part.serialized())
+                    firstRecord = false
+                }
             },
             reportEnd: { write("]}") })
         write("\n]\n")
@@ -76,32 +86,66 @@ public enum ParsedmarcFormat {
 
     public static func csvHeader() -> String { csvColumns.joined(separator: ",") + "\r\n" }
 
-    /// The CSV line for one record of `report`; `guarded` as in `csvField`.
-    public static func csvRow(report: StoredReport, record r: AggregateRecord, guarded: Bool = true) -> String {
-        let p = report.policy
-        let fields: [String] = [
-            report.version ?? "", report.orgName, report.email ?? "", report.extraContactInfo ?? "", report.reportID,
-            DayMath.isoDateTime(report.begin), DayMath.isoDateTime(report.end), "False",
-            report.errors.joined(separator: "|"), p.domain ?? "", p.adkim ?? "", p.aspf ?? "", p.p ?? "", p.sp ?? "",
-            p.np ?? "", p.pct.map(String.init) ?? "", p.fo ?? "", p.testing ?? "", p.discoveryMethod ?? "",
-            r.sourceIP, "", "", "", "", "", "", "", "", String(r.count), pyBool(r.spfAligned), pyBool(r.dkimAligned),
-            pyBool(r.dmarcPass), r.disposition ?? "", r.reasons.map(\.type).joined(separator: ","),
-            r.reasons.map { $0.comment ?? "none" }.joined(separator: "|"), r.envelopeFrom ?? "", r.headerFrom ?? "",
-            r.envelopeTo ?? "", r.dkimResults.map { ($0.domain ?? "").lowercased() }.joined(separator: ","),
-            r.dkimResults.map { ($0.selector ?? "").lowercased() }.joined(separator: ","),
-            r.dkimResults.map { $0.result ?? "" }.joined(separator: ","),
-            r.spfResults.map { ($0.domain ?? "").lowercased() }.joined(separator: ","),
-            r.spfResults.map { $0.scope ?? "mfrom" }.joined(separator: ","),
-            r.spfResults.map { $0.result ?? "" }.joined(separator: ","),
-        ]
-        return fields.map { csvField($0, guarded: guarded) }.joined(separator: ",") + "\r\n"
+    /// Whether parsedmarc splits this report's records by day: it spans more than 24 hours.
+    static func normalizes(_ report: StoredReport) -> Bool { report.end - report.begin > DayMath.secondsPerDay }
+
+    /// A record's parts as parsedmarc writes them: the record over the report's interval, or for
+    /// a report that `normalizes`, one part per day with that day's interval and share of count.
+    static func parts(report: StoredReport, record r: AggregateRecord) -> [(begin: Int64, end: Int64, count: Int64)] {
+        guard normalizes(report) else { return [(report.begin, report.end, r.count)] }
+        return DayMath.shares(count: r.count, begin: report.begin, end: report.end).map { share in
+            let dayStart = share.day * DayMath.secondsPerDay
+            return (max(report.begin, dayStart), min(report.end, dayStart + DayMath.secondsPerDay), share.count)
+        }
+    }
+
+    /// The policy as parsedmarc gives it: `adkim`/`aspf` "r" and `sp` = `p` when absent.
+    static func effectivePolicy(_ report: StoredReport) -> PolicyPublished {
+        var p = report.policy
+        p.adkim = p.adkim ?? "r"
+        p.aspf = p.aspf ?? "r"
+        p.sp = p.sp ?? p.p
+        return p
+    }
+
+    /// `envelope_from` as parsedmarc gives it: the report's, else the last SPF result's domain.
+    static func envelopeFrom(_ r: AggregateRecord) -> String? {
+        r.envelopeFrom ?? r.spfResults.last?.domain?.lowercased()
+    }
+
+    /// The CSV lines for one record of `report` (one per day for a report that `normalizes`);
+    /// `guarded` as in `csvField`.
+    public static func csvRows(report: StoredReport, record r: AggregateRecord, guarded: Bool = true) -> String {
+        let p = effectivePolicy(report)
+        let normalized = normalizes(report)
+        var out = ""
+        for part in parts(report: report, record: r) {
+            let fields: [String] = [
+                report.version ?? "draft", report.orgName, report.email ?? "", report.extraContactInfo ?? "",
+                report.reportID, DayMath.isoDateTime(part.begin), DayMath.isoDateTime(part.end), pyBool(normalized),
+                report.errors.joined(separator: "|"), p.domain ?? "", p.adkim ?? "", p.aspf ?? "", p.p ?? "",
+                p.sp ?? "", p.np ?? "", p.pct.map(String.init) ?? "", p.fo ?? "", p.testing ?? "",
+                p.discoveryMethod ?? "", r.sourceIP, "", "", "", "", "", "", "", "", String(part.count),
+                pyBool(r.spfAligned), pyBool(r.dkimAligned), pyBool(r.dmarcPass), r.disposition ?? "",
+                r.reasons.map(\.type).joined(separator: ","), r.reasons.map { $0.comment ?? "none" }.joined(separator: "|"),
+                envelopeFrom(r) ?? "", r.headerFrom ?? "", r.envelopeTo ?? "",
+                r.dkimResults.map { ($0.domain ?? "").lowercased() }.joined(separator: ","),
+                r.dkimResults.map { ($0.selector ?? "none").lowercased() }.joined(separator: ","),
+                r.dkimResults.map { $0.result ?? "none" }.joined(separator: ","),
+                r.spfResults.map { ($0.domain ?? "").lowercased() }.joined(separator: ","),
+                r.spfResults.map { $0.scope ?? "mfrom" }.joined(separator: ","),
+                r.spfResults.map { $0.result ?? "none" }.joined(separator: ","),
+            ]
+            out += fields.map { csvField($0, guarded: guarded) }.joined(separator: ",") + "\r\n"
+        }
+        return out
     }
 
     /// The report object without `records`, in parsedmarc's key order.
     public static func jsonReportFields(_ report: StoredReport) -> [(String, JSONValue)] {
-        let p = report.policy
+        let p = effectivePolicy(report)
         return [
-            ("xml_schema", .optional(report.version)),
+            ("xml_schema", .string(report.version ?? "draft")),
             ("xml_namespace", .optional(report.namespace)),
             (
                 "report_metadata",
@@ -112,7 +156,7 @@ public enum ParsedmarcFormat {
                     ("report_id", .string(report.reportID)),
                     ("begin_date", .string(DayMath.isoDateTime(report.begin))),
                     ("end_date", .string(DayMath.isoDateTime(report.end))),
-                    ("timespan_requires_normalization", .bool(false)),
+                    ("timespan_requires_normalization", .bool(normalizes(report))),
                     ("original_timespan_seconds", .int(report.end - report.begin)),
                     ("errors", .array(report.errors.map { .string($0) })),
                     ("generator", .optional(report.generator)),
@@ -130,8 +174,18 @@ public enum ParsedmarcFormat {
         ]
     }
 
-    /// One record in parsedmarc's JSON shape.
-    public static func jsonRecord(report: StoredReport, record r: AggregateRecord) -> JSONValue {
+    /// One record in parsedmarc's JSON shape: one object, or one per day for a report that
+    /// `normalizes`.
+    public static func jsonRecords(report: StoredReport, record r: AggregateRecord) -> [JSONValue] {
+        let normalized = normalizes(report)
+        return parts(report: report, record: r).map { part in
+            jsonRecord(record: r, count: part.count, normalized: normalized, begin: part.begin, end: part.end)
+        }
+    }
+
+    static func jsonRecord(record r: AggregateRecord, count: Int64, normalized: Bool, begin: Int64, end: Int64)
+        -> JSONValue
+    {
         .object([
             (
                 "source",
@@ -141,7 +195,7 @@ public enum ParsedmarcFormat {
                     ("name", .null), ("type", .null), ("asn", .null), ("as_name", .null), ("as_domain", .null),
                 ])
             ),
-            ("count", .int(r.count)),
+            ("count", .int(count)),
             (
                 "alignment",
                 .object([("spf", .bool(r.spfAligned)), ("dkim", .bool(r.dkimAligned)), ("dmarc", .bool(r.dmarcPass))])
@@ -160,7 +214,7 @@ public enum ParsedmarcFormat {
             (
                 "identifiers",
                 .object([
-                    ("header_from", .optional(r.headerFrom)), ("envelope_from", .optional(r.envelopeFrom)),
+                    ("header_from", .optional(r.headerFrom)), ("envelope_from", .optional(envelopeFrom(r))),
                     ("envelope_to", .optional(r.envelopeTo)),
                 ])
             ),
@@ -172,8 +226,8 @@ public enum ParsedmarcFormat {
                         .array(
                             r.dkimResults.map {
                                 .object([
-                                    ("domain", .optional($0.domain)), ("selector", .optional($0.selector)),
-                                    ("result", .optional($0.result)), ("human_result", .optional($0.humanResult)),
+                                    ("domain", .optional($0.domain)), ("selector", .string($0.selector ?? "none")),
+                                    ("result", .string($0.result ?? "none")), ("human_result", .optional($0.humanResult)),
                                 ])
                             })
                     ),
@@ -183,15 +237,15 @@ public enum ParsedmarcFormat {
                             r.spfResults.map {
                                 .object([
                                     ("domain", .optional($0.domain)), ("scope", .string($0.scope ?? "mfrom")),
-                                    ("result", .optional($0.result)), ("human_result", .optional($0.humanResult)),
+                                    ("result", .string($0.result ?? "none")), ("human_result", .optional($0.humanResult)),
                                 ])
                             })
                     ),
                 ])
             ),
-            ("normalized_timespan", .bool(false)),
-            ("interval_begin", .string(DayMath.isoDateTime(report.begin))),
-            ("interval_end", .string(DayMath.isoDateTime(report.end))),
+            ("normalized_timespan", .bool(normalized)),
+            ("interval_begin", .string(DayMath.isoDateTime(begin))),
+            ("interval_end", .string(DayMath.isoDateTime(end))),
         ])
     }
 }

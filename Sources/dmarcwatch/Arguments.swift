@@ -4,6 +4,12 @@ struct UsageError: Error, CustomStringConvertible {
     var description: String { message }
 }
 
+/// A command that was used right but could not do its work (a file it cannot write): exit 1.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
 /// Parsed options of one command. Each command declares which options take values and which
 /// are flags; anything else is a usage error.
 struct Arguments {

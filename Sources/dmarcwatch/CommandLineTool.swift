@@ -73,7 +73,11 @@ enum CommandLineTool {
                 Console.out("dmarcwatch \(version)\n")
                 return ExitCode.success
             }
-            if first == "--db", args.count >= 2 {
+            if first == "--db" {
+                guard args.count >= 2 else {
+                    Console.err("dmarcwatch: --db needs a value (the database file)\n")
+                    return ExitCode.usage
+                }
                 dbPath = args[1]
                 args.removeFirst(2)
             } else if first.hasPrefix("--db=") {

@@ -86,6 +86,26 @@ struct CLITests {
         let again = try #require(second.json as? [String: Any])
         #expect(again["duplicates"] as? Int == again["documents"] as? Int)
         #expect(again["records"] as? Int == 0)
+
+        // The bad file again: a duplicate, listed with the error it was stored with.
+        let third = try CLI.run(["--db", db, "import", "--json", fixture("parsedmarc-samples/empty.xml")])
+        #expect(third.status == 0)
+        let earlier = try #require((third.json as? [String: Any])?["failed_earlier"] as? [[String: String]])
+        #expect(earlier.count == 1)
+        #expect(earlier.first?["source"]?.hasSuffix("empty.xml") == true)
+        #expect(earlier.first?["error"] == failures.first?["error"])
+        let text = try CLI.run(["--db", db, "import", fixture("parsedmarc-samples/empty.xml")])
+        #expect(text.stdout.contains("reparse"))
+    }
+
+    @Test("--db without a value is a usage error naming it; an unwritable --output is exit 1, not 64")
+    func missingValues() throws {
+        let r = try CLI.run(["--db"])
+        #expect(r.status == 64)
+        #expect(r.stderr.contains("--db needs a value"))
+        let out = try CLI.run(["--db", db, "export", "--format", "csv", "--output", "\(dir)/no/such/dir/x.csv"])
+        #expect(out.status == 1)
+        #expect(out.stderr.contains("cannot write"))
     }
 
     @Test("summary --json matches the snapshot for a known set of reports")

@@ -23,6 +23,9 @@ public struct ImportSummary: Sendable, Equatable {
     public var records = 0
     public var messages: Int64 = 0
     public var failures: [ImportFailure] = []
+    /// Duplicates whose bytes were stored by an earlier import that could not read them, with
+    /// the error stored then (`reparse` retries them). Counted as duplicates, not as failed.
+    public var failedEarlier: [ImportFailure] = []
 
     public init() {}
 }

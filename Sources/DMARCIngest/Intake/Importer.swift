@@ -296,6 +296,10 @@ public final class Importer {
             case .alreadyStored(let existing):
                 lastExistingStatus = existing.status
                 summary.duplicates += 1
+                if existing.status == .failed {
+                    summary.failedEarlier.append(
+                        ImportFailure(source: name, error: existing.error ?? "could not be read"))
+                }
             case .stored(let id):
                 try process(rawID: id, name: name, open: open)
                 timing.parse += Self.monotonic() - rawDone

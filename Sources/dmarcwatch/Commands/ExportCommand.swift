@@ -16,6 +16,10 @@ enum ExportCommand {
             Writes every stored record (CSV: one row per record) or every report (JSON: an array of
             report objects) in parsedmarc's aggregate format, so tools built for parsedmarc read it.
             Dates are UTC, "YYYY-MM-DD HH:MM:SS". Enrichment fields (country, reverse DNS) are empty.
+            Values a report leaves out are given as parsedmarc gives them (xml_schema "draft",
+            adkim/aspf "r", sp = p, a missing DKIM selector or result "none", envelope_from from
+            the SPF domain), and a report spanning over 24 hours is split by day as parsedmarc
+            splits it (normalized_timespan); the database keeps what each report said.
             A CSV cell that starts with = + - @, a tab or a carriage return gets a leading ' so a
             spreadsheet shows it as text instead of running it (report fields come from anyone).
 
@@ -43,9 +47,8 @@ enum ExportCommand {
         var fd: Int32 = 1
         if let path = args.value("--output") {
             fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-            guard fd >= 0 else {
-                throw UsageError(message: "cannot write \(path): \(String(cString: strerror(errno)))")
-            }
+            // Not a usage error: the command was right, the file system said no (exit 1).
+            guard fd >= 0 else { throw CommandFailure("cannot write \(path): \(String(cString: strerror(errno)))") }
         }
         defer { if fd != 1 { close(fd) } }
         let out = BufferedOutput(fd: fd)

@@ -18,9 +18,14 @@ enum ImportCommand {
             Options:
               --json    print the totals as JSON:
                         {"documents", "imported", "duplicates", "failed", "ignored", "reports",
-                         "tls_reports", "records", "messages", "failures": [{"source", "error"}]}
+                         "tls_reports", "records", "messages", "failures": [{"source", "error"}],
+                         "failed_earlier": [{"source", "error"}]}
 
-            Exit codes: 0 all inputs imported, 1 some input failed (the rest was imported), 64 bad usage.
+            A duplicate of an input that an earlier import stored but could not read is listed under
+            failed_earlier with the error of then; 'dmarcwatch reparse' retries those.
+
+            Exit codes: 0 all inputs imported or already stored, 1 some input failed (the rest was
+            imported), 64 bad usage.
 
             """,
         options: [],
@@ -57,6 +62,11 @@ enum ImportCommand {
                 "failures",
                 .array(s.failures.map { .object([("source", .string($0.source)), ("error", .string($0.error))]) })
             ),
+            (
+                "failed_earlier",
+                .array(
+                    s.failedEarlier.map { .object([("source", .string($0.source)), ("error", .string($0.error))]) })
+            ),
         ])
     }
 
@@ -69,6 +79,10 @@ enum ImportCommand {
         if !s.failures.isEmpty {
             text += "Failed:\n"
             for f in s.failures { text += "  \(f.source): \(f.error)\n" }
+        }
+        if !s.failedEarlier.isEmpty {
+            text += "Stored earlier but not read then ('dmarcwatch reparse' retries them):\n"
+            for f in s.failedEarlier { text += "  \(f.source): \(f.error)\n" }
         }
         return text
     }

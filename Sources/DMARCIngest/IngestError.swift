@@ -25,4 +25,57 @@ public struct IngestLimits: Sendable {
     public var mimeDepth = 10
 
     public init() {}
+
+    /// The settings, each read from `setting(name)` when it is there (the command line passes the
+    /// environment): sizes in bytes or with KiB, MiB or GiB, counts as whole numbers, above zero.
+    public init(settings setting: (String) -> String?) throws {
+        func size(_ name: String, _ value: inout Int) throws {
+            guard let text = setting(name) else { return }
+            guard let n = Self.parseSize(text), n > 0 else {
+                throw IngestError("\(name)=\(text): not a size (a number of bytes, or with KiB, MiB or GiB)")
+            }
+            value = n
+        }
+        func count(_ name: String, _ value: inout Int) throws {
+            guard let text = setting(name) else { return }
+            guard let n = Int(text), n > 0 else { throw IngestError("\(name)=\(text): not a whole number above 0") }
+            value = n
+        }
+        try size("DMARCWATCH_MAX_MESSAGE", &messageBytes)
+        try size("DMARCWATCH_MAX_DOCUMENT", &documentBytes)
+        try size("DMARCWATCH_MAX_JSON", &jsonBytes)
+        try count("DMARCWATCH_MAX_ZIP_ENTRIES", &zipEntries)
+        try count("DMARCWATCH_MAX_COMPRESSION_RATIO", &compressionRatio)
+        try count("DMARCWATCH_MAX_RECORDS", &recordsPerReport)
+        try count("DMARCWATCH_MAX_MIME_DEPTH", &mimeDepth)
+    }
+
+    /// The names of the settings, with what each bounds and its default, for help texts.
+    public static let settingsHelp = """
+          DMARCWATCH_MAX_MESSAGE            largest mail message or file read whole (50MiB)
+          DMARCWATCH_MAX_DOCUMENT           largest decompressed report (1GiB)
+          DMARCWATCH_MAX_JSON               largest TLS report (JSON, read whole) (64MiB)
+          DMARCWATCH_MAX_ZIP_ENTRIES        most entries read from one zip archive (100)
+          DMARCWATCH_MAX_COMPRESSION_RATIO  largest decompressed:compressed ratio (1000)
+          DMARCWATCH_MAX_RECORDS            most records in one report (5000000)
+          DMARCWATCH_MAX_MIME_DEPTH         deepest MIME nesting followed (10)
+        """
+
+    /// `123`, `64KiB`, `50 MiB`, `1GiB` (also KB/MB/GB and K/M/G, read as powers of 1024).
+    static func parseSize(_ text: String) -> Int? {
+        let t = text.lowercased().filter { $0 != " " }
+        let digits = t.prefix { $0.isASCII && $0.isNumber }
+        guard let n = Int(digits) else { return nil }
+        let unit = t.dropFirst(digits.count)
+        let shift: Int
+        switch unit {
+        case "", "b": shift = 0
+        case "k", "kb", "kib": shift = 10
+        case "m", "mb", "mib": shift = 20
+        case "g", "gb", "gib": shift = 30
+        default: return nil
+        }
+        let (value, overflow) = n.multipliedReportingOverflow(by: 1 << shift)
+        return overflow ? nil : value
+    }
 }

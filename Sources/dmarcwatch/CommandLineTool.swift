@@ -1,4 +1,5 @@
 import DMARCCore
+import DMARCIngest
 import DMARCStore
 
 #if canImport(Glibc)
@@ -18,6 +19,8 @@ struct Command: Sendable {
 /// What every command gets: the database path chosen by `--db`, `$DMARCWATCH_DB` or the default.
 struct Context {
     let databasePath: String
+    /// The bounds on untrusted input, from the DMARCWATCH_MAX_* environment settings.
+    var limits = IngestLimits()
 
     func openStore() throws -> ReportStore { try ReportStore(path: databasePath) }
 }
@@ -56,6 +59,8 @@ enum CommandLineTool {
         }
         text += "\nRun 'dmarcwatch COMMAND --help' for a command's options.\n"
         text += "Exit codes: 0 success, 1 some input failed (the rest was processed), 64 bad usage.\n"
+        text += "\nLimits on untrusted input (environment; sizes in bytes or with KiB, MiB, GiB):\n"
+        text += IngestLimits.settingsHelp + "\n"
         return text
     }
 
@@ -111,7 +116,11 @@ enum CommandLineTool {
         }
         do {
             let parsed = try Arguments(rest, options: command.options, flags: command.flags)
-            return try command.run(parsed, Context(databasePath: dbPath))
+            let limits: IngestLimits
+            do { limits = try IngestLimits(settings: Console.environment) } catch {
+                throw UsageError(message: "\(error)")
+            }
+            return try command.run(parsed, Context(databasePath: dbPath, limits: limits))
         } catch let error as UsageError {
             Console.err("dmarcwatch \(name): \(error.message)\nRun 'dmarcwatch \(name) --help' for usage.\n")
             return ExitCode.usage

@@ -98,6 +98,25 @@ struct CLITests {
         #expect(text.stdout.contains("reparse"))
     }
 
+    @Test("The input limits are settings: DMARCWATCH_MAX_* in the environment, a bad value is bad usage")
+    func limitSettings() throws {
+        let zip = "\(CLI.fixtures)/generated/two-reports-and-a-note.zip"
+        let tight = try CLI.run(
+            ["--db", db, "import", "--json", zip], environment: ["DMARCWATCH_MAX_ZIP_ENTRIES": "2"])
+        #expect(tight.status == 1)
+        let failures = try #require((tight.json as? [String: Any])?["failures"] as? [[String: String]])
+        #expect(failures.first?["error"]?.contains("more than 2 entries") == true, "\(failures)")
+        let size = try CLI.run(
+            ["--db", db, "import", "--json", fixture("parsedmarc-samples/aggregate/empty_reason.xml")],
+            environment: ["DMARCWATCH_MAX_MESSAGE": "1KiB", "DMARCWATCH_MAX_DOCUMENT": "100"])
+        #expect(size.status == 1)
+        #expect(size.stdout.contains("limit of 100 bytes"), "\(size.stdout)")
+        let bad = try CLI.run(["--db", db, "summary"], environment: ["DMARCWATCH_MAX_MESSAGE": "lots"])
+        #expect(bad.status == 64)
+        #expect(bad.stderr.contains("DMARCWATCH_MAX_MESSAGE=lots"))
+        #expect(try CLI.run(["--help"]).stdout.contains("DMARCWATCH_MAX_ZIP_ENTRIES"))
+    }
+
     @Test("--db without a value is a usage error naming it; an unwritable --output is exit 1, not 64")
     func missingValues() throws {
         let r = try CLI.run(["--db"])

@@ -60,4 +60,20 @@ struct LimitsTests {
         #expect(result.reports.isEmpty)
         #expect(result.problems.contains { $0.contains("nested") }, "\(result.problems)")
     }
+
+    @Test("Limit settings: sizes with units, counts, and clear errors")
+    func settings() throws {
+        let env = ["DMARCWATCH_MAX_MESSAGE": "2 MiB", "DMARCWATCH_MAX_DOCUMENT": "3g", "DMARCWATCH_MAX_ZIP_ENTRIES": "7"]
+        let limits = try IngestLimits(settings: { env[$0] })
+        #expect(limits.messageBytes == 2 << 20)
+        #expect(limits.documentBytes == 3 << 30)
+        #expect(limits.zipEntries == 7)
+        #expect(limits.recordsPerReport == IngestLimits().recordsPerReport)
+        #expect(IngestLimits.parseSize("512") == 512)
+        #expect(IngestLimits.parseSize("64KiB") == 65_536)
+        for bad in ["", "MiB", "-1", "1.5MiB", "9999999999999999999", "99999999999GiB", "12 apples"] {
+            #expect(IngestLimits.parseSize(bad) == nil, "\(bad)")
+        }
+        #expect(throws: IngestError.self) { try IngestLimits(settings: { $0 == "DMARCWATCH_MAX_RECORDS" ? "0" : nil }) }
+    }
 }

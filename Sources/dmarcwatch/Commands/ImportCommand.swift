@@ -36,7 +36,7 @@ enum ImportCommand {
     static func run(_ args: Arguments, _ context: Context) throws -> Int32 {
         guard !args.positionals.isEmpty else { throw UsageError(message: "give at least one PATH (or - for stdin)") }
         let store = try context.openStore()
-        let importer = Importer(store: store)
+        let importer = Importer(store: store, limits: context.limits)
         let progress = ProgressLine(enabled: Console.stderrIsTerminal)
         importer.onProgress = { progress.show($0) }
         let summary = importer.importPaths(args.positionals)

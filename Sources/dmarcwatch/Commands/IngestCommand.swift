@@ -39,7 +39,7 @@ enum IngestCommand {
                 "dmarcwatch ingest: cannot open the database \(context.databasePath): \(error); the MTA should retry\n")
             return tempFail
         }
-        let importer = Importer(store: store)
+        let importer = Importer(store: store, limits: context.limits)
         let stored = importer.ingestStandardInput()
         let summary = importer.summary
         if args.flag("--json") {

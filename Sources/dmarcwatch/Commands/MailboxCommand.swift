@@ -170,7 +170,7 @@ enum FetchCommand {
 
     static func once(_ args: Arguments, _ context: Context) throws -> Int32 {
         let store = try context.openStore()
-        let importer = Importer(store: store)
+        let importer = Importer(store: store, limits: context.limits)
         let fetcher = MailboxFetcher(store: store, importer: importer)
         var runs: [MailboxRun] = []
         for mailbox in try store.mailboxes() {

@@ -25,7 +25,7 @@ enum ReparseCommand {
     static func run(_ args: Arguments, _ context: Context) throws -> Int32 {
         guard args.positionals.isEmpty else { throw UsageError(message: "reparse takes no arguments") }
         let store = try context.openStore()
-        let importer = Importer(store: store)
+        let importer = Importer(store: store, limits: context.limits)
         let summary = try importer.reparse()
         if args.flag("--json") {
             Console.out(ImportCommand.json(summary).serialized(pretty: true) + "\n")

@@ -100,7 +100,7 @@ enum ServeCommand {
         if users.isEmpty {
             Console.out("No accounts yet: create one with 'dmarcwatch user add NAME --role admin', then sign in.\n")
         }
-        let poller = MailboxPoller(databasePath: context.databasePath, interval: interval)
+        let poller = MailboxPoller(databasePath: context.databasePath, limits: context.limits, interval: interval)
         poller.start()
         let enricher = PeriodicJob(label: "dmarcwatch.enrich", interval: enrichInterval) {
             [path = context.databasePath, dns] in
@@ -127,12 +127,13 @@ enum ServeCommand {
         -> WebServices
     {
         let path = context.databasePath
+        let limits = context.limits
         let spf = SharedAuthorizer(resolver: DNSResolver(dns))
         return WebServices(
             upload: { name, bytes, user in
                 var out = UploadOutcome()
                 do {
-                    let importer = Importer(store: try ReportStore(path: path))
+                    let importer = Importer(store: try ReportStore(path: path), limits: limits)
                     importer.importBytes(bytes, name: name, origin: "upload:\(user):\(name)")
                     let s = importer.summary
                     out.documents = s.documents
@@ -153,7 +154,7 @@ enum ServeCommand {
             reparse: { id in
                 // The page words the outcome in the user's language.
                 do {
-                    let importer = Importer(store: try ReportStore(path: path))
+                    let importer = Importer(store: try ReportStore(path: path), limits: limits)
                     try importer.reparse(documentID: id)
                     let s = importer.summary
                     return ReparseOutcome(reports: s.reports, records: s.records, error: s.failures.first?.error)
@@ -206,13 +207,15 @@ final class MailboxPoller: @unchecked Sendable {
     // @unchecked Sendable: `timer` is touched only in start() and stop(); `stopping` is atomic
     // through its Mutex; everything else is immutable.
     private let databasePath: String
+    private let limits: IngestLimits
     private let interval: Int
     private let queue = DispatchQueue(label: "dmarcwatch.mailbox-poller")
     private var timer: DispatchSourceTimer?
     private let stopping = Mutex(false)
 
-    init(databasePath: String, interval: Int) {
+    init(databasePath: String, limits: IngestLimits, interval: Int) {
         self.databasePath = databasePath
+        self.limits = limits
         self.interval = interval
     }
 
@@ -234,7 +237,7 @@ final class MailboxPoller: @unchecked Sendable {
     private func poll() {
         do {
             let store = try ReportStore(path: databasePath)
-            let importer = Importer(store: store)
+            let importer = Importer(store: store, limits: limits)
             var fetcher = MailboxFetcher(store: store, importer: importer)
             fetcher.shouldStop = { [weak self] in self?.stopping.withLock { $0 } ?? true }
             for mailbox in try store.mailboxes() {

@@ -98,6 +98,27 @@ struct CLITests {
         #expect(text.stdout.contains("reparse"))
     }
 
+    @Test("On a terminal a long import shows files, reports and records per second; redirected it does not")
+    func progress() throws {
+        // A report that takes the debug build well over the 0.25 s between redraws.
+        let report = "\(dir)/big.xml"
+        let bench = "\(CLI.packageRoot)/.build/debug/dmarcwatch-bench"
+        let made = try CLI.run(
+            ["generate", "--records", "40000", "--format", "xml", "--out", report], binary: bench)
+        #expect(made.status == 0, "\(made.stderr)")
+        // script(1) (util-linux, in every Debian) runs the import on a pseudo-terminal.
+        let command = "'\(CLI.binary)' --db '\(db)' import '\(report)'"
+        let tty = try CLI.run(["-qec", command, "/dev/null"], binary: "/usr/bin/script")
+        #expect(tty.status == 0, "\(tty.stderr)")
+        #expect(tty.stdout.contains("\r\u{1B}[K1 files, 0 reports, "), "\(tty.stdout.prefix(300))")
+        #expect(tty.stdout.contains(" records/s)"))
+        #expect(tty.stdout.contains("1 new report(s), 40,000 records"))
+        let piped = try CLI.run(["--db", "\(dir)/other.sqlite3", "import", report])
+        #expect(piped.status == 0)
+        #expect(!piped.stderr.contains("records/s"))
+        #expect(!piped.stdout.contains("\u{1B}"))
+    }
+
     @Test("The input limits are settings: DMARCWATCH_MAX_* in the environment, a bad value is bad usage")
     func limitSettings() throws {
         let zip = "\(CLI.fixtures)/generated/two-reports-and-a-note.zip"

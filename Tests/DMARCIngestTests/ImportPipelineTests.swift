@@ -99,6 +99,32 @@ struct ImportPipelineTests {
         }
     }
 
+    @Test("A document that failed under a limit is imported by reparse once the limit is raised")
+    func reparseFailed() throws {
+        try withStore { store, _ in
+            var tight = IngestLimits()
+            tight.recordsPerReport = 1
+            let path = Fixtures.path("generated/two-reports-and-a-note.zip")
+            let first = Importer(store: store, limits: tight).importPaths([path])
+            #expect(first.failed == 1)
+            let failed = try store.rawDocuments(status: [.failed])
+            #expect(failed.count == 1)
+            #expect(failed.first?.error?.contains("limit") == true, "\(failed.first?.error ?? "")")
+            let retry = try Importer(store: store).reparse()
+            #expect(retry.failed == 0)
+            // An entry within the limit was stored the first time; reparse adds the other.
+            #expect(first.reports + retry.reports == 2)
+            #expect(retry.reports >= 1)
+            let after = try store.rawDocument(id: failed[0].id)?.status
+            #expect(after == .parsed)
+            // Both reports once: what the failed attempt began was rolled back.
+            let again = try Importer(store: store).importPaths([path])
+            #expect(again.duplicates == 1)
+            let reports = try store.summary(ReportFilter()).reduce(0) { $0 + $1.reports }
+            #expect(reports == 2)
+        }
+    }
+
     @Test("An interrupted document of several chunks is parsed from the store while its report is written")
     func reparseFromChunks() throws {
         try withStore { store, _ in

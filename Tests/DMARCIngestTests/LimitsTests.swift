@@ -20,6 +20,13 @@ struct LimitsTests {
         #expect(summary.failures.first?.error.contains("1000:1") == true, "\(summary.failures)")
     }
 
+    @Test("A zip bomb is refused by the compression-ratio limit on its entry")
+    func zipBomb() throws {
+        let summary = try importing([Fixtures.path("generated/zip-bomb.zip")])
+        #expect(summary.failed == 1)
+        #expect(summary.failures.first?.error.contains("1000:1") == true, "\(summary.failures)")
+    }
+
     @Test("The decompressed-size limit is enforced")
     func documentSize() throws {
         var limits = IngestLimits()

@@ -36,3 +36,9 @@ buf = io.BytesIO()
 with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
     z.writestr("inner.zip", inner.getvalue())
 write("zip-in-zip.zip", buf.getvalue())
+
+# A zip archive whose one entry is the same 64 MiB of spaces after an XML start.
+buf = io.BytesIO()
+with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+    z.writestr("report.xml", raw)
+write("zip-bomb.zip", buf.getvalue())

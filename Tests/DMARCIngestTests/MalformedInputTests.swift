@@ -215,6 +215,19 @@ struct MalformedInputTests {
         #expect(error?.contains("DOCTYPE") == true)
     }
 
+    @Test("A billion-laughs DOCTYPE is refused as a DOCTYPE, nothing expanded")
+    func billionLaughs() throws {
+        var entities = #"<!ENTITY l0 "lol">"#
+        for i in 1...9 { entities += "<!ENTITY l\(i) \"" + String(repeating: "&l\(i - 1);", count: 10) + "\">" }
+        let xml = """
+            <?xml version="1.0"?>
+            <!DOCTYPE feedback [\(entities)]>
+            <feedback><report_metadata><org_name>&l9;</org_name></report_metadata></feedback>
+            """
+        let (_, _, error) = try parse(xml)
+        #expect(error?.contains("DOCTYPE") == true, "\(error ?? "no error")")
+    }
+
     @Test("An external entity is never fetched")
     func externalEntity() throws {
         let xml = """

@@ -38,8 +38,28 @@ struct AggregateReportReader {
             // libxml2 may give up (on a huge text node) before a limit on the input is reached:
             // a compression bomb is named as such, not as an XML error.
             try readToEnd(try open())
+            // A DOCTYPE whose entities libxml2 stopped at (a "billion laughs") is refused for
+            // having a DOCTYPE, as one that parses is.
+            if try declaresDoctype(try open()) {
+                throw IngestError(
+                    "the document has a DOCTYPE declaration, which reports never need; refused (\(original.message))")
+            }
             throw original
         }
+    }
+
+    /// Whether the document's prolog (its first 4 KiB) holds `<!DOCTYPE`.
+    private func declaresDoctype(_ stream: ByteStream) throws -> Bool {
+        var head = [UInt8](repeating: 0, count: 4_096)
+        var filled = 0
+        while filled < head.count {
+            let n = try head.withUnsafeMutableBytes {
+                try stream.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[filled...]))
+            }
+            if n == 0 { break }
+            filled += n
+        }
+        return head[0..<filled].firstRange(of: Array("<!DOCTYPE".utf8)) != nil
     }
 
     /// Reads a document through, holding nothing, for the limits on its decompression and size.

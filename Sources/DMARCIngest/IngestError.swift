@@ -28,7 +28,9 @@ public struct IngestLimits: Sendable {
 
     /// The settings, each read from `setting(name)` when it is there (the command line passes the
     /// environment): sizes in bytes or with KiB, MiB or GiB, counts as whole numbers, above zero.
-    public init(settings setting: (String) -> String?) throws {
+    public init(settings lookup: (String) -> String?) throws {
+        // An empty setting is no setting.
+        func setting(_ name: String) -> String? { lookup(name).flatMap { $0.isEmpty ? nil : $0 } }
         func size(_ name: String, _ value: inout Int) throws {
             guard let text = setting(name) else { return }
             guard let n = Self.parseSize(text), n > 0 else {
@@ -48,6 +50,8 @@ public struct IngestLimits: Sendable {
         try count("DMARCWATCH_MAX_COMPRESSION_RATIO", &compressionRatio)
         try count("DMARCWATCH_MAX_RECORDS", &recordsPerReport)
         try count("DMARCWATCH_MAX_MIME_DEPTH", &mimeDepth)
+        // Each level of MIME nesting is a level of recursion.
+        guard mimeDepth <= 100 else { throw IngestError("DMARCWATCH_MAX_MIME_DEPTH=\(mimeDepth): at most 100") }
     }
 
     /// The names of the settings, with what each bounds and its default, for help texts.

@@ -8,7 +8,7 @@ import DMARCCore
 /// consumers see the values they expect: `xml_schema` "draft" when the report has no version,
 /// `adkim`/`aspf` "r" and `sp` = `p` when absent, a DKIM selector or result that is missing as
 /// "none", an SPF result as "none" and scope as "mfrom", `envelope_from` from the last SPF
-/// result's domain when the report has none. A report spanning more than 24 hours is
+/// result's domain when the report has none; a DKIM or SPF result without a domain is left out. A report spanning more than 24 hours is
 /// normalised as parsedmarc does it: each record is split into one per day, its count shared
 /// in proportion to the seconds of each day (`DayMath.shares`).
 public enum ParsedmarcFormat {
@@ -108,6 +108,10 @@ public enum ParsedmarcFormat {
         return p
     }
 
+    /// The DKIM or SPF results parsedmarc lists: those that name a domain.
+    static func authenticated(_ results: [DKIMAuthResult]) -> [DKIMAuthResult] { results.filter { $0.domain != nil } }
+    static func authenticated(_ results: [SPFAuthResult]) -> [SPFAuthResult] { results.filter { $0.domain != nil } }
+
     /// `envelope_from` as parsedmarc gives it: the report's, else the last SPF result's domain.
     static func envelopeFrom(_ r: AggregateRecord) -> String? {
         r.envelopeFrom ?? r.spfResults.last?.domain?.lowercased()
@@ -118,6 +122,8 @@ public enum ParsedmarcFormat {
     public static func csvRows(report: StoredReport, record r: AggregateRecord, guarded: Bool = true) -> String {
         let p = effectivePolicy(report)
         let normalized = normalizes(report)
+        let dkim = authenticated(r.dkimResults)
+        let spf = authenticated(r.spfResults)
         var out = ""
         for part in parts(report: report, record: r) {
             let fields: [String] = [
@@ -129,12 +135,12 @@ public enum ParsedmarcFormat {
                 pyBool(r.spfAligned), pyBool(r.dkimAligned), pyBool(r.dmarcPass), r.disposition ?? "",
                 r.reasons.map(\.type).joined(separator: ","), r.reasons.map { $0.comment ?? "none" }.joined(separator: "|"),
                 envelopeFrom(r) ?? "", r.headerFrom ?? "", r.envelopeTo ?? "",
-                r.dkimResults.map { ($0.domain ?? "").lowercased() }.joined(separator: ","),
-                r.dkimResults.map { ($0.selector ?? "none").lowercased() }.joined(separator: ","),
-                r.dkimResults.map { $0.result ?? "none" }.joined(separator: ","),
-                r.spfResults.map { ($0.domain ?? "").lowercased() }.joined(separator: ","),
-                r.spfResults.map { $0.scope ?? "mfrom" }.joined(separator: ","),
-                r.spfResults.map { $0.result ?? "none" }.joined(separator: ","),
+                dkim.map { ($0.domain ?? "").lowercased() }.joined(separator: ","),
+                dkim.map { ($0.selector ?? "none").lowercased() }.joined(separator: ","),
+                dkim.map { $0.result ?? "none" }.joined(separator: ","),
+                spf.map { ($0.domain ?? "").lowercased() }.joined(separator: ","),
+                spf.map { $0.scope ?? "mfrom" }.joined(separator: ","),
+                spf.map { $0.result ?? "none" }.joined(separator: ","),
             ]
             out += fields.map { csvField($0, guarded: guarded) }.joined(separator: ",") + "\r\n"
         }
@@ -224,7 +230,7 @@ public enum ParsedmarcFormat {
                     (
                         "dkim",
                         .array(
-                            r.dkimResults.map {
+                            authenticated(r.dkimResults).map {
                                 .object([
                                     ("domain", .optional($0.domain)), ("selector", .string($0.selector ?? "none")),
                                     ("result", .string($0.result ?? "none")), ("human_result", .optional($0.humanResult)),
@@ -234,7 +240,7 @@ public enum ParsedmarcFormat {
                     (
                         "spf",
                         .array(
-                            r.spfResults.map {
+                            authenticated(r.spfResults).map {
                                 .object([
                                     ("domain", .optional($0.domain)), ("scope", .string($0.scope ?? "mfrom")),
                                     ("result", .string($0.result ?? "none")), ("human_result", .optional($0.humanResult)),

@@ -262,6 +262,53 @@ struct CLITests {
         #expect(json["imported"] as? Int == 2)
     }
 
+    /// A report mail as Postfix's pipe with flag F hands it over: a "From " envelope line first,
+    /// and a body line starting "From " that nothing quoted.
+    static let postfixMail = """
+        From reports@example.net Mon Mar  4 10:00:00 2024
+        From: reports@example.net
+        To: dmarc@example.com
+        Subject: Report domain: example.com Submitter: example.net
+        MIME-Version: 1.0
+        Content-Type: multipart/mixed; boundary="BB"
+
+        --BB
+        Content-Type: text/plain
+
+        This is an aggregate report.
+        From 2024-03-03 00:00 to 2024-03-04 00:00 UTC we saw 15 messages.
+
+        --BB
+        Content-Type: application/gzip; name="example.net!example.com!1700000000!1700086399.xml.gz"
+        Content-Disposition: attachment; filename="example.net!example.com!1700000000!1700086399.xml.gz"
+        Content-Transfer-Encoding: base64
+
+        H4sIADA/E2sC/+2WPW/CMBCGd34FYm9MgLYgHaZT1y7tHDnxJVjEH7IdSv99HRIgtFErVSpT4uXu
+        kvf83j1LYHOQ5XiP1gmt1pM4mk7GqDLNhSrWk7fX57vlZENHkCPylGW7EFo02vpEomeceUZB2yJR
+        TCJ9sQWQcwYomSgpe0qjDEiTnMSCUxsDuWQQWmFimSqCMMVCKBo/TtsHSFMBVLwpLx/mq1VoGnIg
+        XSn56m4ERpci+0hMlZbCbbG+SwcziuKBSVNilGkZmjQ1MFRphUBM6PVNWQ+faRtaWP1OwenKZpgI
+        Q+NpdDxALjXIdKU8DWM2wckI7llZBcu1EeGMdsKH3bfXdivAd0JSw5wL9ToEZ/I2r6OzwU5HcjQm
+        OCovchGwUtgi42iT3Gp5PXL3BZArDav8NrHoqtK71sePW2s+bb21Sdf0H8TNhNdGSLv+3zjEPRxm
+        A4ebc5j1cJgPHG7OYd7DYTFwuDmHRQ+H+4HDP3Aglx+WTzoqwC3jCAAA
+
+        --BB--
+
+        """
+
+    @Test("ingest and import - read one piped mail as one message, a body line starting \"From \" included")
+    func fromLineInBody() throws {
+        let ingest = try CLI.run(["--db", db, "ingest", "--json"], stdin: Data(Self.postfixMail.utf8))
+        #expect(ingest.status == 0, "\(ingest.stderr)")
+        let json = try #require(ingest.json as? [String: Any])
+        #expect(json["documents"] as? Int == 1)
+        #expect(json["reports"] as? Int == 1)
+        let piped = try CLI.run(
+            ["--db", "\(dir)/other.sqlite3", "import", "--json", "-"], stdin: Data(Self.postfixMail.utf8))
+        let again = try #require(piped.json as? [String: Any])
+        #expect(again["documents"] as? Int == 1)
+        #expect(again["reports"] as? Int == 1)
+    }
+
     @Test("An input that cannot be read counts as a failed document")
     func missingInput() throws {
         let r = try CLI.run(["--db", db, "import", "--json", "\(dir)/no-such-file.xml"])

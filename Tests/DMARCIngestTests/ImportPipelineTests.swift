@@ -247,6 +247,19 @@ struct ImportPipelineTests {
         }
     }
 
+    @Test(
+        "mbox separators are From lines with an asctime date, not body lines that start with From",
+        arguments: [
+            ("From MAILER-DAEMON Thu Dec  3 10:00:00 2026\n", true), ("From - Sat Jan 03 01:05:34 1996\n", true),
+            ("From a@b.example Mon Mar  4 10:00 2024\n", true), ("From a@b Tue Feb 11 08:00:00 +0100 2025\r\n", true),
+            ("From 2024-03-03 00:00 to 2024-03-04 00:00 UTC we saw 15 messages.\n", false),
+            ("From here on, 3 reports are late.\n", false), ("From: someone@example.com\n", false),
+            ("From a@b Thu Dec 3\n", false),
+        ])
+    func mboxSeparator(_ line: String, _ isSeparator: Bool) {
+        #expect(Importer.isMboxSeparator(Array(line.utf8)) == isSeparator)
+    }
+
     @Test("An mbox is split into messages, each its own document")
     func mbox() throws {
         try withStore { store, dir in

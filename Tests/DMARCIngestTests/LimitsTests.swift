@@ -82,5 +82,7 @@ struct LimitsTests {
             #expect(IngestLimits.parseSize(bad) == nil, "\(bad)")
         }
         #expect(throws: IngestError.self) { try IngestLimits(settings: { $0 == "DMARCWATCH_MAX_RECORDS" ? "0" : nil }) }
+        #expect(throws: IngestError.self) { try IngestLimits(settings: { $0 == "DMARCWATCH_MAX_MIME_DEPTH" ? "5000" : nil }) }
+        #expect(try IngestLimits(settings: { _ in "" }).messageBytes == IngestLimits().messageBytes)
     }
 }

@@ -344,4 +344,80 @@ struct MalformedInputTests {
         #expect(totals?.header.metadata.extraContactInfo?.count == long.count)
         #expect(records.first?.headerFrom == "<a>example.com")
     }
+
+    /// The report with one byte that is not UTF-8 in its org_name, so the repairs run.
+    static func repairing(_ xml: String) -> [UInt8] {
+        var bytes = Array(xml.utf8)
+        bytes.insert(0x91, at: bytes.firstRange(of: Array("<org_name>".utf8))!.upperBound)
+        return bytes
+    }
+
+    func read(_ bytes: [UInt8], seed: Int = 1) throws -> TotalsSink {
+        let sink = TotalsSink(keepRecords: true)
+        _ = try AggregateReportReader(limits: IngestLimits()).read(open: { UnevenStream(bytes, seed: seed) }, sink: sink)
+        return sink
+    }
+
+    @Test("An unclosed wrapper and bytes after </feedback> are both repaired")
+    func wrapperAndTrailer() throws {
+        let xml = Self.report(prolog: "\n<xs:schema xmlns:xs=\"http://www.w3.org/2001/XMLSchema\">") + "\n-- \nSent by X\n"
+        let sink = try read(Self.repairing(xml))
+        #expect(sink.reports.first?.records == 1)
+        let messages = sink.reports.first?.header.warnings.map(\.message) ?? []
+        #expect(messages.contains("stray <xs:schema> tag removed"))
+        #expect(messages.contains("9 byte(s) after </feedback> dropped"), "\(messages)")
+    }
+
+    @Test("An end tag with white space before its '>' still ends a value; the repairs after it go on")
+    func endTagWithSpace() throws {
+        let xml = Self.report().replacingOccurrences("</org_name>", "</org_name >")
+            .replacingOccurrences("<report_id>r1", "<report_id>r&1")
+        let sink = try read(Self.repairing(xml))
+        #expect(sink.reports.first?.header.metadata.reportID == "r&1")
+        #expect(sink.reports.first?.header.metadata.orgName == "\u{2018}Reporter")
+    }
+
+    @Test("A comment or processing instruction inside a value stays markup; a lone '>' is not escaped")
+    func markupInValue() throws {
+        let xml = Self.report().replacingOccurrences("<report_id>r1", "<report_id>r<!-- internal -->1<?pi x?>2")
+            .replacingOccurrences("<email>dmarc@", "<email>a>b dmarc@")
+        let sink = try read(Self.repairing(xml))
+        #expect(sink.reports.first?.header.metadata.reportID == "r12")
+        #expect(sink.reports.first?.header.metadata.email == "a>b dmarc@reporter.example")
+        #expect(sink.reports.first?.header.warnings.contains { $0.message.contains("escaped") } == false)
+    }
+
+    @Test("Comments are ended by their own '-->', however the reads are cut, and kept after </feedback>")
+    func commentsAcrossReads() throws {
+        let xml = Self.report(metadata: "<!-->see </feedback> below--><!---->") + "\n<!-- sent by X --><?done?>\n"
+        let bytes = Self.repairing(xml)
+        // Cut in two at every byte of the comments, so each of their ends falls at a read's end.
+        let first = bytes.firstRange(of: Array("<!-->".utf8))!.lowerBound
+        for cut in first...(first + 40) {
+            let sink = TotalsSink()
+            _ = try AggregateReportReader(limits: IngestLimits()).read(
+                open: { TwoPieces(bytes, cut: cut) }, sink: sink)
+            #expect(sink.reports.first?.records == 1, "cut \(cut)")
+            let messages = sink.reports.first?.header.warnings.map(\.message) ?? []
+            #expect(messages == ["1 byte(s) of invalid UTF-8 read as windows-1252"], "cut \(cut): \(messages)")
+        }
+    }
+
+    /// A source whose first read ends at `cut`; the second gives the rest.
+    final class TwoPieces: ByteStream {
+        let bytes: [UInt8]
+        var pieces: [Range<Int>]
+        init(_ bytes: [UInt8], cut: Int) {
+            self.bytes = bytes
+            pieces = [0..<cut, cut..<bytes.count]
+        }
+        func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+            guard !pieces.isEmpty else { return 0 }
+            let piece = pieces[0]
+            let n = min(piece.count, buffer.count)
+            bytes.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + piece.lowerBound, byteCount: n) }
+            if n == piece.count { pieces.removeFirst() } else { pieces[0] = (piece.lowerBound + n)..<piece.upperBound }
+            return n
+        }
+    }
 }

@@ -76,6 +76,10 @@ struct ParsedmarcFormatTests {
         #expect(json.contains(#""envelope_from":"bounce.example.com""#), "\(json)")
         #expect(json.contains(#""selector":"none","result":"none""#))
         #expect(json.contains(#""scope":"mfrom","result":"none""#))
+        var domainless = Self.record
+        domainless.dkimResults.append(DKIMAuthResult(domain: nil, selector: "s", result: "pass"))
+        let listed = try #require(ParsedmarcFormat.jsonRecords(report: Self.report(), record: domainless).first)
+        #expect(!listed.serialized().contains(#""selector":"s""#))
         #expect(json.contains(#""normalized_timespan":false"#))
         let csv = ParsedmarcFormat.csvRows(report: Self.report(), record: Self.record)
         #expect(csv.hasPrefix("draft,Org,,,r,1970-01-01 00:00:00,1970-01-01 23:59:59,False,,example.com,r,r,quarantine,quarantine,"))

@@ -30,7 +30,7 @@ public final class Importer {
     public func importPaths(_ paths: [String]) -> ImportSummary {
         for path in paths {
             if path == "-" {
-                importStandardInput()
+                importStandardInput(splittingMbox: true)
             } else {
                 importPath(path)
             }
@@ -170,15 +170,25 @@ public final class Importer {
         flush()
     }
 
-    /// `From sender date…`: "From ", an address token, then text with a digit (the date). Body
-    /// lines starting "From " are quoted as ">From " by mbox writers; this check also keeps a
-    /// stray unquoted "From here on…" from splitting a message.
+    /// `From sender Thu Dec  3 10:00:00 2026`: "From ", an address token, then an asctime date
+    /// (weekday, month, day, time). Body lines starting "From " are quoted as ">From " by most mbox
+    /// writers, but not by all (Postfix's `F` flag, some exports): a body line such as "From
+    /// 2024-03-03 00:00 to …" must not split a message, so the date is checked, not only looked for.
     static func isMboxSeparator(_ line: [UInt8]) -> Bool {
-        guard line.starts(with: Array("From ".utf8)) else { return false }
-        let rest = line.dropFirst(5)
-        guard let space = rest.firstIndex(of: 0x20), space > rest.startIndex else { return false }
-        return rest[space...].contains { $0 >= 0x30 && $0 <= 0x39 }
+        guard line.starts(with: Array("From ".utf8)), line.count < 512 else { return false }
+        let words = String(decoding: line.dropFirst(5), as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" })
+        // sender, weekday, month, day, time, year (a zone may stand before the year).
+        guard words.count >= 6, let w = words.firstIndex(where: { weekdays.contains($0.lowercased()) }), w >= 1,
+            w + 4 < words.count, months.contains(words[w + 1].lowercased()), Int(words[w + 2]) != nil
+        else { return false }
+        let time = words[w + 3].split(separator: ":")
+        return (2...3).contains(time.count) && time.allSatisfy { Int($0) != nil }
     }
+
+    private static let weekdays: Set<String> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    private static let months: Set<String> = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ]
 
     /// Whether the last input's raw bytes are in the store (new or already there).
     public private(set) var lastInputStored = false
@@ -227,12 +237,14 @@ public final class Importer {
     /// its raw bytes are stored — the MTA must retry when they are not.
     public func ingestStandardInput() -> Bool {
         lastInputStored = false
-        importStandardInput()
+        // One message from the MTA, whatever its body holds: never split as an mbox.
+        importStandardInput(splittingMbox: false)
         return lastInputStored
     }
 
     /// Standard input is spooled to a temporary file so a large report never sits in memory.
-    private func importStandardInput() {
+    /// With `splittingMbox`, an mbox piped in is split into its messages.
+    private func importStandardInput(splittingMbox: Bool) {
         var template = Array("/tmp/dmarcwatch-stdin-XXXXXX".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else {
@@ -258,7 +270,7 @@ public final class Importer {
                 guard write(fd, buffer, n) == n else { throw IngestError("cannot spool standard input") }
             }
             // An mbox piped in (`cat mbox | dmarcwatch import -`) is split like an mbox file.
-            if ContentKind.sniff(try PeekStream(FileStream(path: path), peek: 5).head) == .mbox {
+            if splittingMbox, ContentKind.sniff(try PeekStream(FileStream(path: path), peek: 5).head) == .mbox {
                 try importMbox(path, name: "stdin", origin: "stdin")
             } else {
                 importUnit(name: "stdin", origin: "stdin") { try FileStream(path: path) }

@@ -13,7 +13,8 @@ import DMARCCore
 /// - a start tag before `<feedback>` (the stray `<xs:schema>` some senders leave in) is removed,
 ///   with its end tag if one comes;
 /// - `<`, `>` and a bare `&` in the text of a value element are escaped (`<email><a@b></email>`);
-/// - anything but white space after `</feedback>` is dropped.
+/// - after `</feedback>`, anything but white space, comments and processing instructions is
+///   dropped (the end tags of removed wrappers without a count).
 ///
 /// Each repair made is counted, and `warnings` says what was changed once the document is read.
 final class XMLRepairStream: ByteStream {
@@ -193,20 +194,21 @@ struct MarkupRepair {
         case text
         /// Inside a tag, collected in `held` from its `<`.
         case tag
-        /// Inside a value element's text, collected in `held`; `close` is its end tag.
+        /// Inside a value element's text, collected in `held`; `close` is its end tag without
+        /// the `>` (which may follow after white space).
         case value
         /// Inside a comment or CDATA section, passed on until `close` ("-->" or "]]>").
         case skip
-        /// After `</feedback>`: white space is kept, anything else dropped.
-        case trailer
     }
 
     private var state = State.text
     private var held: [UInt8] = []
     private var close: [UInt8] = []
-    /// The two bytes before the last '>' passed on in a comment or CDATA section.
+    /// The last two bytes of a comment's or CDATA section's content passed on (0 for none yet).
     private var skipTail: (UInt8, UInt8) = (0, 0)
     private var seenFeedback = false
+    /// After `</feedback>`: white space, comments and processing instructions are kept, the end
+    /// tags of removed wrappers dropped, anything else dropped and counted.
     private var feedbackEnded = false
     /// Names of the start tags removed before `<feedback>`, whose end tags are removed too.
     private(set) var removedWrappers: [[UInt8]] = []
@@ -230,10 +232,10 @@ struct MarkupRepair {
             switch state {
             case .text:
                 guard let lt = Self.find(0x3C, in: b, from: i) else {
-                    out.append(contentsOf: UnsafeBufferPointer(rebasing: b[i...]))
+                    passText(UnsafeBufferPointer(rebasing: b[i...]), into: &out)
                     return
                 }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: b[i..<lt]))
+                passText(UnsafeBufferPointer(rebasing: b[i..<lt]), into: &out)
                 held.removeAll(keepingCapacity: true)
                 state = .tag
                 i = lt
@@ -246,7 +248,7 @@ struct MarkupRepair {
                 if startsSkip(into: &out) { continue }
                 if gt == nil {
                     if held.count > XMLRepairStream.tagLimit {
-                        out.append(contentsOf: held)
+                        passTag(into: &out)
                         state = .text
                     }
                     return
@@ -260,9 +262,9 @@ struct MarkupRepair {
                 }
                 held.append(contentsOf: UnsafeBufferPointer(rebasing: b[i...gt]))
                 i = gt + 1
-                if held.count >= close.count && held.suffix(close.count).elementsEqual(close) {
-                    valueComplete(length: held.count - close.count, into: &out)
-                    out.append(contentsOf: close)
+                if let end = closeStart() {
+                    valueComplete(length: end, into: &out)
+                    out.append(contentsOf: held[end...])
                     state = .text
                 } else if held.count > XMLRepairStream.valueLimit {
                     giveUpValue(into: &out)
@@ -270,20 +272,14 @@ struct MarkupRepair {
             case .skip:
                 guard let gt = Self.find(0x3E, in: b, from: i) else {
                     out.append(contentsOf: UnsafeBufferPointer(rebasing: b[i...]))
-                    noteSkipTail(b, upTo: b.count)
+                    noteSkipTail(b, from: i, upTo: b.count)
                     return
                 }
                 out.append(contentsOf: UnsafeBufferPointer(rebasing: b[i...gt]))
-                noteSkipTail(b, upTo: gt)
+                noteSkipTail(b, from: i, upTo: gt)
                 i = gt + 1
                 if skipTail == (close[0], close[1]) { state = .text }
                 skipTail = (skipTail.1, 0x3E)
-            case .trailer:
-                for k in i..<b.count {
-                    let c = b[k]
-                    if c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D { out.append(c) } else { trailingBytes += 1 }
-                }
-                return
             }
         }
     }
@@ -291,18 +287,42 @@ struct MarkupRepair {
     /// Passes on what is held at the end of the document.
     mutating func finish(into out: inout [UInt8]) {
         switch state {
-        case .tag, .value: out.append(contentsOf: held)
-        case .text, .skip, .trailer: break
+        case .tag: passTag(into: &out)
+        case .value: out.append(contentsOf: held)
+        case .text, .skip: break
         }
         held.removeAll()
     }
 
-    /// Keeps the last two bytes of `b` before `end` (and before them, what was kept).
-    private mutating func noteSkipTail(_ b: UnsafeBufferPointer<UInt8>, upTo end: Int) {
-        if end >= 2 {
+    /// Text between tags: as it is, or after `</feedback>` only its white space.
+    private mutating func passText(_ t: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        guard feedbackEnded else { return out.append(contentsOf: t) }
+        for c in t {
+            if c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D { out.append(c) } else { trailingBytes += 1 }
+        }
+    }
+
+    /// The tag held, passed on; after `</feedback>`, dropped and counted.
+    private mutating func passTag(into out: inout [UInt8]) {
+        if feedbackEnded { trailingBytes += held.count } else { out.append(contentsOf: held) }
+    }
+
+    /// Where the value element's end tag starts in `held`, when `held` ends with it: `close`,
+    /// then white space, then the `>` just read.
+    private func closeStart() -> Int? {
+        var k = held.count - 2
+        while k >= 0, held[k] == 0x20 || held[k] == 0x09 || held[k] == 0x0A || held[k] == 0x0D { k -= 1 }
+        let start = k + 1 - close.count
+        guard start >= 0, held[start...k].elementsEqual(close) else { return nil }
+        return start
+    }
+
+    /// Keeps the last two content bytes of a comment or CDATA section passed on from `b[start..<end]`.
+    private mutating func noteSkipTail(_ b: UnsafeBufferPointer<UInt8>, from start: Int, upTo end: Int) {
+        if end - start >= 2 {
             skipTail = (b[end - 2], b[end - 1])
-        } else if end == 1 {
-            skipTail = (skipTail.1, b[0])
+        } else if end - start == 1 {
+            skipTail = (skipTail.1, b[start])
         }
     }
 
@@ -322,7 +342,9 @@ struct MarkupRepair {
         out.append(contentsOf: held)
         let closed = held.count >= open + close.count && held.suffix(close.count).elementsEqual(close)
         state = closed ? .text : .skip
-        skipTail = held.count >= 2 ? (held[held.count - 2], held[held.count - 1]) : (0, 0)
+        // The tail is of the content only: the opening's own dashes do not close it.
+        let content = held.count - open
+        skipTail = (content >= 2 ? held[held.count - 2] : 0, content >= 1 ? held[held.count - 1] : 0)
         held.removeAll(keepingCapacity: true)
         return true
     }
@@ -341,7 +363,9 @@ struct MarkupRepair {
         let isEnd = n > 1 && held[1] == 0x2F
         let nameStart = isEnd ? 2 : 1
         guard nameStart < n - 1, XMLRepairStream.isNameStartByte(held[nameStart]) else {
-            return out.append(contentsOf: held)
+            // A processing instruction (allowed after the report too), a declaration, stray markup.
+            if held.starts(with: [0x3C, 0x3F]) { return out.append(contentsOf: held) }
+            return passTag(into: &out)
         }
         var nameEnd = nameStart
         while nameEnd < n, XMLRepairStream.isNameByte(held[nameEnd]) { nameEnd += 1 }
@@ -351,14 +375,14 @@ struct MarkupRepair {
         if isEnd {
             if !openWrappers.isEmpty, let w = openWrappers.lastIndex(where: { $0.elementsEqual(name) }) {
                 openWrappers.remove(at: w)
-            } else {
-                out.append(contentsOf: held)
-                if isFeedback { feedbackEnded = true }
+                return
             }
-            // The report and whatever was wrapped around it are closed: only white space may follow.
-            if feedbackEnded && openWrappers.isEmpty { state = .trailer }
+            if feedbackEnded { return passTag(into: &out) }
+            out.append(contentsOf: held)
+            if isFeedback { feedbackEnded = true }
             return
         }
+        if feedbackEnded { return passTag(into: &out) }
         let selfClosing = held[n - 2] == 0x2F
         if !seenFeedback {
             if isFeedback {
@@ -379,7 +403,6 @@ struct MarkupRepair {
             close.removeAll(keepingCapacity: true)
             close.append(contentsOf: [0x3C, 0x2F])
             close.append(contentsOf: name)
-            close.append(0x3E)
             held.removeAll(keepingCapacity: true)
             state = .value
         }
@@ -392,10 +415,12 @@ struct MarkupRepair {
         guard text.contains(where: { $0 == 0x3C || $0 == 0x3E || $0 == 0x26 }) else {
             return out.append(contentsOf: text)
         }
-        let needs = text.contains(0x3C) || text.contains(0x3E) || Self.hasBareAmpersand(text)
-        guard needs, !Self.containsReportTag(text), text.firstRange(of: Self.cdataOpen) == nil else {
-            return out.append(contentsOf: text)
-        }
+        // '<' is what breaks a document; a lone '>' is legal and left alone. A value holding a
+        // comment, CDATA or a processing instruction is markup, not a stray character.
+        let needs = text.contains(0x3C) || Self.hasBareAmpersand(text)
+        guard needs, !Self.containsReportTag(text), text.firstRange(of: [0x3C, 0x21]) == nil,
+            text.firstRange(of: [0x3C, 0x3F]) == nil
+        else { return out.append(contentsOf: text) }
         escapedValues += 1
         for k in text.indices {
             switch text[k] {

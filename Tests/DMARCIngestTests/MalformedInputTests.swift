@@ -358,6 +358,16 @@ struct MalformedInputTests {
         return sink
     }
 
+    @Test("White space before the XML declaration is removed")
+    func spaceBeforeDeclaration() throws {
+        let sink = try read(Array(("\r\n  " + Self.report()).utf8))
+        #expect(sink.reports.first?.records == 1)
+        #expect(
+            sink.reports.first?.header.warnings.map(\.message) == [
+                "4 byte(s) of white space before the XML declaration removed"
+            ])
+    }
+
     @Test("An unclosed wrapper and bytes after </feedback> are both repaired")
     func wrapperAndTrailer() throws {
         let xml = Self.report(prolog: "\n<xs:schema xmlns:xs=\"http://www.w3.org/2001/XMLSchema\">") + "\n-- \nSent by X\n"

@@ -9,7 +9,7 @@ import DMARCCore
 ///
 /// - bytes that are not UTF-8, in a document that declares UTF-8 or no encoding, are read as the
 ///   windows-1252 characters they stand for;
-/// - control characters XML forbids are removed;
+/// - control characters XML forbids are removed, and white space before the XML declaration;
 /// - a start tag before `<feedback>` (the stray `<xs:schema>` some senders leave in) is removed,
 ///   with its end tag if one comes;
 /// - `<`, `>` and a bare `&` in the text of a value element are escaped (`<email><a@b></email>`);
@@ -36,6 +36,7 @@ final class XMLRepairStream: ByteStream {
     private var markup = MarkupRepair()
     private var invalidUTF8 = 0
     private var controlCharacters = 0
+    private var leadingSpace = 0
 
     init(source: ByteStream) { self.source = source }
 
@@ -45,6 +46,7 @@ final class XMLRepairStream: ByteStream {
         func add(_ message: String) { w.append(ParseWarning(code: "xml-repaired", message: message)) }
         if invalidUTF8 > 0 { add("\(invalidUTF8) byte(s) of invalid UTF-8 read as windows-1252") }
         if controlCharacters > 0 { add("\(controlCharacters) control character(s) removed") }
+        if leadingSpace > 0 { add("\(leadingSpace) byte(s) of white space before the XML declaration removed") }
         for name in markup.removedWrappers { add("stray <\(String(decoding: name, as: UTF8.self))> tag removed") }
         if markup.escapedValues > 0 {
             add("unescaped markup characters escaped in \(markup.escapedValues) value(s)")
@@ -80,6 +82,13 @@ final class XMLRepairStream: ByteStream {
             }
             started = true
             if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+            // The XML declaration must come first: white space before it (a line break some
+            // senders put there) goes.
+            let lead = bytes.prefix { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }.count
+            if lead > 0, bytes[lead...].starts(with: Array("<?xml".utf8)) {
+                bytes.removeFirst(lead)
+                leadingSpace = lead
+            }
             fixUTF8 = Self.declaresUTF8OrNothing(bytes)
         }
         let atEnd = got == 0

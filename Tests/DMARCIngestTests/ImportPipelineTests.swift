@@ -254,7 +254,8 @@ struct ImportPipelineTests {
             ("From a@b.example Mon Mar  4 10:00 2024\n", true), ("From a@b Tue Feb 11 08:00:00 +0100 2025\r\n", true),
             ("From 2024-03-03 00:00 to 2024-03-04 00:00 UTC we saw 15 messages.\n", false),
             ("From here on, 3 reports are late.\n", false), ("From: someone@example.com\n", false),
-            ("From a@b Thu Dec 3\n", false),
+            ("From a@b Thu Dec 3\n", false), ("From sun Thu Dec  3 10:00:00 2026\n", true),
+            ("From me Mon Jan 5 10:00 to Fri Jan 9\n", false), ("From a@b Thu Dec +3 10:00:00 2026\n", false),
         ])
     func mboxSeparator(_ line: String, _ isSeparator: Bool) {
         #expect(Importer.isMboxSeparator(Array(line.utf8)) == isSeparator)

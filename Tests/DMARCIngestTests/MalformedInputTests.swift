@@ -430,4 +430,79 @@ struct MalformedInputTests {
             return n
         }
     }
+
+    @Test("Values are repaired in any namespace, with attributes, and where an address looks like a tag")
+    func valueForms() throws {
+        let xml = Self.report()
+            .replacingOccurrences("<org_name>Reporter</org_name>", #"<org_name lang="en">Reporter & Co</org_name>"#)
+            .replacingOccurrences(
+                "<email>dmarc@reporter.example</email>", "<email><p@reporter.example></email><x:report_id xmlns:x=\"urn:x\">a&b</x:report_id>"
+            )
+            .replacingOccurrences("<report_id>r1</report_id>", "<report_id>r&nbsp;1</report_id>")
+        let sink = try read(Array(xml.utf8))
+        let header = try #require(sink.reports.first?.header)
+        #expect(header.metadata.orgName == "Reporter & Co")
+        #expect(header.metadata.email == "<p@reporter.example>")
+        #expect(header.metadata.reportID == "r&nbsp;1")
+    }
+
+    @Test("Only the report's own end tag ends it: a foreign <feedback> inside, a processing instruction holding one")
+    func nestedFeedback() throws {
+        let record = Self.record.replacingOccurrences(
+            "<record>", #"<record><extension><x:feedback xmlns:x="urn:x">hi</x:feedback><feedback xmlns="urn:y"/></extension>"#)
+        let xml = Self.report(metadata: "<?pi ></feedback> ?>", records: record + record) + "<?after a > b?>\n"
+        let sink = try read(Self.repairing(xml))
+        #expect(sink.reports.first?.records == 2)
+        #expect(sink.reports.first?.header.warnings.map(\.message) == ["1 byte(s) of invalid UTF-8 read as windows-1252"])
+    }
+
+    @Test("A document in an encoding where control bytes are characters (ISO-2022-JP) is left as it is")
+    func iso2022() throws {
+        // 日本 in ISO-2022-JP: ESC $ B, two 2-byte characters, ESC ( B.
+        let japanese: [UInt8] = [0x1B, 0x24, 0x42, 0x46, 0x7C, 0x4B, 0x5C, 0x1B, 0x28, 0x42]
+        var bytes = Array(
+            Self.report().replacingOccurrences("UTF-8", "ISO-2022-JP")
+                .replacingOccurrences("<report_id>r1", "<report_id>r&1").utf8)
+        bytes.insert(contentsOf: japanese, at: bytes.firstRange(of: Array("<org_name>".utf8))!.upperBound)
+        let sink = try read(bytes)
+        #expect(sink.reports.first?.header.metadata.orgName == "日本Reporter")
+        #expect(sink.reports.first?.header.metadata.reportID == "r&1")
+        #expect(sink.reports.first?.header.warnings.contains { $0.message.contains("control") } == false)
+    }
+
+    @Test("U+FFFE and U+FFFF are removed; a stray empty tag and a stray element before the report go")
+    func nonCharactersAndStrayTags() throws {
+        let xml = Self.report(prolog: #"<xs:schema xmlns:xs="urn:x"><xs:element name="a"/></xs:schema><xs:note/>"#)
+            .replacingOccurrences("<org_name>Reporter", "<org_name>Re\u{FFFF}porter\u{FFFE}")
+        let sink = try read(Array(xml.utf8))
+        #expect(sink.reports.first?.header.metadata.orgName == "Reporter")
+        let messages = sink.reports.first?.header.warnings.map(\.message) ?? []
+        #expect(messages.contains("2 character(s) U+FFFE/U+FFFF removed"), "\(messages)")
+        #expect(messages.contains("stray <xs:element> tag removed") && messages.contains("stray <xs:note> tag removed"))
+    }
+
+    @Test("A tag longer than a read is looked at however the reads cut it")
+    func longTagAcrossReads() throws {
+        let xml = Self.report().replacingOccurrences(
+            "<feedback>", "<feedback xmlns:a=\"urn:\(String(repeating: "a", count: 5_000))\">")
+        let bytes = Self.repairing(xml)
+        let start = bytes.firstRange(of: Array("<feedback".utf8))!.lowerBound
+        for cut in stride(from: start, through: start + 5_100, by: 500) {
+            let sink = TotalsSink()
+            _ = try AggregateReportReader(limits: IngestLimits()).read(open: { TwoPieces(bytes, cut: cut) }, sink: sink)
+            #expect(sink.reports.first?.records == 1, "cut \(cut)")
+            #expect(sink.reports.first?.header.warnings.count == 1, "cut \(cut)")
+        }
+    }
+
+    @Test("A second <feedback> in a document is ignored with a warning, not merged into the first")
+    func secondFeedback() throws {
+        let one = Self.report().replacingOccurrences(#"<?xml version="1.0" encoding="UTF-8"?>"#, "")
+        let xml = "<reports>\(one)\(one.replacingOccurrences("<count>3</count>", "<count>5</count>"))</reports>"
+        let (totals, records, error) = try parse(xml)
+        #expect(error == nil)
+        #expect(records.count == 1)
+        #expect(totals?.messages == 3)
+        #expect(totals?.header.warnings.contains { $0.message.contains("second <feedback>") } == true)
+    }
 }

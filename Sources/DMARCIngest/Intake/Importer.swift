@@ -176,13 +176,18 @@ public final class Importer {
     /// 2024-03-03 00:00 to …" must not split a message, so the date is checked, not only looked for.
     static func isMboxSeparator(_ line: [UInt8]) -> Bool {
         guard line.starts(with: Array("From ".utf8)), line.count < 512 else { return false }
-        let words = String(decoding: line.dropFirst(5), as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" })
-        // sender, weekday, month, day, time, year (a zone may stand before the year).
-        guard words.count >= 6, let w = words.firstIndex(where: { weekdays.contains($0.lowercased()) }), w >= 1,
-            w + 4 < words.count, months.contains(words[w + 1].lowercased()), Int(words[w + 2]) != nil
+        let words = String(decoding: line.dropFirst(5), as: UTF8.self).split(whereSeparator: \.isWhitespace)
+        // sender, weekday, month, day, time, then the year (a zone may stand before it).
+        func number(_ s: Substring, _ range: ClosedRange<Int>) -> Bool {
+            s.allSatisfy { $0.isASCII && $0.isNumber } && Int(s).map(range.contains) == true
+        }
+        guard words.count >= 6, let w = words.dropFirst().firstIndex(where: { weekdays.contains($0.lowercased()) }),
+            w + 4 < words.count, months.contains(words[w + 1].lowercased()), number(words[w + 2], 1...31)
         else { return false }
-        let time = words[w + 3].split(separator: ":")
-        return (2...3).contains(time.count) && time.allSatisfy { Int($0) != nil }
+        let time = words[w + 3].split(separator: ":", omittingEmptySubsequences: false)
+        guard (2...3).contains(time.count), time.allSatisfy({ number($0, 0...60) }) else { return false }
+        let year = number(words[w + 4], 1970...9999) ? words[w + 4] : w + 5 < words.count ? words[w + 5] : ""
+        return year.count == 4 && number(year, 1970...9999)
     }
 
     private static let weekdays: Set<String> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]

@@ -177,6 +177,9 @@ private struct ParserState {
     var outcome: AggregateParseOutcome
     let stack = TagStack()
     var feedbackDepth = -1
+    /// The report's <feedback> has ended; anything after it is not read into the report.
+    var feedbackDone = false
+    var sawSecondFeedback = false
     /// The text of the element being read. Kept in a struct of its own: reading it through
     /// getters on the parser state made Swift copy the whole state (every field retained).
     var text = ElementText()
@@ -300,10 +303,20 @@ private struct ParserState {
                         code: "unknown-namespace", "unknown report namespace \(other); parsed by element names")
                 }
             } else if stack.count >= 1 {
-                throw IngestError("not a DMARC aggregate report: the root element is not <feedback>")
+                // A syntax error to the reader: the repairs remove stray elements before the report.
+                throw XMLSyntaxError(message: "not a DMARC aggregate report: the root element is not <feedback>")
             }
         }
         stack.push(tag)
+        // One report per document: what follows the first <feedback> (a second one inside a
+        // wrapper) is not merged into it.
+        if feedbackDone {
+            if tag == .feedback && !sawSecondFeedback {
+                sawSecondFeedback = true
+                warnings.add(code: "ignored-content", "a second <feedback> element in the document was ignored")
+            }
+            return
+        }
         let rel = stack.count - feedbackDepth - 1
         if feedbackDepth >= 0 && rel == 1 && tag == .record {
             current = AggregateRecord()
@@ -345,7 +358,8 @@ private struct ParserState {
 
     mutating func endElement() throws {
         guard let tag = stack.pop() else { return }
-        guard feedbackDepth >= 0, stack.count > feedbackDepth else {
+        guard feedbackDepth >= 0, stack.count > feedbackDepth, !feedbackDone else {
+            if feedbackDepth >= 0 && stack.count == feedbackDepth && tag == .feedback { feedbackDone = true }
             return
         }
         let depth = stack.count - feedbackDepth - 1

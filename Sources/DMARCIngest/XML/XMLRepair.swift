@@ -8,19 +8,23 @@ import DMARCCore
 /// libxml2 reads them, in one pass and in memory that does not grow with the document:
 ///
 /// - bytes that are not UTF-8, in a document that declares UTF-8 or no encoding, are read as the
-///   windows-1252 characters they stand for;
+///   windows-1252 characters they stand for (a document in an encoding where bytes below 0x20
+///   make characters, ISO-2022-JP or UTF-16 without a byte-order mark, is passed on as it is);
 /// - control characters XML forbids are removed, and white space before the XML declaration;
-/// - a start tag before `<feedback>` (the stray `<xs:schema>` some senders leave in) is removed,
-///   with its end tag if one comes;
-/// - `<`, `>` and a bare `&` in the text of a value element are escaped (`<email><a@b></email>`);
+/// - a tag before `<feedback>` (the stray `<xs:schema>` some senders leave in) is removed, with
+///   its end tag if one comes, unless it has a report element's name;
+/// - `<` and an `&` that is not one of XML's references are escaped in the text of a value
+///   element, in any namespace and with or without attributes (`<email><a@b></email>`, `AT&T`,
+///   `&nbsp;`), unless the text holds a comment, CDATA, an instruction or a report element;
+/// - U+FFFE and U+FFFF are removed;
 /// - after `</feedback>`, anything but white space, comments and processing instructions is
 ///   dropped (the end tags of removed wrappers without a count).
 ///
-/// Each repair made is counted, and `warnings` says what was changed once the document is read.
+/// Each repair made is counted, and `inputWarnings` says what was changed once the document is read.
 final class XMLRepairStream: ByteStream {
     private let source: ByteStream
     /// Longest tag that is looked at; a longer one is passed on as it is.
-    static let tagLimit = 4_096
+    static let tagLimit = 64 << 10
     /// Longest value that is held to be checked; a longer one is passed on as it is.
     static let valueLimit = 1 << 20
 
@@ -33,10 +37,14 @@ final class XMLRepairStream: ByteStream {
     private var started = false
     private var ended = false
     private var fixUTF8 = true
+    /// A declared encoding in which bytes below 0x20 can be part of a character (ISO-2022-JP's
+    /// escapes, UTF-16 without a byte-order mark): its bytes are left as they are.
+    private var passThrough = false
     private var markup = MarkupRepair()
     private var invalidUTF8 = 0
     private var controlCharacters = 0
     private var leadingSpace = 0
+    private var nonCharacters = 0
 
     init(source: ByteStream) { self.source = source }
 
@@ -46,8 +54,12 @@ final class XMLRepairStream: ByteStream {
         func add(_ message: String) { w.append(ParseWarning(code: "xml-repaired", message: message)) }
         if invalidUTF8 > 0 { add("\(invalidUTF8) byte(s) of invalid UTF-8 read as windows-1252") }
         if controlCharacters > 0 { add("\(controlCharacters) control character(s) removed") }
+        if nonCharacters > 0 { add("\(nonCharacters) character(s) U+FFFE/U+FFFF removed") }
         if leadingSpace > 0 { add("\(leadingSpace) byte(s) of white space before the XML declaration removed") }
-        for name in markup.removedWrappers { add("stray <\(String(decoding: name, as: UTF8.self))> tag removed") }
+        var named: Set<[UInt8]> = []
+        for name in markup.removedWrappers where named.insert(name).inserted {
+            add("stray <\(String(decoding: name, as: UTF8.self))> tag removed")
+        }
         if markup.escapedValues > 0 {
             add("unescaped markup characters escaped in \(markup.escapedValues) value(s)")
         }
@@ -89,11 +101,15 @@ final class XMLRepairStream: ByteStream {
                 bytes.removeFirst(lead)
                 leadingSpace = lead
             }
-            fixUTF8 = Self.declaresUTF8OrNothing(bytes)
+            switch Self.declaredEncoding(bytes) {
+            case .utf8: fixUTF8 = true
+            case .singleByte: fixUTF8 = false
+            case .other: passThrough = true
+            }
         }
         let atEnd = got == 0
         cleaned.removeAll(keepingCapacity: true)
-        clean(bytes, atEnd: atEnd)
+        if passThrough { cleaned = bytes } else { clean(bytes, atEnd: atEnd) }
         cleaned.withUnsafeBufferPointer { markup.feed($0, into: &output) }
         if atEnd {
             markup.finish(into: &output)
@@ -120,6 +136,10 @@ final class XMLRepairStream: ByteStream {
                     continue
                 }
                 switch Self.sequenceLength(b, at: i) {
+                case .valid(3) where byte == 0xEF && b[i + 1] == 0xBF && b[i + 2] >= 0xBE:
+                    // U+FFFE and U+FFFF, which XML does not allow either.
+                    nonCharacters += 1
+                    i += 3
                 case .valid(let n):
                     cleaned.append(contentsOf: UnsafeBufferPointer(rebasing: b[i..<(i + n)]))
                     i += n
@@ -139,16 +159,23 @@ final class XMLRepairStream: ByteStream {
     @inline(__always)
     static func isPlain(_ b: UInt8) -> Bool { (b >= 0x20 && b < 0x80) || b == 0x09 || b == 0x0A || b == 0x0D }
 
-    /// Whether the XML declaration at the start of `bytes` names UTF-8 or no encoding at all.
-    static func declaresUTF8OrNothing(_ bytes: [UInt8]) -> Bool {
+    enum Encoding { case utf8, singleByte, other }
+
+    /// What the XML declaration at the start of `bytes` says: UTF-8 (or no encoding at all), a
+    /// single-byte encoding that keeps ASCII as it is (windows-125x, ISO-8859-x), or another.
+    static func declaredEncoding(_ bytes: [UInt8]) -> Encoding {
         let head = Array(String(decoding: bytes.prefix(256), as: UTF8.self).lowercased().utf8)
-        guard head.starts(with: Array("<?xml".utf8)), let close = head.firstRange(of: Array("?>".utf8)) else {
-            return true
-        }
+        let start = head.prefix { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }.count
+        guard head[start...].starts(with: Array("<?xml".utf8)), let close = head.firstRange(of: Array("?>".utf8))
+        else { return .utf8 }
         let decl = Array(head[..<close.lowerBound])
-        guard let enc = decl.firstRange(of: Array("encoding".utf8)) else { return true }
-        let rest = decl[enc.upperBound...].drop(while: { $0 == 0x20 || $0 == 0x3D || $0 == 0x22 || $0 == 0x27 })
-        return rest.starts(with: Array("utf-8".utf8)) || rest.starts(with: Array("utf8".utf8))
+        guard let enc = decl.firstRange(of: Array("encoding".utf8)) else { return .utf8 }
+        let name = String(
+            decoding: decl[enc.upperBound...].drop(while: { $0 == 0x20 || $0 == 0x3D || $0 == 0x22 || $0 == 0x27 })
+                .prefix { $0 != 0x22 && $0 != 0x27 && $0 != 0x20 }, as: UTF8.self)
+        if name == "utf-8" || name == "utf8" { return .utf8 }
+        let singleByte = ["windows-125", "cp125", "iso-8859-", "iso8859-", "latin", "us-ascii", "ascii"]
+        return singleByte.contains { name.hasPrefix($0) } ? .singleByte : .other
     }
 
     enum Sequence: Equatable {
@@ -206,7 +233,8 @@ struct MarkupRepair {
         /// Inside a value element's text, collected in `held`; `close` is its end tag without
         /// the `>` (which may follow after white space).
         case value
-        /// Inside a comment or CDATA section, passed on until `close` ("-->" or "]]>").
+        /// Inside a comment, CDATA section or processing instruction, passed on (or, after the
+        /// report, dropped when `skipDropping`) until `close` ("-->", "]]>" or "?>").
         case skip
     }
 
@@ -215,7 +243,10 @@ struct MarkupRepair {
     private var close: [UInt8] = []
     /// The last two bytes of a comment's or CDATA section's content passed on (0 for none yet).
     private var skipTail: (UInt8, UInt8) = (0, 0)
+    private var skipDropping = false
     private var seenFeedback = false
+    /// Elements open inside the report, its root included.
+    private var depth = 0
     /// After `</feedback>`: white space, comments and processing instructions are kept, the end
     /// tags of removed wrappers dropped, anything else dropped and counted.
     private var feedbackEnded = false
@@ -233,6 +264,7 @@ struct MarkupRepair {
     }()
     private static let commentOpen = Array("<!--".utf8)
     private static let cdataOpen = Array("<![CDATA[".utf8)
+    private static let piOpen = Array("<?".utf8)
     private static let feedback = Array("feedback".utf8)
 
     mutating func feed(_ b: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
@@ -253,15 +285,16 @@ struct MarkupRepair {
                 let end = gt.map { $0 + 1 } ?? b.count
                 held.append(contentsOf: UnsafeBufferPointer(rebasing: b[i..<end]))
                 i = end
-                // A comment or CDATA section may hold a '>': it is passed on to its own end.
+                // A comment, CDATA section or processing instruction may hold a '>': it is passed
+                // on to its own end.
                 if startsSkip(into: &out) { continue }
-                if gt == nil {
-                    if held.count > XMLRepairStream.tagLimit {
-                        passTag(into: &out)
-                        state = .text
-                    }
-                    return
+                // A tag too long to look at is passed on as it is, wherever the reads cut it.
+                if held.count > XMLRepairStream.tagLimit {
+                    passTag(into: &out)
+                    state = .text
+                    continue
                 }
+                if gt == nil { return }
                 tagComplete(into: &out)
             case .value:
                 guard let gt = Self.find(0x3E, in: b, from: i) else {
@@ -274,20 +307,21 @@ struct MarkupRepair {
                 if let end = closeStart() {
                     valueComplete(length: end, into: &out)
                     out.append(contentsOf: held[end...])
+                    depth -= 1
                     state = .text
                 } else if held.count > XMLRepairStream.valueLimit {
                     giveUpValue(into: &out)
                 }
             case .skip:
                 guard let gt = Self.find(0x3E, in: b, from: i) else {
-                    out.append(contentsOf: UnsafeBufferPointer(rebasing: b[i...]))
+                    passSkipped(UnsafeBufferPointer(rebasing: b[i...]), into: &out)
                     noteSkipTail(b, from: i, upTo: b.count)
                     return
                 }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: b[i...gt]))
+                passSkipped(UnsafeBufferPointer(rebasing: b[i...gt]), into: &out)
                 noteSkipTail(b, from: i, upTo: gt)
                 i = gt + 1
-                if skipTail == (close[0], close[1]) { state = .text }
+                if skipEnds() { state = .text }
                 skipTail = (skipTail.1, 0x3E)
             }
         }
@@ -301,6 +335,15 @@ struct MarkupRepair {
         case .text, .skip: break
         }
         held.removeAll()
+    }
+
+    /// Whether the bytes before the `>` just passed end the comment, CDATA or instruction.
+    private func skipEnds() -> Bool {
+        close.count == 3 ? skipTail == (close[0], close[1]) : skipTail.1 == close[0]
+    }
+
+    private mutating func passSkipped(_ t: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        if skipDropping { trailingBytes += t.count } else { out.append(contentsOf: t) }
     }
 
     /// Text between tags: as it is, or after `</feedback>` only its white space.
@@ -335,8 +378,9 @@ struct MarkupRepair {
         }
     }
 
-    /// When the tag held so far opens a comment or CDATA section: passes it on and skips to its
-    /// end (which may be in what is held already).
+    /// When the tag held so far opens a comment, CDATA section or processing instruction: passes
+    /// it on and skips to its end (which may be in what is held already). After the report, an
+    /// XML declaration (a second document appended) is dropped instead.
     private mutating func startsSkip(into out: inout [UInt8]) -> Bool {
         let open: Int
         if held.starts(with: Self.commentOpen) {
@@ -345,10 +389,16 @@ struct MarkupRepair {
         } else if held.starts(with: Self.cdataOpen) {
             close = Array("]]>".utf8)
             open = Self.cdataOpen.count
+        } else if held.starts(with: Self.piOpen) {
+            // "<?xml" needs its next byte to tell a declaration from an instruction named xml….
+            if held.count < 6 && Array("<?xml".utf8).starts(with: held) { return false }
+            close = Array("?>".utf8)
+            open = Self.piOpen.count
         } else {
             return false
         }
-        out.append(contentsOf: held)
+        skipDropping = feedbackEnded && held.starts(with: Array("<?xml".utf8)) && !XMLRepairStream.isNameByte(held[5])
+        if skipDropping { trailingBytes += held.count } else { out.append(contentsOf: held) }
         let closed = held.count >= open + close.count && held.suffix(close.count).elementsEqual(close)
         state = closed ? .text : .skip
         // The tail is of the content only: the opening's own dashes do not close it.
@@ -372,15 +422,14 @@ struct MarkupRepair {
         let isEnd = n > 1 && held[1] == 0x2F
         let nameStart = isEnd ? 2 : 1
         guard nameStart < n - 1, XMLRepairStream.isNameStartByte(held[nameStart]) else {
-            // A processing instruction (allowed after the report too), a declaration, stray markup.
-            if held.starts(with: [0x3C, 0x3F]) { return out.append(contentsOf: held) }
+            // A declaration or stray markup.
             return passTag(into: &out)
         }
         var nameEnd = nameStart
         while nameEnd < n, XMLRepairStream.isNameByte(held[nameEnd]) { nameEnd += 1 }
         let name = held[nameStart..<nameEnd]
         let localStart = (name.lastIndex(of: 0x3A) ?? nameStart - 1) + 1
-        let isFeedback = held[localStart..<nameEnd].elementsEqual(Self.feedback)
+        let local = held[localStart..<nameEnd]
         if isEnd {
             if !openWrappers.isEmpty, let w = openWrappers.lastIndex(where: { $0.elementsEqual(name) }) {
                 openWrappers.remove(at: w)
@@ -388,33 +437,49 @@ struct MarkupRepair {
             }
             if feedbackEnded { return passTag(into: &out) }
             out.append(contentsOf: held)
-            if isFeedback { feedbackEnded = true }
+            // The report's root is closed (by its own end tag, not a nested element's of the same
+            // name): only white space, comments and instructions may follow. A stray end tag that
+            // would close it early leaves it open.
+            if seenFeedback {
+                depth -= 1
+                if depth <= 0 {
+                    if local.elementsEqual(Self.feedback) { feedbackEnded = true } else { depth = 1 }
+                }
+            }
             return
         }
         if feedbackEnded { return passTag(into: &out) }
         let selfClosing = held[n - 2] == 0x2F
         if !seenFeedback {
-            if isFeedback {
+            if local.elementsEqual(Self.feedback) {
                 seenFeedback = true
-            } else if !selfClosing && removedWrappers.count < 8 {
+                depth = selfClosing ? 0 : 1
+                feedbackEnded = selfClosing
+            } else if removedWrappers.count < 32 && !Self.isReportName(local) {
+                // A stray tag before the report (`<xs:schema …>`, empty or not; its end tag goes
+                // when it comes); a report element's name is never taken for one.
                 removedWrappers.append(Array(name))
-                openWrappers.append(Array(name))
+                if !selfClosing { openWrappers.append(Array(name)) }
                 return
             }
             return out.append(contentsOf: held)
         }
         out.append(contentsOf: held)
-        // A value element: `<name>` with no attributes.
-        let length = nameEnd - nameStart
-        if nameEnd == n - 1, length < Self.valueNames.count,
-            Self.valueNames[length].contains(where: { $0.elementsEqual(name) })
-        {
+        guard !selfClosing else { return }
+        depth += 1
+        // A value element, in any namespace, with or without attributes (RFC 9990's `lang`).
+        let length = local.count
+        if length < Self.valueNames.count, Self.valueNames[length].contains(where: { $0.elementsEqual(local) }) {
             close.removeAll(keepingCapacity: true)
             close.append(contentsOf: [0x3C, 0x2F])
             close.append(contentsOf: name)
             held.removeAll(keepingCapacity: true)
             state = .value
         }
+    }
+
+    static func isReportName(_ local: ArraySlice<UInt8>) -> Bool {
+        ReportTag.byName[String(decoding: local, as: UTF8.self)] != nil
     }
 
     /// A value element's text is the first `length` bytes held: escaped when it holds markup
@@ -446,22 +511,42 @@ struct MarkupRepair {
         return UnsafeRawPointer(p) - UnsafeRawPointer(b.baseAddress!)
     }
 
+    /// Whether `s` holds a report element's tag (`<p>`, `</p>`, `<dmarc:p x="">`): a name followed
+    /// by `>`, `/` or white space (`<p@example.com>` is an address, not a tag).
     static func containsReportTag(_ s: ArraySlice<UInt8>) -> Bool {
         for i in s.indices where s[i] == 0x3C {
             var j = i + 1
             if j < s.endIndex && s[j] == 0x2F { j += 1 }
-            let name = s[j...].prefix { XMLRepairStream.isNameByte($0) && $0 != 0x3A }
-            if ReportTag.byName[String(decoding: name, as: UTF8.self)] != nil { return true }
+            let name = s[j...].prefix { XMLRepairStream.isNameByte($0) }
+            let after = name.endIndex < s.endIndex ? s[name.endIndex] : 0x3E
+            guard after == 0x3E || after == 0x2F || after == 0x20 || after == 0x09 || after == 0x0A || after == 0x0D
+            else { continue }
+            let local = name.lastIndex(of: 0x3A).map { name[($0 + 1)...] } ?? name
+            if isReportName(local) { return true }
         }
         return false
     }
 
-    /// Length of an entity or character reference (`&amp;`, `&#39;`) starting at `i`, or 0.
+    /// Length of a reference XML defines (`&amp;`, `&lt;`, `&gt;`, `&quot;`, `&apos;`, `&#39;`,
+    /// `&#x27;`) starting at `i`, or 0: any other `&` (`&nbsp;`, `AT&T`) is escaped.
     static func entityLength(_ s: ArraySlice<UInt8>, at i: Int) -> Int {
         var j = i + 1
         while j < s.endIndex && (XMLRepairStream.isNameByte(s[j]) || s[j] == 0x23) { j += 1 }
-        return (j > i + 1 && j < s.endIndex && s[j] == 0x3B) ? j - i + 1 : 0
+        guard j > i + 1, j < s.endIndex, s[j] == 0x3B else { return 0 }
+        let name = s[(i + 1)..<j]
+        if name.first == 0x23 {
+            let digits = name.dropFirst()
+            let hex = digits.first == 0x78
+            let body = hex ? digits.dropFirst() : digits
+            let valid = !body.isEmpty && body.allSatisfy { c in
+                (c >= 0x30 && c <= 0x39) || (hex && ((c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66)))
+            }
+            return valid ? j - i + 1 : 0
+        }
+        return Self.predefined.contains { $0.elementsEqual(name) } ? j - i + 1 : 0
     }
+
+    private static let predefined = ["amp", "lt", "gt", "quot", "apos"].map { Array($0.utf8) }
 
     static func hasBareAmpersand(_ s: ArraySlice<UInt8>) -> Bool {
         s.indices.contains { s[$0] == 0x26 && entityLength(s, at: $0) == 0 }

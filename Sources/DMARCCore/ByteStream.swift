@@ -13,12 +13,20 @@ extension ByteStream {
     /// Reads everything that is left, failing once more than `limit` bytes have been read.
     public func readAll(limit: Int, what: @autoclosure () -> String) throws -> [UInt8] {
         var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65_536)
+        try forEachChunk { piece in
+            out.append(contentsOf: piece)
+            if out.count > limit { throw LimitExceeded(what: what(), limit: limit) }
+        }
+        return out
+    }
+
+    /// Reads everything that is left, a piece at a time, handing each to `body`.
+    public func forEachChunk(size: Int = 65_536, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        var chunk = [UInt8](repeating: 0, count: size)
         while true {
             let n = try chunk.withUnsafeMutableBytes { try read(into: $0) }
-            if n == 0 { return out }
-            out.append(contentsOf: chunk[0..<n])
-            if out.count > limit { throw LimitExceeded(what: what(), limit: limit) }
+            if n == 0 { return }
+            try chunk.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
         }
     }
 }

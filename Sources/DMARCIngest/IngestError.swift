@@ -1,3 +1,5 @@
+import DMARCCore
+
 /// Why a document could not be imported, in words for the person running the import.
 public struct IngestError: Error, Sendable, CustomStringConvertible {
     public let message: String
@@ -55,15 +57,20 @@ public struct IngestLimits: Sendable {
     }
 
     /// The names of the settings, with what each bounds and its default, for help texts.
-    public static let settingsHelp = """
-          DMARCWATCH_MAX_MESSAGE            largest mail message or file read whole (50MiB)
-          DMARCWATCH_MAX_DOCUMENT           largest decompressed report (1GiB)
-          DMARCWATCH_MAX_JSON               largest TLS report (JSON, read whole) (64MiB)
-          DMARCWATCH_MAX_ZIP_ENTRIES        most entries read from one zip archive (100)
-          DMARCWATCH_MAX_COMPRESSION_RATIO  largest decompressed:compressed ratio (1000)
-          DMARCWATCH_MAX_RECORDS            most records in one report (5000000)
-          DMARCWATCH_MAX_MIME_DEPTH         deepest MIME nesting followed (10)
-        """
+    public static var settingsHelp: String {
+        let d = IngestLimits()
+        let rows: [(String, String, String)] = [
+            ("DMARCWATCH_MAX_MESSAGE", "largest mail message or file read whole", ByteCount.format(d.messageBytes)),
+            ("DMARCWATCH_MAX_DOCUMENT", "largest decompressed report", ByteCount.format(d.documentBytes)),
+            ("DMARCWATCH_MAX_JSON", "largest TLS report (JSON, read whole)", ByteCount.format(d.jsonBytes)),
+            ("DMARCWATCH_MAX_ZIP_ENTRIES", "most entries read from one zip archive", "\(d.zipEntries)"),
+            ("DMARCWATCH_MAX_COMPRESSION_RATIO", "largest decompressed:compressed ratio", "\(d.compressionRatio)"),
+            ("DMARCWATCH_MAX_RECORDS", "most records in one report", "\(d.recordsPerReport)"),
+            ("DMARCWATCH_MAX_MIME_DEPTH", "deepest MIME nesting followed", "\(d.mimeDepth)"),
+        ]
+        return rows.map { "  " + $0.0 + String(repeating: " ", count: 34 - $0.0.count) + "\($0.1) (\($0.2))" }
+            .joined(separator: "\n")
+    }
 
     /// `123`, `64KiB`, `50 MiB`, `1GiB` (also KB/MB/GB and K/M/G, read as powers of 1024).
     static func parseSize(_ text: String) -> Int? {

@@ -79,7 +79,10 @@ public final class GzipInflateStream: ByteStream {
             try fill()
             if inputStart == inputEnd && sourceDone {
                 // What began like another member but ended before any data is trailing bytes.
-                if membersDone > 0 && memberOut == 0 { return try endAsTrailing(leftover: memberIn) }
+                if membersDone > 0 && memberOut == 0 {
+                    try skipRest(counted: memberIn)
+                    return 0
+                }
                 throw CompressionError(message: "gzip data ends early (truncated file)")
             }
             let available = inputEnd - inputStart
@@ -102,36 +105,28 @@ public final class GzipInflateStream: ByteStream {
                     throw CompressionError(message: "gzip data is corrupt")
                 }
             case Z_STREAM_END:
+                membersDone += 1
                 try fill()
-                if inputStart < inputEnd, input[inputStart] == 0x1F,
+                guard inputStart < inputEnd, input[inputStart] == 0x1F,
                     inputStart + 1 >= inputEnd || input[inputStart + 1] == 0x8B
-                {
-                    inflateReset(&stream)  // another gzip member follows
-                    membersDone += 1
-                    memberOut = 0
-                    memberIn = 0
-                } else {
-                    membersDone += 1
-                    if produced > 0 {
-                        try skipRest(counted: 0)
-                        return produced
-                    }
-                    return try endAsTrailing(leftover: 0)
+                else {
+                    try skipRest(counted: 0)
+                    return produced
                 }
+                inflateReset(&stream)  // another gzip member follows
+                memberOut = 0
+                memberIn = 0
                 if produced > 0 { return produced }
             default:
                 // Bytes after a complete member that only looked like the start of another.
-                if membersDone > 0 && memberOut == 0 { return try endAsTrailing(leftover: memberIn) }
+                if membersDone > 0 && memberOut == 0 {
+                    try skipRest(counted: memberIn)
+                    return 0
+                }
                 let message = stream.msg.map { String(cString: $0) } ?? "error \(rc)"
                 throw CompressionError(message: "gzip data is corrupt: \(message)")
             }
         }
-    }
-
-    /// Ends the output at the last complete member; returns 0 (the end).
-    private func endAsTrailing(leftover: Int) throws -> Int {
-        try skipRest(counted: leftover)
-        return 0
     }
 
     /// Marks the end and counts the bytes that are left (and `counted` already read), keeping none.
@@ -140,12 +135,7 @@ public final class GzipInflateStream: ByteStream {
         trailingBytes = counted + inputEnd - inputStart
         inputStart = inputEnd
         guard !sourceDone else { return }
-        var scratch = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = try scratch.withUnsafeMutableBytes { try source.read(into: $0) }
-            if n == 0 { break }
-            trailingBytes += n
-        }
+        try source.forEachChunk(size: 4_096) { trailingBytes += $0.count }
     }
 
     public var inputWarnings: [ParseWarning] {

@@ -335,7 +335,7 @@ struct MalformedInputTests {
 
     @Test("A value too long to hold is passed on as it is, and the rest still repaired")
     func longValue() throws {
-        let long = String(repeating: "x", count: XMLRepairStream.valueLimit + 10)
+        let long = String(repeating: "x", count: XMLRepair.valueLimit + 10)
         let xml = Self.report(
             metadata: "<extra_contact_info>\(long)</extra_contact_info>",
             records: Self.record.replacingOccurrences("<header_from>example.com", "<header_from><a>example.com"))

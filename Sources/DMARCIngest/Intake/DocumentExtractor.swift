@@ -59,7 +59,7 @@ struct DocumentExtractor {
                 found.append(.aggregate(label: label, open: { PrefetchStream(try open()) }))
             }
         case .xmlUTF16:
-            found.append(.aggregate(label: label, open: { UTF16Stream(source: try open()) }))
+            found.append(.aggregate(label: label, open: { TransformStream(source: try open(), transform: UTF16ToUTF8()) }))
         case .json:
             found.append(.tlsrpt(label: label, open: open))
         case .message, .mbox:

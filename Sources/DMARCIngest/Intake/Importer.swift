@@ -138,7 +138,6 @@ public final class Importer {
             let bytes = message
             importUnit(name: name, origin: "\(origin)#\(index)") { MemoryStream(bytes) }
         }
-        var buffer = [UInt8](repeating: 0, count: 65_536)
         var line: [UInt8] = []
         func takeLine() {
             let isSeparator = Self.isMboxSeparator(line)
@@ -153,10 +152,8 @@ public final class Importer {
             }
             line.removeAll(keepingCapacity: true)
         }
-        while true {
-            let n = try buffer.withUnsafeMutableBytes { try stream.read(into: $0) }
-            if n == 0 { break }
-            for b in buffer[0..<n] {
+        try stream.forEachChunk { piece in
+            for b in piece {
                 if line.count < limits.messageBytes {
                     line.append(b)
                 } else if !oversized {
@@ -175,7 +172,7 @@ public final class Importer {
     /// writers, but not by all (Postfix's `F` flag, some exports): a body line such as "From
     /// 2024-03-03 00:00 to …" must not split a message, so the date is checked, not only looked for.
     static func isMboxSeparator(_ line: [UInt8]) -> Bool {
-        guard line.starts(with: Array("From ".utf8)), line.count < 512 else { return false }
+        guard line.starts(with: mboxFrom), line.count < 512 else { return false }
         let words = String(decoding: line.dropFirst(5), as: UTF8.self).split(whereSeparator: \.isWhitespace)
         // sender, weekday, month, day, time, then the year (a zone may stand before it).
         func number(_ s: Substring, _ range: ClosedRange<Int>) -> Bool {
@@ -190,6 +187,7 @@ public final class Importer {
         return year.count == 4 && number(year, 1970...9999)
     }
 
+    private static let mboxFrom = Array("From ".utf8)
     private static let weekdays: Set<String> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
     private static let months: Set<String> = [
         "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
@@ -262,17 +260,15 @@ public final class Importer {
             unlink(path)
         }
         do {
-            let input = FileStream(descriptor: 0, name: "stdin")
-            var buffer = [UInt8](repeating: 0, count: 65_536)
             var total = 0
-            while true {
-                let n = try buffer.withUnsafeMutableBytes { try input.read(into: $0) }
-                if n == 0 { break }
-                total += n
+            try FileStream(descriptor: 0, name: "stdin").forEachChunk { piece in
+                total += piece.count
                 if total > limits.documentBytes {
                     throw LimitExceeded(what: "standard input", limit: limits.documentBytes)
                 }
-                guard write(fd, buffer, n) == n else { throw IngestError("cannot spool standard input") }
+                guard write(fd, piece.baseAddress, piece.count) == piece.count else {
+                    throw IngestError("cannot spool standard input")
+                }
             }
             // An mbox piped in (`cat mbox | dmarcwatch import -`) is split like an mbox file.
             if splittingMbox, ContentKind.sniff(try PeekStream(FileStream(path: path), peek: 5).head) == .mbox {

@@ -15,7 +15,7 @@ enum ContentKind: String {
         if head.isEmpty { return .empty }
         if head.starts(with: [0x1F, 0x8B]) { return .gzip }
         if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) || head.starts(with: [0x50, 0x4B, 0x05, 0x06]) { return .zip }
-        if UTF16Stream.hasByteOrderMark(head) && firstUTF16Character(head) == 0x3C { return .xmlUTF16 }
+        if UTF16ToUTF8.hasByteOrderMark(head) && firstUTF16Character(head) == 0x3C { return .xmlUTF16 }
         var body = head[...]
         if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
         let trimmed = body.drop { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
@@ -32,9 +32,7 @@ enum ContentKind: String {
         let bigEndian = head[0] == 0xFE
         var i = 2
         while i + 1 < head.count {
-            let high = UInt16(head[bigEndian ? i : i + 1])
-            let low = UInt16(head[bigEndian ? i + 1 : i])
-            let unit = high << 8 | low
+            let unit = UTF16ToUTF8.unit(head[...], at: i, bigEndian: bigEndian)
             if unit != 0x20 && unit != 0x09 && unit != 0x0A && unit != 0x0D { return unit }
             i += 2
         }

@@ -2,7 +2,7 @@ import DMARCCore
 
 /// Reads one aggregate report document into a sink: a strict streaming parse first, with the
 /// indentation between tags dropped before libxml2 reads it; when the document is not
-/// well-formed, a parse through the repairs of `XMLRepairStream`; when that fails too, the parse
+/// well-formed, a parse through the repairs of `XMLRepair`; when that fails too, the parse
 /// of the file as it is (for an error whose line numbers are the file's), then as a last resort
 /// the repaired bytes in libxml2's recovery mode, with a warning that data may be missing.
 struct AggregateReportReader {
@@ -17,7 +17,7 @@ struct AggregateReportReader {
             // with the document), a few buffers ahead on a thread of their own; they add their
             // warnings when the document has been read.
             do {
-                let repaired = PrefetchStream(XMLRepairStream(source: try open()))
+                let repaired = PrefetchStream(TransformStream(source: try open(), transform: XMLRepair()))
                 return try parser.parse(stream: repaired, stripIndentation: true, sink: sink)
             } catch is XMLSyntaxError {}
         }
@@ -33,7 +33,7 @@ struct AggregateReportReader {
             code: "xml-recovered", message: "\(original.message); read in recovery mode, data may be missing")
         do {
             return try parser.parse(
-                stream: XMLRepairStream(source: try open()), recover: true, initialWarnings: [recovered], sink: sink)
+                stream: TransformStream(source: try open(), transform: XMLRepair()), recover: true, initialWarnings: [recovered], sink: sink)
         } catch is XMLSyntaxError {
             // libxml2 may give up (on a huge text node) before a limit on the input is reached:
             // a compression bomb is named as such, not as an XML error.
@@ -50,26 +50,14 @@ struct AggregateReportReader {
 
     /// Whether the document's prolog (its first 4 KiB) holds `<!DOCTYPE`.
     private func declaresDoctype(_ stream: ByteStream) throws -> Bool {
-        var head = [UInt8](repeating: 0, count: 4_096)
-        var filled = 0
-        while filled < head.count {
-            let n = try head.withUnsafeMutableBytes {
-                try stream.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[filled...]))
-            }
-            if n == 0 { break }
-            filled += n
-        }
-        return head[0..<filled].firstRange(of: Array("<!DOCTYPE".utf8)) != nil
+        try PeekStream(stream, peek: 4_096).head.firstRange(of: Array("<!DOCTYPE".utf8)) != nil
     }
 
     /// Reads a document through, holding nothing, for the limits on its decompression and size.
     private func readToEnd(_ stream: ByteStream) throws {
-        var chunk = [UInt8](repeating: 0, count: 65_536)
         var total = 0
-        while true {
-            let n = try chunk.withUnsafeMutableBytes { try stream.read(into: $0) }
-            if n == 0 { return }
-            total += n
+        try stream.forEachChunk { piece in
+            total += piece.count
             if total > limits.documentBytes {
                 throw LimitExceeded(what: "the decompressed document", limit: limits.documentBytes)
             }

@@ -20,37 +20,30 @@ import DMARCCore
 /// - after `</feedback>`, anything but white space, comments and processing instructions is
 ///   dropped (the end tags of removed wrappers without a count).
 ///
-/// Each repair made is counted, and `inputWarnings` says what was changed once the document is read.
-final class XMLRepairStream: ByteStream {
-    private let source: ByteStream
+/// Each repair made is counted, and `warnings` says what was changed once the document is read.
+/// Read through a `TransformStream`.
+struct XMLRepair: ByteTransform {
     /// Longest tag that is looked at; a longer one is passed on as it is.
     static let tagLimit = 64 << 10
     /// Longest value that is held to be checked; a longer one is passed on as it is.
     static let valueLimit = 1 << 20
 
-    private var chunk = [UInt8](repeating: 0, count: 65_536)
-    /// The start of a UTF-8 sequence cut by the end of the last read.
+    /// Enough for the XML declaration, which decides the encoding.
+    let headBytes = 256
+    private var started = false
+    private var encoding = Encoding.utf8
+    /// The start of a UTF-8 sequence cut by the end of the last piece.
     private var carry: [UInt8] = []
     private var cleaned: [UInt8] = []
-    private var output: [UInt8] = []
-    private var outputStart = 0
-    private var started = false
-    private var ended = false
-    private var fixUTF8 = true
-    /// A declared encoding in which bytes below 0x20 can be part of a character (ISO-2022-JP's
-    /// escapes, UTF-16 without a byte-order mark): its bytes are left as they are.
-    private var passThrough = false
     private var markup = MarkupRepair()
     private var invalidUTF8 = 0
     private var controlCharacters = 0
     private var leadingSpace = 0
     private var nonCharacters = 0
 
-    init(source: ByteStream) { self.source = source }
-
     /// What the repairs changed in the bytes read so far.
-    var inputWarnings: [ParseWarning] {
-        var w = source.inputWarnings
+    var warnings: [ParseWarning] {
+        var w: [ParseWarning] = []
         func add(_ message: String) { w.append(ParseWarning(code: "xml-repaired", message: message)) }
         if invalidUTF8 > 0 { add("\(invalidUTF8) byte(s) of invalid UTF-8 read as windows-1252") }
         if controlCharacters > 0 { add("\(controlCharacters) control character(s) removed") }
@@ -67,31 +60,10 @@ final class XMLRepairStream: ByteStream {
         return w
     }
 
-    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        while outputStart == output.count {
-            if ended { return 0 }
-            output.removeAll(keepingCapacity: true)
-            outputStart = 0
-            try fill()
-        }
-        let n = min(buffer.count, output.count - outputStart)
-        output.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + outputStart, byteCount: n) }
-        outputStart += n
-        return n
-    }
-
-    /// Reads the next piece of the source and repairs it into `output`.
-    private func fill() throws {
-        var got = try chunk.withUnsafeMutableBytes { try source.read(into: $0) }
-        var bytes = carry + chunk[0..<got]
+    mutating func transform(_ input: ArraySlice<UInt8>, atEnd: Bool, into output: inout [UInt8]) {
+        var bytes = carry + input
         carry.removeAll()
         if !started {
-            // The XML declaration decides whether bytes that are not UTF-8 are repaired: read on
-            // until it is complete or the document ends.
-            while got > 0 && bytes.count < 256 && bytes.firstRange(of: Array("?>".utf8)) == nil {
-                got = try chunk.withUnsafeMutableBytes { try source.read(into: $0) }
-                bytes += chunk[0..<got]
-            }
             started = true
             if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
             // The XML declaration must come first: white space before it (a line break some
@@ -101,31 +73,30 @@ final class XMLRepairStream: ByteStream {
                 bytes.removeFirst(lead)
                 leadingSpace = lead
             }
-            switch Self.declaredEncoding(bytes) {
-            case .utf8: fixUTF8 = true
-            case .singleByte: fixUTF8 = false
-            case .other: passThrough = true
-            }
+            encoding = Self.declaredEncoding(bytes)
         }
-        let atEnd = got == 0
-        cleaned.removeAll(keepingCapacity: true)
-        if passThrough { cleaned = bytes } else { clean(bytes, atEnd: atEnd) }
+        // In an encoding where bytes below 0x20 make characters (ISO-2022-JP's escapes, UTF-16
+        // without a byte-order mark) the bytes are left as they are.
+        if encoding == .other {
+            cleaned = bytes
+        } else {
+            cleaned.removeAll(keepingCapacity: true)
+            clean(bytes, atEnd: atEnd)
+        }
         cleaned.withUnsafeBufferPointer { markup.feed($0, into: &output) }
-        if atEnd {
-            markup.finish(into: &output)
-            ended = true
-        }
+        if atEnd { markup.finish(into: &output) }
     }
 
-    /// Copies `bytes` into `cleaned` without control characters and, when `fixUTF8`, with every
-    /// byte that is not part of a valid UTF-8 sequence as its windows-1252 character.
-    private func clean(_ bytes: [UInt8], atEnd: Bool) {
+    /// Copies `bytes` into `cleaned` without control characters and, in UTF-8, with every byte
+    /// that is not part of a valid UTF-8 sequence as its windows-1252 character.
+    private mutating func clean(_ bytes: [UInt8], atEnd: Bool) {
+        let singleByte = encoding == .singleByte
         bytes.withUnsafeBufferPointer { b in
             var i = 0
             while i < b.count {
                 // A run of bytes passed on as they are, copied at once.
                 var j = i
-                while j < b.count, Self.isPlain(b[j]) || (!fixUTF8 && b[j] >= 0x80) { j += 1 }
+                while j < b.count, Self.isPlain(b[j]) || (singleByte && b[j] >= 0x80) { j += 1 }
                 if j > i { cleaned.append(contentsOf: UnsafeBufferPointer(rebasing: b[i..<j])) }
                 i = j
                 guard i < b.count else { break }
@@ -289,7 +260,7 @@ struct MarkupRepair {
                 // on to its own end.
                 if startsSkip(into: &out) { continue }
                 // A tag too long to look at is passed on as it is, wherever the reads cut it.
-                if held.count > XMLRepairStream.tagLimit {
+                if held.count > XMLRepair.tagLimit {
                     passTag(into: &out)
                     state = .text
                     continue
@@ -299,7 +270,7 @@ struct MarkupRepair {
             case .value:
                 guard let gt = Self.find(0x3E, in: b, from: i) else {
                     held.append(contentsOf: UnsafeBufferPointer(rebasing: b[i...]))
-                    if held.count > XMLRepairStream.valueLimit { giveUpValue(into: &out) }
+                    if held.count > XMLRepair.valueLimit { giveUpValue(into: &out) }
                     return
                 }
                 held.append(contentsOf: UnsafeBufferPointer(rebasing: b[i...gt]))
@@ -309,7 +280,7 @@ struct MarkupRepair {
                     out.append(contentsOf: held[end...])
                     depth -= 1
                     state = .text
-                } else if held.count > XMLRepairStream.valueLimit {
+                } else if held.count > XMLRepair.valueLimit {
                     giveUpValue(into: &out)
                 }
             case .skip:
@@ -397,7 +368,7 @@ struct MarkupRepair {
         } else {
             return false
         }
-        skipDropping = feedbackEnded && held.starts(with: Array("<?xml".utf8)) && !XMLRepairStream.isNameByte(held[5])
+        skipDropping = feedbackEnded && held.starts(with: Array("<?xml".utf8)) && !XMLRepair.isNameByte(held[5])
         if skipDropping { trailingBytes += held.count } else { out.append(contentsOf: held) }
         let closed = held.count >= open + close.count && held.suffix(close.count).elementsEqual(close)
         state = closed ? .text : .skip
@@ -421,12 +392,12 @@ struct MarkupRepair {
         let n = held.count
         let isEnd = n > 1 && held[1] == 0x2F
         let nameStart = isEnd ? 2 : 1
-        guard nameStart < n - 1, XMLRepairStream.isNameStartByte(held[nameStart]) else {
+        guard nameStart < n - 1, XMLRepair.isNameStartByte(held[nameStart]) else {
             // A declaration or stray markup.
             return passTag(into: &out)
         }
         var nameEnd = nameStart
-        while nameEnd < n, XMLRepairStream.isNameByte(held[nameEnd]) { nameEnd += 1 }
+        while nameEnd < n, XMLRepair.isNameByte(held[nameEnd]) { nameEnd += 1 }
         let name = held[nameStart..<nameEnd]
         let localStart = (name.lastIndex(of: 0x3A) ?? nameStart - 1) + 1
         let local = held[localStart..<nameEnd]
@@ -517,7 +488,7 @@ struct MarkupRepair {
         for i in s.indices where s[i] == 0x3C {
             var j = i + 1
             if j < s.endIndex && s[j] == 0x2F { j += 1 }
-            let name = s[j...].prefix { XMLRepairStream.isNameByte($0) }
+            let name = s[j...].prefix { XMLRepair.isNameByte($0) }
             let after = name.endIndex < s.endIndex ? s[name.endIndex] : 0x3E
             guard after == 0x3E || after == 0x2F || after == 0x20 || after == 0x09 || after == 0x0A || after == 0x0D
             else { continue }
@@ -531,7 +502,7 @@ struct MarkupRepair {
     /// `&#x27;`) starting at `i`, or 0: any other `&` (`&nbsp;`, `AT&T`) is escaped.
     static func entityLength(_ s: ArraySlice<UInt8>, at i: Int) -> Int {
         var j = i + 1
-        while j < s.endIndex && (XMLRepairStream.isNameByte(s[j]) || s[j] == 0x23) { j += 1 }
+        while j < s.endIndex && (XMLRepair.isNameByte(s[j]) || s[j] == 0x23) { j += 1 }
         guard j > i + 1, j < s.endIndex, s[j] == 0x3B else { return 0 }
         let name = s[(i + 1)..<j]
         if name.first == 0x23 {
@@ -553,7 +524,7 @@ struct MarkupRepair {
     }
 }
 
-extension XMLRepairStream {
+extension XMLRepair {
     static func isNameStartByte(_ b: UInt8) -> Bool {
         (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F
     }

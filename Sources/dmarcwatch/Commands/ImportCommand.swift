@@ -58,16 +58,12 @@ enum ImportCommand {
             ("failed", .int(s.failed)), ("ignored", .int(s.ignored)), ("reports", .int(s.reports)),
             ("tls_reports", .int(s.tlsReports)),
             ("records", .int(s.records)), ("messages", .int(s.messages)),
-            (
-                "failures",
-                .array(s.failures.map { .object([("source", .string($0.source)), ("error", .string($0.error))]) })
-            ),
-            (
-                "failed_earlier",
-                .array(
-                    s.failedEarlier.map { .object([("source", .string($0.source)), ("error", .string($0.error))]) })
-            ),
+            ("failures", list(s.failures)), ("failed_earlier", list(s.failedEarlier)),
         ])
+    }
+
+    static func list(_ failures: [ImportFailure]) -> JSONValue {
+        .array(failures.map { .object([("source", .string($0.source)), ("error", .string($0.error))]) })
     }
 
     static func human(_ s: ImportSummary) -> String {
